@@ -1,0 +1,77 @@
+import COpenBLAS
+
+/// Thin, shape-checked wrappers over OpenBLAS. All dense linear algebra in the project goes through here.
+public enum BLAS {
+  /// Number of threads OpenBLAS uses for one call. Set to 1 inside our own parallel regions.
+  public static var threads: Int {
+    get { Int(openblas_get_num_threads()) }
+    set { openblas_set_num_threads(Int32(newValue)) }
+  }
+
+  /// Runs `body` with OpenBLAS restricted to one thread, restoring the previous setting after.
+  public static func singleThreaded<R>(_ body: () throws -> R) rethrows -> R {
+    let previous = threads
+    threads = 1
+    defer { threads = previous }
+    return try body()
+  }
+
+  /// C[m, n] = alpha * op(A) * op(B) + beta * C, raw row-major pointers.
+  /// `op(A)` is [m, k]; `A` is stored [m, k] (lda = k) or, transposed, [k, m] (lda = m) unless `lda` given.
+  @inlinable
+  public static func sgemm(
+    transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+    alpha: Float = 1, a: UnsafePointer<Float>, lda: Int? = nil,
+    b: UnsafePointer<Float>, ldb: Int? = nil,
+    beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int? = nil
+  ) {
+    if m == 0 || n == 0 { return }
+    let lda = lda ?? (transA ? m : k)
+    let ldb = ldb ?? (transB ? k : n)
+    let ldc = ldc ?? n
+    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+  }
+
+  /// y[m] = alpha * op(A) x + beta * y for a row-major A [rows, cols].
+  @inlinable
+  public static func sgemv(
+    trans: Bool, rows: Int, cols: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int? = nil,
+    x: UnsafePointer<Float>, beta: Float = 0, y: UnsafeMutablePointer<Float>
+  ) {
+    cblas_sgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, Int32(rows), Int32(cols), alpha, a,
+                Int32(lda ?? cols), x, 1, beta, y, 1)
+  }
+
+  @inlinable
+  public static func dot(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) -> Float {
+    cblas_sdot(Int32(n), x, 1, y, 1)
+  }
+
+  @inlinable
+  public static func axpy(_ n: Int, _ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    cblas_saxpy(Int32(n), alpha, x, 1, y, 1)
+  }
+}
+
+extension Matrix {
+  /// `op(self) * op(other)`, through `cblas_sgemm`.
+  public func matmul(_ other: Matrix, transposeSelf: Bool = false, transposeOther: Bool = false) -> Matrix {
+    let m = transposeSelf ? columns : rows
+    let k = transposeSelf ? rows : columns
+    let k2 = transposeOther ? other.columns : other.rows
+    let n = transposeOther ? other.rows : other.columns
+    precondition(k == k2, "matmul: inner dimensions differ (\(k) vs \(k2))")
+    var out = Matrix(rows: m, columns: n)
+    storage.withUnsafeBufferPointer { a in
+      other.storage.withUnsafeBufferPointer { b in
+        out.storage.withUnsafeMutableBufferPointer { c in
+          BLAS.sgemm(transA: transposeSelf, transB: transposeOther, m: m, n: n, k: k,
+                     a: a.baseAddress!, lda: columns, b: b.baseAddress!, ldb: other.columns,
+                     c: c.baseAddress!, ldc: n)
+        }
+      }
+    }
+    return out
+  }
+}

@@ -1,0 +1,51 @@
+import Dispatch
+
+/// Data-parallel loops over the machine's cores. Closures are `@Sendable`; pointers travel in
+/// `UnsafeSendable` boxes because Swift 6 cannot see that disjoint index ranges do not race.
+public enum Parallel {
+  /// Number of worker threads used by `forEach` (the core count).
+  public static let workers: Int = max(1, sysconfWorkers())
+
+  /// Calls `body(i)` for i in 0 ..< count, spread over the cores. BLAS stays single-threaded inside.
+  public static func forEach(_ count: Int, _ body: @Sendable (Int) -> Void) {
+    if count <= 1 || workers == 1 {
+      for i in 0 ..< count { body(i) }
+      return
+    }
+    BLAS.singleThreaded {
+      DispatchQueue.concurrentPerform(iterations: count, execute: body)
+    }
+  }
+
+  /// Splits 0 ..< count into `parts` contiguous chunks (default: one per core) and calls `body(range)`.
+  public static func chunks(_ count: Int, parts: Int = workers, _ body: @Sendable (Range<Int>) -> Void) {
+    let parts = max(1, min(parts, count))
+    if parts == 1 {
+      body(0 ..< count)
+      return
+    }
+    forEach(parts) { p in
+      let start = count * p / parts
+      let end = count * (p + 1) / parts
+      body(start ..< end)
+    }
+  }
+}
+
+private func sysconfWorkers() -> Int {
+  #if canImport(Glibc)
+  return Int(Glibc.sysconf(Int32(Glibc._SC_NPROCESSORS_ONLN)))
+  #else
+  return 2
+  #endif
+}
+
+/// A pointer (or any value) that the caller promises is used without data races.
+public struct UnsafeSendable<Value>: @unchecked Sendable {
+  public let value: Value
+  public init(_ value: Value) { self.value = value }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

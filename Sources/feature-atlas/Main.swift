@@ -1,0 +1,8 @@
+import FeatureAtlasCLI
+
+@main
+struct Main {
+  static func main() async {
+    await FeatureAtlasCommand.main()
+  }
+}

@@ -1,0 +1,49 @@
+import Testing
+import TensorMath
+
+@Suite("Matrix and BLAS")
+struct MatrixTests {
+  @Test("sgemm agrees with the triple loop on every transpose combination")
+  func matmulMatchesNaive() {
+    var rng = SplitMix64(seed: 7)
+    let a = Matrix(rows: 5, columns: 7, storage: (0 ..< 35).map { _ in rng.nextGaussian() })
+    let b = Matrix(rows: 7, columns: 3, storage: (0 ..< 21).map { _ in rng.nextGaussian() })
+    var naive = Matrix(rows: 5, columns: 3)
+    for i in 0 ..< 5 { for j in 0 ..< 3 { for k in 0 ..< 7 { naive[i, j] += a[i, k] * b[k, j] } } }
+    let cases = [
+      a.matmul(b),
+      a.transposed.matmul(b, transposeSelf: true),
+      a.matmul(b.transposed, transposeOther: true),
+      a.transposed.matmul(b.transposed, transposeSelf: true, transposeOther: true),
+    ]
+    for c in cases {
+      for i in 0 ..< c.count { #expect(abs(c.storage[i] - naive.storage[i]) < 1e-5) }
+    }
+  }
+
+  @Test("SIMD dot equals the scalar sum for every length up to 40")
+  func dotLengths() {
+    var rng = SplitMix64(seed: 3)
+    for n in 0 ... 40 {
+      let x = (0 ..< n).map { _ in rng.nextGaussian() }
+      let y = (0 ..< n).map { _ in rng.nextGaussian() }
+      let expected = zip(x, y).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+      let got = Kernels.dot(x, y, n)
+      #expect(abs(got - expected) < 1e-4)
+    }
+  }
+
+  @Test("SplitMix64 is reproducible and its floats lie in [0, 1)")
+  func rng() {
+    var a = SplitMix64(seed: 42)
+    var b = SplitMix64(seed: 42)
+    for _ in 0 ..< 1000 {
+      let x = a.nextUnitFloat()
+      #expect(x == b.nextUnitFloat())
+      #expect(x >= 0 && x < 1)
+    }
+    // Reference value of SplitMix64(0).next() from the original C implementation.
+    var zero = SplitMix64(seed: 0)
+    #expect(zero.next() == 0xE220_A839_7B1D_CDAF)
+  }
+}
