@@ -15,6 +15,7 @@ let package = Package(
   platforms: [.macOS(.v14)],
   products: [
     .executable(name: "feature-atlas", targets: ["feature-atlas"]),
+    .executable(name: "atlas-bench", targets: ["AtlasBench"]),
     .library(name: "AtlasPipeline", targets: ["AtlasPipeline"]),
   ],
   dependencies: [
@@ -33,7 +34,7 @@ let package = Package(
     .target(name: "GGUF", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")], swiftSettings: fast),
     .target(name: "Tokenization", swiftSettings: fast),
     .target(name: "Llama", dependencies: ["TensorMath", "GGUF", "Tokenization"], swiftSettings: fast),
-    .target(name: "SparseAutoencoders", dependencies: ["TensorMath"], swiftSettings: fast),
+    .target(name: "SparseAutoencoders", dependencies: ["TensorMath", "AtlasArtifacts"], swiftSettings: fast),
     .target(name: "MapLayout", dependencies: ["TensorMath"], swiftSettings: fast),
     .target(name: "FeatureAnalysis", dependencies: ["TensorMath", "SparseAutoencoders"], swiftSettings: fast),
 
@@ -50,6 +51,10 @@ let package = Package(
       name: "FeatureAtlasCLI",
       dependencies: ["AtlasPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     .executableTarget(name: "feature-atlas", dependencies: ["FeatureAtlasCLI"]),
+    .executableTarget(
+      name: "AtlasBench",
+      dependencies: ["AtlasPipeline", "Llama", "SparseAutoencoders", "MapLayout", "FeatureAnalysis", "AtlasArtifacts"],
+      swiftSettings: fast),
 
     // MARK: - Tests
     .target(name: "TestSupport", dependencies: ["AtlasArtifacts"], path: "Tests/TestSupport"),

@@ -50,3 +50,16 @@ struct SafeTensorsTests {
     #expect(streaming.hexDigest() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
   }
 }
+
+@Suite("npy")
+struct NpyTests {
+  @Test("float32 arrays round trip with their shape; the header is 64-byte aligned")
+  func roundTrip() throws {
+    let data = Npy.encode([1, 2, 3, 4, 5, 6], shape: [2, 3])
+    #expect((data.count - 24) % 64 == 0)
+    let back = try Npy.decode(data)
+    #expect(back.shape == [2, 3])
+    #expect(back.values == [1, 2, 3, 4, 5, 6])
+    #expect(throws: ArtifactError.self) { try Npy.decode(data.prefix(data.count - 1)) }
+  }
+}

@@ -1,0 +1,47 @@
+import Foundation
+
+/// `atlas-bench <name> [options]`: benchmarks that print their figures (never timed tests).
+/// Each benchmark lives in its own file and compares with the peers in shared/peers where one exists.
+@main
+struct AtlasBench {
+  static let benchmarks: [(name: String, summary: String, run: @Sendable ([String]) throws -> Void)] = [
+  ]
+
+  static func main() {
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    guard let name = arguments.first, let bench = benchmarks.first(where: { $0.name == name }) else {
+      print("usage: atlas-bench <benchmark> [options]\n\nbenchmarks:")
+      for b in benchmarks { print("  \(b.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(b.summary)") }
+      exit(arguments.isEmpty ? 0 : 2)
+    }
+    do { try bench.run(Array(arguments.dropFirst())) } catch {
+      FileHandle.standardError.write(Data("atlas-bench \(name): \(error)\n".utf8))
+      exit(1)
+    }
+  }
+}
+
+/// Minimal `--key value` option parsing for benchmarks.
+struct BenchOptions {
+  var values: [String: String] = [:]
+  init(_ arguments: [String]) {
+    var i = 0
+    while i < arguments.count {
+      let a = arguments[i]
+      if a.hasPrefix("--") {
+        let key = String(a.dropFirst(2))
+        if i + 1 < arguments.count, !arguments[i + 1].hasPrefix("--") {
+          values[key] = arguments[i + 1]
+          i += 2
+          continue
+        }
+        values[key] = "true"
+      }
+      i += 1
+    }
+  }
+  func string(_ key: String, _ fallback: String) -> String { values[key] ?? fallback }
+  func int(_ key: String, _ fallback: Int) -> Int { values[key].flatMap(Int.init) ?? fallback }
+  func double(_ key: String, _ fallback: Double) -> Double { values[key].flatMap(Double.init) ?? fallback }
+  func flag(_ key: String) -> Bool { values[key] == "true" }
+}
