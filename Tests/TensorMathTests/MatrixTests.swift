@@ -47,3 +47,32 @@ struct MatrixTests {
     #expect(zero.next() == 0xE220_A839_7B1D_CDAF)
   }
 }
+
+@Suite("Vector math")
+struct VectorMathTests {
+  @Test("SIMD exp is within 2 ulp of libm's over [-87, 88]")
+  func expAccuracy() {
+    var worst: Float = 0
+    var x: Float = -87
+    while x < 88 {
+      let ours = VectorMath.exp(x)
+      let libm = Elementary.exp(x)
+      worst = max(worst, abs(ours - libm) / libm.ulp)
+      x += 0.0137
+    }
+    #expect(worst <= 2)
+  }
+
+  @Test("SIMD softmax sums to one and matches the libm version")
+  func softmax() {
+    var rng = SplitMix64(seed: 5)
+    for n in [1, 7, 16, 33, 300] {
+      var a = (0 ..< n).map { _ in rng.nextGaussian() * 10 }
+      var b = a
+      a.withUnsafeMutableBufferPointer { VectorMath.softmax($0.baseAddress!, n) }
+      b.withUnsafeMutableBufferPointer { _ = Kernels.softmax($0.baseAddress!, n) }
+      #expect(abs(a.reduce(0, +) - 1) < 1e-5)
+      for i in 0 ..< n { #expect(abs(a[i] - b[i]) < 1e-6) }
+    }
+  }
+}

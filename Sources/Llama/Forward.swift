@@ -1,0 +1,266 @@
+import TensorMath
+
+/// Which rows of the batch get logits.
+public enum LogitRows: Sendable, Equatable {
+  case none
+  case all
+  case lastOfEachSequence
+}
+
+/// An observer that records nothing (for calls that only want logits).
+public struct NoObserver: ActivationObserver {
+  public init() {}
+  public var points: Set<HookPoint> { [] }
+  public mutating func observe(_ point: HookPoint, _ values: UnsafeBufferPointer<Float>, layout: BatchLayout) {}
+}
+
+/// Records full copies of the activations at the given hook points ([rows, dModel] per point).
+public struct RecordingObserver: ActivationObserver {
+  public let points: Set<HookPoint>
+  public private(set) var recorded: [HookPoint: Matrix] = [:]
+  public init(_ points: Set<HookPoint>) { self.points = points }
+  public mutating func observe(_ point: HookPoint, _ values: UnsafeBufferPointer<Float>, layout: BatchLayout) {
+    recorded[point] = Matrix(rows: layout.rows, columns: values.count / max(layout.rows, 1), storage: Array(values))
+  }
+}
+
+extension LlamaModel {
+  /// Runs a batch of sequences at once, every linear layer as one sgemm over all rows.
+  ///
+  /// - Parameters:
+  ///   - sequences: new token ids per sequence (lengths may differ).
+  ///   - cache: when given, sequence b continues cache slot `slots[b]` (default: slot b) from its current
+  ///     length, and its keys/values are appended; without a cache every sequence starts at position 0.
+  ///   - observer: sees the activations at its hook points; the pass stops after the last block it (and the
+  ///     logits) need, so capture at block 15 never runs blocks 16...
+  ///   - interventions: per sequence (empty = none).
+  /// - Returns: logits [selected rows, vocab] (nil for `.none`).
+  public func forward(
+    _ sequences: [[Int]], cache: KVCache? = nil, slots: [Int]? = nil,
+    observer: inout some ActivationObserver, interventions: [InterventionPlan] = [], logits: LogitRows = .all
+  ) throws -> Matrix? {
+    let c = configuration
+    let d = c.dModel
+    let slots = slots ?? Array(sequences.indices)
+    for p in observer.points { try validate(p) }
+
+    // MARK: - Batch layout
+    var sequenceOfRow: [Int] = []
+    var positionOfRow: [Int] = []
+    var rowRanges: [Range<Int>] = []
+    var past: [Int] = []
+    for (b, tokens) in sequences.enumerated() {
+      let start = cache.map { $0.lengths[slots[b]] } ?? 0
+      let end = start + tokens.count
+      guard end <= rope.positions, end <= (cache?.capacity ?? Int.max) else {
+        throw LlamaError.sequenceTooLong(length: end, limit: min(rope.positions, cache?.capacity ?? Int.max))
+      }
+      for t in tokens where t < 0 || t >= c.vocabSize { throw LlamaError.tokenOutOfRange(id: t, vocabSize: c.vocabSize) }
+      rowRanges.append(sequenceOfRow.count ..< sequenceOfRow.count + tokens.count)
+      sequenceOfRow += Array(repeating: b, count: tokens.count)
+      positionOfRow += Array(start ..< end)
+      past.append(start)
+    }
+    let layout = BatchLayout(sequenceOfRow: sequenceOfRow, positionOfRow: positionOfRow, rowRanges: rowRanges)
+    let rows = layout.rows
+    if rows == 0 { return logits == .none ? nil : Matrix(rows: 0, columns: c.vocabSize) }
+
+    let observed = observer.points
+    let intervened = Set(interventions.flatMap(\.keys))
+    let lastLayer: Int
+    if logits != .none {
+      lastLayer = c.nLayers - 1
+    } else if let deepest = observed.max() {
+      lastLayer = deepest.layer
+    } else {
+      return nil
+    }
+    let lastPoint = logits != .none ? HookPoint.residualOutput(layer: c.nLayers - 1) : observed.max()!
+
+    // MARK: - Buffers
+    var x = Matrix(rows: rows, columns: d)                       // residual stream [rows, d]
+    for r in 0 ..< rows {
+      let token = sequences[sequenceOfRow[r]][positionOfRow[r] - past[sequenceOfRow[r]]]
+      x.storage.replaceSubrange(r * d ..< (r + 1) * d, with: weights.tokenEmbedding.row(token))
+    }
+    let qkvDim = c.qDim + 2 * c.kvDim
+    var h = Matrix(rows: rows, columns: d)                       // normalised input [rows, d]
+    var qkv = Matrix(rows: rows, columns: qkvDim)                // [rows, qDim + 2 kvDim]
+    var attended = Matrix(rows: rows, columns: c.qDim)           // [rows, qDim]
+    var blockOut = Matrix(rows: rows, columns: d)                // attention or MLP output [rows, d]
+    var gateUp = Matrix(rows: rows, columns: 2 * c.ffnDim)       // [rows, 2 ffn]
+    var activated = Matrix(rows: rows, columns: c.ffnDim)        // [rows, ffn]
+
+    func hook(_ point: HookPoint, _ values: inout Matrix) {
+      if intervened.contains(point) {
+        for (b, plan) in interventions.enumerated() {
+          guard let list = plan[point] else { continue }
+          applyInterventions(list, to: &values, rows: rowRanges[b], positions: positionOfRow)
+        }
+      }
+      if observed.contains(point) {
+        values.storage.withUnsafeBufferPointer { observer.observe(point, $0, layout: layout) }
+      }
+    }
+    func needsHook(_ point: HookPoint) -> Bool { observed.contains(point) || intervened.contains(point) }
+
+    // MARK: - Blocks
+    for l in 0 ... lastLayer {
+      let w = weights.blocks[l]
+      hook(.residualInput(layer: l), &x)
+      if lastPoint == .residualInput(layer: l) { break }
+
+      rmsNormRows(x, w.attentionNorm, into: &h)
+      Self.linear(h, w.qkv, into: &qkv)
+      if let bias = w.qkvBias { addBias(bias, to: &qkv) }
+      applyRoPE(&qkv, positions: positionOfRow)
+      if let cache {
+        storeKV(qkv, layer: l, layout: layout, slots: slots, past: past, cache: cache)
+      }
+      attention(qkv: qkv, layer: l, layout: layout, past: past, slots: slots, cache: cache, into: &attended)
+      if needsHook(.attentionOutput(layer: l)) {
+        Self.linear(attended, w.output, into: &blockOut)
+        hook(.attentionOutput(layer: l), &blockOut)
+        addInPlace(&x, blockOut)
+      } else {
+        Self.linear(attended, w.output, into: &x, accumulate: true)
+      }
+      if lastPoint == .attentionOutput(layer: l) { break }
+
+      rmsNormRows(x, w.ffnNorm, into: &h)
+      Self.linear(h, w.gateUp, into: &gateUp)
+      swiGLU(gateUp, into: &activated)
+      if needsHook(.mlpOutput(layer: l)) {
+        Self.linear(activated, w.down, into: &blockOut)
+        hook(.mlpOutput(layer: l), &blockOut)
+        addInPlace(&x, blockOut)
+      } else {
+        Self.linear(activated, w.down, into: &x, accumulate: true)
+      }
+      if lastPoint == .mlpOutput(layer: l) { break }
+      hook(.residualOutput(layer: l), &x)
+    }
+    if let cache {
+      for (b, tokens) in sequences.enumerated() { cache.advance(slots[b], by: tokens.count) }
+    }
+
+    // MARK: - Logits
+    switch logits {
+    case .none:
+      return nil
+    case .all:
+      rmsNormRows(x, weights.outputNorm, into: &h)
+      var out = Matrix(rows: rows, columns: c.vocabSize)
+      Self.linear(h, weights.unembedding, into: &out)
+      return out
+    case .lastOfEachSequence:
+      let last = rowRanges.map { $0.isEmpty ? 0 : $0.upperBound - 1 }
+      let selected = x.gatherRows(last)
+      var normed = Matrix(rows: selected.rows, columns: d)
+      rmsNormRows(selected, weights.outputNorm, into: &normed)
+      var out = Matrix(rows: selected.rows, columns: c.vocabSize)
+      Self.linear(normed, weights.unembedding, into: &out)
+      return out
+    }
+  }
+
+  /// Convenience: forward without a cache.
+  public func forward(_ sequences: [[Int]], observer: inout some ActivationObserver,
+                      interventions: [InterventionPlan] = [], logits: LogitRows = .all) throws -> Matrix? {
+    try forward(sequences, cache: nil, slots: nil, observer: &observer, interventions: interventions, logits: logits)
+  }
+
+  /// Convenience: logits for every position of every sequence, no hooks.
+  public func logits(_ sequences: [[Int]]) throws -> Matrix {
+    var none = NoObserver()
+    return try forward(sequences, observer: &none, logits: .all) ?? Matrix(rows: 0, columns: configuration.vocabSize)
+  }
+
+  // MARK: - Row kernels
+
+  /// out = x · Wᵀ (+ out when accumulating): W is [outFeatures, inFeatures].
+  static func linear(_ x: Matrix, _ w: Matrix, into out: inout Matrix, accumulate: Bool = false) {
+    x.storage.withUnsafeBufferPointer { xp in
+      w.storage.withUnsafeBufferPointer { wp in
+        out.storage.withUnsafeMutableBufferPointer { op in
+          BLAS.sgemm(transA: false, transB: true, m: x.rows, n: w.rows, k: x.columns,
+                     a: xp.baseAddress!, lda: x.columns, b: wp.baseAddress!, ldb: w.columns,
+                     beta: accumulate ? 1 : 0, c: op.baseAddress!, ldc: out.columns)
+        }
+      }
+    }
+  }
+
+  func rmsNormRows(_ x: Matrix, _ weight: [Float], into out: inout Matrix) {
+    let d = x.columns
+    let eps = configuration.rmsNormEpsilon
+    x.storage.withUnsafeBufferPointer { xp in
+      weight.withUnsafeBufferPointer { wp in
+        out.storage.withUnsafeMutableBufferPointer { op in
+          for r in 0 ..< x.rows {
+            Kernels.rmsNorm(xp.baseAddress! + r * d, weight: wp.baseAddress!, epsilon: eps, out: op.baseAddress! + r * d, d)
+          }
+        }
+      }
+    }
+  }
+
+  func addBias(_ bias: [Float], to m: inout Matrix) {
+    let n = m.columns
+    m.storage.withUnsafeMutableBufferPointer { p in
+      bias.withUnsafeBufferPointer { b in
+        for r in 0 ..< m.rows { Kernels.axpy(1, b.baseAddress!, p.baseAddress! + r * n, n) }
+      }
+    }
+  }
+
+  func addInPlace(_ x: inout Matrix, _ y: Matrix) {
+    let n = x.count
+    x.storage.withUnsafeMutableBufferPointer { xp in
+      y.storage.withUnsafeBufferPointer { yp in Kernels.axpy(1, yp.baseAddress!, xp.baseAddress!, n) }
+    }
+  }
+
+  func applyRoPE(_ qkv: inout Matrix, positions: [Int]) {
+    let c = configuration
+    let cols = qkv.columns
+    qkv.storage.withUnsafeMutableBufferPointer { p in
+      for r in 0 ..< qkv.rows {
+        let row = p.baseAddress! + r * cols
+        for head in 0 ..< c.nHeads { rope.apply(row + head * c.headDim, position: positions[r]) }
+        for head in 0 ..< c.nKVHeads { rope.apply(row + c.qDim + head * c.headDim, position: positions[r]) }
+      }
+    }
+  }
+
+  func swiGLU(_ gateUp: Matrix, into out: inout Matrix) {
+    let f = configuration.ffnDim
+    gateUp.storage.withUnsafeBufferPointer { g in
+      out.storage.withUnsafeMutableBufferPointer { o in
+        for r in 0 ..< gateUp.rows {
+          VectorMath.swiGLU(gate: g.baseAddress! + r * 2 * f, up: g.baseAddress! + r * 2 * f + f,
+                            out: o.baseAddress! + r * f, f)
+        }
+      }
+    }
+  }
+
+  func applyInterventions(_ list: [Intervention], to values: inout Matrix, rows: Range<Int>, positions: [Int]) {
+    let d = values.columns
+    for intervention in list {
+      if case .transform(let body, let selector) = intervention {
+        let selected = rows.filter { selector.contains(positions[$0]) }
+        guard !selected.isEmpty else { continue }
+        var sub = values.gatherRows(selected)
+        body(&sub, selected.map { positions[$0] })
+        for (i, r) in selected.enumerated() { values.storage.replaceSubrange(r * d ..< (r + 1) * d, with: sub.row(i)) }
+        continue
+      }
+      for r in rows {
+        var row = Array(values.row(r))
+        LlamaModel.apply(intervention, to: &row, position: positions[r])
+        values.storage.replaceSubrange(r * d ..< (r + 1) * d, with: row)
+      }
+    }
+  }
+}
