@@ -5,6 +5,7 @@ import Foundation
 @main
 struct AtlasBench {
   static let benchmarks: [(name: String, summary: String, run: @Sendable ([String]) throws -> Void)] = [
+    ("forward", "prefill (capture to block L, full forward) and generation throughput of the engine", ForwardBench.run),
   ]
 
   static func main() {

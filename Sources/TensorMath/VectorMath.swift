@@ -4,11 +4,17 @@
 public enum VectorMath {
   public typealias V = SIMD16<Float>
 
-  /// e^x lane-wise. Inputs below -87.3 flush towards 0; above 88.7 saturate to Float.greatestFiniteMagnitude-ish.
+  /// e^x lane-wise. Inputs below -87.3 flush towards 0; above 88.7 they saturate.
+  /// Rounding and the 2^n scaling use the 1.5·2²³ "magic number" trick, so everything stays in
+  /// vector registers (Swift's generic SIMD Float→Int conversion and `clamped` are per-lane calls).
   @inlinable @inline(__always)
-  public static func exp(_ x: V) -> V {
-    var x = x.clamped(lowerBound: V(repeating: -87.3), upperBound: V(repeating: 88.7))
-    let n = (x * 1.442_695_04).rounded(.toNearestOrEven)
+  public static func exp(_ input: V) -> V {
+    let lo = V(repeating: -87.3), hi = V(repeating: 88.7)
+    var x = input.replacing(with: lo, where: input .< lo)
+    x = x.replacing(with: hi, where: x .> hi)
+    let magic = V(repeating: 12_582_912)  // 1.5 * 2^23: adding it rounds to an integer in the low mantissa bits
+    let shifted = x * 1.442_695_04 + magic
+    let n = shifted - magic
     x = x - n * 0.693_359_375
     x = x - n * -2.121_944_40e-4
     var p = V(repeating: 1.987_569_150_0e-4)
@@ -17,10 +23,11 @@ public enum VectorMath {
     p = p * x + 4.166_579_589_4e-2
     p = p * x + 1.666_666_545_9e-1
     p = p * x + 5.000_000_120_1e-1
-    let xx = x * x
-    let y = p * xx + x + 1
-    let bits = (SIMD16<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
-    return y * unsafeBitCast(bits, to: V.self)
+    let y = p * (x * x) + x + 1
+    // The low bits of `shifted` hold n + 0x400000; turn them into the exponent field of 2^n.
+    let integer = unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- 0x4B40_0000
+    let scale = unsafeBitCast((integer &+ 127) &<< 23, to: V.self)
+    return y * scale
   }
 
   /// Scalar e^x with the same polynomial (for tails, so every element sees the same function).
