@@ -53,7 +53,7 @@ let package = Package(
     .executableTarget(name: "feature-atlas", dependencies: ["FeatureAtlasCLI"]),
     .executableTarget(
       name: "AtlasBench",
-      dependencies: ["AtlasPipeline", "Llama", "SparseAutoencoders", "MapLayout", "FeatureAnalysis", "AtlasArtifacts"],
+      dependencies: ["AtlasPipeline", "Llama", "GGUF", "SparseAutoencoders", "MapLayout", "FeatureAnalysis", "AtlasArtifacts"],
       swiftSettings: fast),
 
     // MARK: - Tests

@@ -5,6 +5,7 @@ import Foundation
 @main
 struct AtlasBench {
   static let benchmarks: [(name: String, summary: String, run: @Sendable ([String]) throws -> Void)] = [
+    ("gguf", "open the model (.gguf, wheel) and dequantize every tensor", GGUFBench.run),
   ]
 
   static func main() {

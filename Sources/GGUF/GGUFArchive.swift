@@ -29,11 +29,26 @@ enum GGUFArchive {
     guard models.count == 1 else { throw GGUFError.severalModelsInArchive(path: url.path, models: models.map(\.path)) }
     var data = Data()
     data.reserveCapacity(Int(min(entry.uncompressedSize, 1 << 30)))  // a hint only: the header may lie
+    var crc = CRC32IEEE()
     do {
-      _ = try archive.extract(entry, bufferSize: 1 << 20, skipCRC32: false) { chunk in data.append(chunk) }
+      // ZIPFoundation's own CRC check is skipped for speed (see CRC32IEEE); the member's CRC is checked below.
+      _ = try archive.extract(entry, bufferSize: 1 << 20, skipCRC32: true) { chunk in
+        chunk.withUnsafeBytes { crc.update($0) }
+        data.append(chunk)
+      }
     } catch {
       throw GGUFError.unreadable(path: url.path, reason: "inflating \(entry.path) failed (\(error))")
     }
+    guard crc.value == entry.checksum else {
+      throw GGUFError.unreadable(
+        path: url.path,
+        reason: "member \(entry.path) has CRC-32 \(hex32(crc.value)), expected \(hex32(entry.checksum)) (corrupt download?)")
+    }
     return (data, entry.path)
   }
+}
+
+private func hex32(_ v: UInt32) -> String {
+  let digits = String(v, radix: 16)
+  return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
 }

@@ -147,20 +147,39 @@ public struct GGUFFile: @unchecked Sendable {  // `Data` is immutable here; the 
   }
 
   /// The tensor as Float32, in storage order (row-major with rows of `dimensions[0]` values).
+  /// Tensors of 4 M weights or more (the 28 M-weight embedding) are split over the cores.
   public func dequantize(_ info: GGUFTensorInfo) throws -> [Float] {
+    try dequantize(info, parts: info.elementCount >= GGUFFile.parallelThreshold ? GGUFFile.cores : 1)
+  }
+
+  /// `dequantize` in `parts` contiguous ranges of blocks, run concurrently; each part writes its own range.
+  package func dequantize(_ info: GGUFTensorInfo, parts requested: Int) throws -> [Float] {
     guard info.type.isDequantizable else {
       throw GGUFError.unsupportedTensorType(tensor: info.name, type: info.type.description)
     }
     let n = info.elementCount
-    let blocks = n / info.type.blockGeometry.weights
+    let (qk, size) = info.type.blockGeometry
+    let blocks = n / qk
     return try withRawBytes(info) { raw in
       guard let src = raw.baseAddress else { return [] }
       return [Float](unsafeUninitializedCapacity: n) { out, count in
-        if let dst = out.baseAddress { Dequantize.blocks(info.type, src, blocks, into: dst) }
+        if let dst = out.baseAddress {
+          let parts = max(1, min(requested, blocks))
+          let pointers = SendablePointers(src: src, dst: dst)
+          DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let range = blocks * part / parts ..< blocks * (part + 1) / parts
+            Dequantize.blocks(
+              info.type, pointers.src + range.lowerBound * size, range.count, into: pointers.dst + range.lowerBound * qk)
+          }
+        }
         count = n
       }
     }
   }
+
+  /// Weights above which `dequantize` uses every core.
+  static let parallelThreshold = 1 << 22
+  static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
   /// Selected rows (along the outermost dimension, rows of `dimensions[0]` values) as Float32,
   /// `[rows.count, dimensions[0]]`, without dequantizing the rest: embedding lookups.
@@ -187,4 +206,10 @@ public struct GGUFFile: @unchecked Sendable {  // `Data` is immutable here; the 
       return out
     }
   }
+}
+
+/// Source and destination of one dequantization, shared by the parts that write disjoint ranges.
+private struct SendablePointers: @unchecked Sendable {
+  let src: UnsafeRawPointer
+  let dst: UnsafeMutablePointer<Float>
 }

@@ -4,11 +4,11 @@ import GGUF
 import TestSupport
 import ZIPFoundation
 
-/// Writes a zip archive at `url` with the given members (deflated).
-func makeZip(at url: URL, members: [(String, Data)]) throws {
+/// Writes a zip archive at `url` with the given members (deflated unless `compression` says otherwise).
+func makeZip(at url: URL, members: [(String, Data)], compression: CompressionMethod = .deflate) throws {
   let archive = try Archive(url: url, accessMode: .create)
   for (path, data) in members {
-    try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) {
+    try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count), compressionMethod: compression) {
       position, size in data.subdata(in: Int(position) ..< Int(position) + size)
     }
   }
@@ -102,6 +102,56 @@ struct ArchiveTests {
     let empty = directory.appendingPathComponent("empty.gguf")
     try Data().write(to: empty)
     #expect(ggufError { _ = try GGUFFile(url: empty) } == .notGGUF(firstBytes: []))
+  }
+
+  @Test("A member whose bytes were damaged fails its CRC-32 check")
+  func damagedMember() throws {
+    let directory = try TestPaths.scratchDirectory("gguf-wheel")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let gguf = try GGUFWriter.tinyLlama().encoded()
+    let wheel = directory.appendingPathComponent("damaged.whl")
+    try makeZip(at: wheel, members: [("m.gguf", gguf)], compression: .none)
+    #expect(try GGUFFile(url: wheel).tensors.count == 5)  // intact, stored uncompressed
+    var zip = try Data(contentsOf: wheel)
+    let tail = gguf.suffix(32)  // the last tensor's data: parsing alone would not notice a change there
+    let position = try #require(zip.range(of: tail)).lowerBound + 5
+    zip[position] ^= 0x01
+    try zip.write(to: wheel)
+    let error = ggufError { _ = try GGUFFile(url: wheel) }
+    guard case .unreadable(_, let reason) = error else {
+      Issue.record("a damaged member was accepted: \(String(describing: error))")
+      return
+    }
+    #expect(reason.contains("m.gguf has CRC-32") && reason.contains("expected"))
+  }
+
+  @Test("CRC-32 matches the standard check value and a bitwise implementation at every length")
+  func crc32() {
+    #expect(Array("123456789".utf8).withUnsafeBytes { CRC32IEEE.checksum($0) } == 0xCBF4_3926)
+    #expect([UInt8]().withUnsafeBytes { CRC32IEEE.checksum($0) } == 0)
+    func bitwise(_ bytes: [UInt8]) -> UInt32 {
+      var crc: UInt32 = 0xFFFF_FFFF
+      for b in bytes {
+        crc ^= UInt32(b)
+        for _ in 0 ..< 8 { crc = crc & 1 != 0 ? 0xEDB8_8320 ^ (crc >> 1) : crc >> 1 }
+      }
+      return ~crc
+    }
+    var state: UInt64 = 9
+    let bytes = (0 ..< 300).map { _ -> UInt8 in
+      state = state &* 6364136223846793005 &+ 1442695040888963407
+      return UInt8(truncatingIfNeeded: state >> 56)
+    }
+    for length in 0 ... bytes.count {
+      let prefix = Array(bytes.prefix(length))
+      #expect(prefix.withUnsafeBytes { CRC32IEEE.checksum($0) } == bitwise(prefix), "length \(length)")
+    }
+    // Updating in pieces gives the checksum of the whole.
+    var crc = CRC32IEEE()
+    for piece in stride(from: 0, to: bytes.count, by: 37) {
+      Array(bytes[piece ..< min(piece + 37, bytes.count)]).withUnsafeBytes { crc.update($0) }
+    }
+    #expect(crc.value == bitwise(bytes))
   }
 
   @Test("The real model wheel gives the same directory and bytes as the extracted .gguf",

@@ -78,6 +78,19 @@ struct DequantizationTests {
     }
   }
 
+  @Test("Splitting a tensor into concurrent parts gives the same bits", arguments: requiredTypes)
+  func partsMatchWhole(_ type: GGMLType) throws {
+    let manifest = try loadManifest()
+    let entry = try #require(manifest.files.first { $0.typeCode == type.rawValue })
+    let file = try GGUFFile(url: try Fixtures.url(entry.file))
+    for info in file.tensors {
+      let whole = try file.dequantize(info, parts: 1).map(\.bitPattern)
+      for parts in [2, 3, 7, 1000] {
+        #expect(try file.dequantize(info, parts: parts).map(\.bitPattern) == whole, "\(info.name) in \(parts) parts")
+      }
+    }
+  }
+
   @Test("dequantizeRows returns the same bits as the matching rows of dequantize", arguments: requiredTypes)
   func rowsMatchWhole(_ type: GGMLType) throws {
     let manifest = try loadManifest()
