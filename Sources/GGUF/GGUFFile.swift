@@ -23,7 +23,7 @@ public struct GGUFTensorInfo: Sendable, Equatable {
 ///
 /// The bytes stay memory-mapped (a `.gguf`) or in memory (a `.gguf` inflated from a wheel); nothing is
 /// converted until a tensor is asked for. Format: ggml's `docs/gguf.md`; parsing lives in `GGUFParser`.
-public struct GGUFFile: @unchecked Sendable {  // `Data` is immutable here; the struct holds no mutable state
+public struct GGUFFile: Sendable {
   public let version: UInt32
   /// Metadata keys in file order.
   public let metadataKeys: [String]
@@ -64,7 +64,7 @@ public struct GGUFFile: @unchecked Sendable {  // `Data` is immutable here; the 
     self.tensors = directory.tensors
     self.alignment = directory.alignment
     self.dataStart = directory.dataStart
-    self.index = Dictionary(uniqueKeysWithValues: directory.tensors.enumerated().map { ($1.name, $0) })
+    self.index = Dictionary(directory.tensors.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
   }
 
   /// Size of the GGUF bytes (for a wheel: of the inflated member).
