@@ -53,13 +53,15 @@ let package = Package(
     .executableTarget(name: "feature-atlas", dependencies: ["FeatureAtlasCLI"]),
     .executableTarget(
       name: "AtlasBench",
-      dependencies: ["AtlasPipeline", "Llama", "SparseAutoencoders", "MapLayout", "FeatureAnalysis", "AtlasArtifacts"],
+      dependencies: ["AtlasPipeline", "Llama", "GGUF", "SparseAutoencoders", "MapLayout", "FeatureAnalysis", "AtlasArtifacts"],
       swiftSettings: fast),
 
     // MARK: - Tests
     .target(name: "TestSupport", dependencies: ["AtlasArtifacts"], path: "Tests/TestSupport"),
     .testTarget(name: "TensorMathTests", dependencies: ["TensorMath", "TestSupport"]),
-    .testTarget(name: "GGUFTests", dependencies: ["GGUF", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "GGUFTests", dependencies: ["GGUF", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+      resources: [.copy("Fixtures")]),
     .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "GGUF", "Llama", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "LlamaTests", dependencies: ["Llama", "AtlasArtifacts", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "SparseAutoencodersTests", dependencies: ["SparseAutoencoders", "TestSupport"]),

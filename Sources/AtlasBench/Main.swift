@@ -6,6 +6,7 @@ import Foundation
 struct AtlasBench {
   static let benchmarks: [(name: String, summary: String, run: @Sendable ([String]) throws -> Void)] = [
     ("forward", "prefill (capture to block L, full forward) and generation throughput of the engine", ForwardBench.run),
+    ("gguf", "open the model (.gguf, wheel) and dequantize every tensor", GGUFBench.run),
   ]
 
   static func main() {

@@ -32,11 +32,12 @@ struct ByteReader {
     return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset ..< offset + n]), as: UTF8.self)
   }
 
-  /// Checks that `count` elements of at least `minimumSize` bytes can still follow (guards huge allocations).
-  func ensure(count: UInt64, minimumSize: Int, what: String) throws {
-    let (needed, overflow) = count.multipliedReportingOverflow(by: UInt64(minimumSize))
+  /// Checks that `count` elements of at least `elementSize` bytes each can still follow, before anything
+  /// is allocated for them: a corrupt count fails here instead of reserving gigabytes.
+  func ensure(count: UInt64, elementSize: Int) throws {
+    let (needed, overflow) = count.multipliedReportingOverflow(by: UInt64(elementSize))
     guard !overflow, needed <= UInt64(remaining) else {
-      throw GGUFError.truncated(offset: offset, needed: Int(clamping: needed), available: remaining)
+      throw GGUFError.truncated(offset: offset, needed: Int(clamping: overflow ? UInt64.max : needed), available: remaining)
     }
   }
 }

@@ -65,15 +65,47 @@ public enum GGUFValue: Sendable, Equatable {
   /// A short human-readable rendering (arrays abbreviated).
   public var summary: String {
     switch self {
-    case .string(let s): s.count > 80 ? "\"\(s.prefix(77))...\" (\(s.count) chars)" : "\"\(s)\""
+    case .string(let s):
+      return s.count > 48 ? "\"\(escaped(s.prefix(45)))...\" (\(s.count) chars)" : "\"\(escaped(s[...]))\""
     case .array(let items):
-      "[\(items.prefix(4).map(\.summary).joined(separator: ", "))\(items.count > 4 ? ", ... (\(items.count) items)" : "")]"
-    case .bool(let b): "\(b)"
-    case .float32(let f): "\(f)"
-    case .float64(let f): "\(f)"
-    default: integer.map(String.init) ?? "?"
+      // As many leading items as fit in about 40 characters (at least one), then the count.
+      var shown: [String] = []
+      var width = 0
+      for item in items.prefix(4) {
+        let text = item.summary
+        if !shown.isEmpty, width + text.count > 40 { break }
+        shown.append(text)
+        width += text.count + 2
+      }
+      return "[" + shown.joined(separator: ", ") + (shown.count < items.count ? ", ... (\(items.count) items)" : "") + "]"
+    case .bool(let b): return "\(b)"
+    case .float32(let f): return "\(f)"
+    case .float64(let f): return "\(f)"
+    case .uint64(let v): return "\(v)"
+    default: return integer.map(String.init) ?? "?"
     }
   }
+}
+
+/// Control characters spelled out, so that a summary stays on one line.
+private func escaped(_ s: Substring) -> String {
+  var out = ""
+  for scalar in s.unicodeScalars {
+    switch scalar {
+    case "\n": out += "\\n"
+    case "\r": out += "\\r"
+    case "\t": out += "\\t"
+    case "\"": out += "\\\""
+    case "\\": out += "\\\\"
+    default:
+      if scalar.properties.generalCategory == .control {
+        out += "\\u{\(String(scalar.value, radix: 16))}"
+      } else {
+        out.unicodeScalars.append(scalar)
+      }
+    }
+  }
+  return out
 }
 
 /// Metadata keys used by this project, in one namespace (gguf-py `Keys`).

@@ -38,4 +38,57 @@ struct RealModelGGUFTests {
     for (a, b) in zip(q.prefix(4), expectedQ) { #expect(abs(a - b) < 1e-6) }
     #expect(q.count == 576 * 576)
   }
+
+  @Test("Every tensor dequantizes to the gguf package's bits (checksums from Fixtures/make_model_checksums.py)")
+  func wholeModelBitExact() throws {
+    let golden = try JSONDecoder().decode(
+      ModelChecksums.self, from: Data(contentsOf: try Fixtures.url("smollm2_q4_1_checksums.json")))
+    #expect(golden.model == "SmolLM2-135M-Instruct.Q4_1.gguf")
+    let file = try GGUFFile(url: try #require(TestPaths.smolLM2))
+    #expect(file.tensors.map(\.name) == golden.tensors.map(\.name))
+    for expected in golden.tensors {
+      let info = try file.tensor(named: expected.name)
+      #expect(info.type.description == expected.type)
+      let values = try file.dequantize(info)
+      #expect(values.count == expected.count)
+      let (sum, weighted) = bitChecksums(values)
+      #expect(String(sum, radix: 16).leftPadded(16) == expected.sum, "\(expected.name)")
+      #expect(String(weighted, radix: 16).leftPadded(16) == expected.weightedSum, "\(expected.name)")
+    }
+  }
+}
+
+/// Output of Fixtures/make_model_checksums.py.
+private struct ModelChecksums: Decodable {
+  let generatedBy: String
+  let model: String
+  let tensors: [Tensor]
+  struct Tensor: Decodable {
+    let name: String
+    let type: String
+    let count: Int
+    let sum: String          // sum of the float32 bit patterns, mod 2^64, 16 hex digits
+    let weightedSum: String  // sum of (index + 1) * bits, mod 2^64
+  }
+}
+
+/// The two checksums of make_model_checksums.py over the float32 bit patterns of `values`.
+func bitChecksums(_ values: [Float]) -> (sum: UInt64, weightedSum: UInt64) {
+  var sum: UInt64 = 0
+  var weighted: UInt64 = 0
+  values.withUnsafeBufferPointer { buffer in
+    buffer.withMemoryRebound(to: UInt32.self) { bits in
+      var index: UInt64 = 0
+      for b in bits {
+        index &+= 1
+        sum &+= UInt64(b)
+        weighted &+= UInt64(b) &* index
+      }
+    }
+  }
+  return (sum, weighted)
+}
+
+extension String {
+  func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
