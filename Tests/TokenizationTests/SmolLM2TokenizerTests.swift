@@ -20,6 +20,16 @@ private struct ForwardCase: Decodable {
   let ids: [Int]
 }
 
+private struct HFSamples: Decodable {
+  let generatedBy: String
+  let samples: [Sample]
+  struct Sample: Decodable {
+    let source: String
+    let text: String
+    let ids: [Int]
+  }
+}
+
 private struct SteerCase: Decodable {
   let prompt_text: String
   let prompt_ids: [Int]
@@ -51,6 +61,22 @@ struct SmolLM2TokenizerTests {
       #expect(t.encode(c.text) == c.ids, "\(c.text.debugDescription)")
       #expect(t.decodeText(c.ids) == c.text)
     }
+  }
+
+  @Test("Matches HF tokenizers built like llama.cpp's smollm on licenses, fortunes, Python and synthetic scripts")
+  func hfSamples() throws {
+    let t = try tokenizer
+    let fixture = try Fixtures.decode(HFSamples.self, "hf-tokenizers-samples.json")
+    #expect(fixture.samples.count > 150)
+    #expect(Set(fixture.samples.map { $0.source.split(separator: ":")[0] }).count == 5)
+    var encoder = t.makeEncoder()
+    var mismatches = 0
+    for sample in fixture.samples where encoder.encode(sample.text) != sample.ids {
+      mismatches += 1
+      Issue.record("\(sample.source): \(sample.text.prefix(80).debugDescription)")
+    }
+    #expect(mismatches == 0)
+    #expect(fixture.samples.reduce(0) { $0 + $1.ids.count } > 30_000)
   }
 
   @Test("The ids of the forward-pass references are reproduced (the chat case through the chat template)")
