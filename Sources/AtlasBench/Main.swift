@@ -5,6 +5,7 @@ import Foundation
 @main
 struct AtlasBench {
   static let benchmarks: [(name: String, summary: String, run: @Sendable ([String]) throws -> Void)] = [
+    ("tokenizer", "encode MB/s and tokens/s, cold and warm cache [--file F] [--compare IDS] [--model GGUF]", BenchTokenizer.run),
   ]
 
   static func main() {

@@ -8,12 +8,8 @@
 public struct BPEEncoder {
   public let tokenizer: BPETokenizer
   private var cache: PieceCache
-  private var symbols: [Int32] = []   // [piece bytes]  scratch: current symbols of the piece being merged
-  private var ranks: [UInt64] = []    // [piece bytes]  scratch: rank << 32 | merged id of (symbols[i], symbols[i+1])
   private var pieceIDs: [Int] = []    // scratch: ids of the piece being encoded
 
-  /// Pieces longer than this are encoded but not cached (long runs rarely repeat and would bloat the arena).
-  static let maxCachedPieceBytes = 128
   /// Pieces with more symbols than this use the heap-based merge instead of the quadratic scan.
   static let quadraticLimit = 64
 
@@ -50,9 +46,11 @@ public struct BPEEncoder {
     guard !bytes.isEmpty else { return }
     let vocabulary = tokenizer.vocabulary
     ScalarClass.table.withUnsafeBufferPointer { classes in
+      ScalarClass.ascii.withUnsafeBufferPointer { ascii in
       vocabulary.byteSymbol.withUnsafeBufferPointer { byteSymbol in
-        vocabulary.pairs.withTables { keys, values in
-          let scanner = PieceScanner(bytes: bytes, classes: classes, preTokenizer: tokenizer.preTokenizer)
+        vocabulary.pairs.withLookup { pairs in
+          let scanner = PieceScanner(
+            bytes: bytes, classes: classes, asciiTables: ascii, preTokenizer: tokenizer.preTokenizer)
           var start = 0
           while start < bytes.count {
             let end = scanner.pieceEnd(from: start)
@@ -62,14 +60,15 @@ public struct BPEEncoder {
               Self.appendFinal(byteSymbol[Int(piece[0])], vocabulary: vocabulary, into: &output)
               continue
             }
-            let cacheable = piece.count <= Self.maxCachedPieceBytes
-            let hash = cacheable ? PieceCache.hash(piece) : 0
-            if cacheable && cache.lookup(piece, hash: hash, into: &output) { continue }
-            encodePiece(piece, byteSymbol: byteSymbol, keys: keys, values: values)
+            let cacheable = piece.count <= PieceCache.maxKeyLength
+            let print = cacheable ? PieceCache.fingerprint(piece) : (0, 0)
+            if cacheable && cache.lookup(piece, print, into: &output) { continue }
+            encodePiece(piece, byteSymbol: byteSymbol, pairs: pairs)
             output.append(contentsOf: pieceIDs)
-            if cacheable { cache.insert(piece, hash: hash, value: pieceIDs[...]) }
+            if cacheable { cache.insert(piece, print, value: pieceIDs[...]) }
           }
         }
+      }
       }
     }
   }
@@ -87,8 +86,7 @@ public struct BPEEncoder {
 
   /// Replaces `pieceIDs` with the ids of one piece.
   private mutating func encodePiece(
-    _ piece: UnsafeBufferPointer<UInt8>, byteSymbol: UnsafeBufferPointer<Int32>,
-    keys: UnsafeBufferPointer<UInt64>, values: UnsafeBufferPointer<UInt64>
+    _ piece: UnsafeBufferPointer<UInt8>, byteSymbol: UnsafeBufferPointer<Int32>, pairs: PairLookup
   ) {
     let vocabulary = tokenizer.vocabulary
     pieceIDs.removeAll(keepingCapacity: true)
@@ -98,85 +96,86 @@ public struct BPEEncoder {
       pieceIDs.append(Int(id))
       return
     }
-    symbols.removeAll(keepingCapacity: true)
-    for byte in piece { symbols.append(byteSymbol[Int(byte)]) }
-    if symbols.count > Self.quadraticLimit {
-      mergeWithHeap(keys: keys, values: values)
-    } else {
-      mergeByScanning(keys: keys, values: values)
+    let n = piece.count
+    if n > Self.quadraticLimit {
+      var symbols = piece.map { byteSymbol[Int($0)] }
+      Self.mergeWithHeap(&symbols, pairs: pairs)
+      for symbol in symbols { Self.appendFinal(symbol, vocabulary: vocabulary, into: &pieceIDs) }
+      return
     }
-    for symbol in symbols { Self.appendFinal(symbol, vocabulary: vocabulary, into: &pieceIDs) }
+    withUnsafeTemporaryAllocation(of: Int32.self, capacity: n) { symbols in
+      withUnsafeTemporaryAllocation(of: UInt64.self, capacity: n) { ranks in
+        for i in 0 ..< n { symbols[i] = byteSymbol[Int(piece[i])] }
+        let count = Self.mergeByScanning(symbols, n, ranks: ranks, pairs: pairs)
+        for i in 0 ..< count { Self.appendFinal(symbols[i], vocabulary: vocabulary, into: &pieceIDs) }
+      }
+    }
   }
 
   /// The classic loop: find the lowest-rank adjacent pair (leftmost on ties), merge it, update its two
   /// neighbours' ranks, repeat. Quadratic in the piece length, fastest for the short pieces of real text.
-  private mutating func mergeByScanning(keys: UnsafeBufferPointer<UInt64>, values: UnsafeBufferPointer<UInt64>) {
-    let pairs = tokenizer.vocabulary.pairs
-    var n = symbols.count
-    guard n > 1 else { return }
-    ranks.removeAll(keepingCapacity: true)
-    for i in 0 ..< n - 1 { ranks.append(pairs.lookup(symbols[i], symbols[i + 1], keys: keys, values: values)) }
-    symbols.withUnsafeMutableBufferPointer { symbols in
-      ranks.withUnsafeMutableBufferPointer { ranks in
-        while n > 1 {
-          // rank << 32 | merged: equal ranks mean the same pair and the same result, so the first minimum
-          // is the leftmost occurrence of the best pair.
-          var best = 0
-          var bestValue = ranks[0]
-          for i in 1 ..< n - 1 where ranks[i] < bestValue {
-            best = i
-            bestValue = ranks[i]
-          }
-          if bestValue == PairTable.none { break }
-          symbols[best] = Int32(truncatingIfNeeded: bestValue & 0xFFFF_FFFF)
-          var i = best + 1
-          while i < n - 1 {
-            symbols[i] = symbols[i + 1]
-            if i < n - 2 { ranks[i] = ranks[i + 1] }
-            i += 1
-          }
-          n -= 1
-          if best > 0 { ranks[best - 1] = pairs.lookup(symbols[best - 1], symbols[best], keys: keys, values: values) }
-          if best < n - 1 { ranks[best] = pairs.lookup(symbols[best], symbols[best + 1], keys: keys, values: values) }
+  /// Returns the number of symbols left in `symbols[0 ..< n]`.
+  static func mergeByScanning(
+    _ symbols: UnsafeMutableBufferPointer<Int32>, _ count: Int, ranks: UnsafeMutableBufferPointer<UInt64>,
+    pairs: PairLookup
+  ) -> Int {
+    var n = count
+    guard n > 1 else { return n }
+    for i in 0 ..< n - 1 { ranks[i] = pairs.lookup(symbols[i], symbols[i + 1]) }
+    while n > 1 {
+      // rank << 32 | merged: equal ranks mean the same pair and the same result, so the first minimum
+      // is the leftmost occurrence of the best pair.
+      var best = 0
+      var bestValue = ranks[0]
+      var i = 1
+      while i < n - 1 {
+        if ranks[i] < bestValue {
+          best = i
+          bestValue = ranks[i]
         }
+        i += 1
       }
+      if bestValue == PairTable.none { break }
+      symbols[best] = Int32(truncatingIfNeeded: bestValue & 0xFFFF_FFFF)
+      i = best + 1
+      while i < n - 1 {
+        symbols[i] = symbols[i + 1]
+        if i < n - 2 { ranks[i] = ranks[i + 1] }
+        i += 1
+      }
+      n -= 1
+      if best > 0 { ranks[best - 1] = pairs.lookup(symbols[best - 1], symbols[best]) }
+      if best < n - 1 { ranks[best] = pairs.lookup(symbols[best], symbols[best + 1]) }
     }
-    symbols.removeLast(symbols.count - n)
+    return n
   }
 
   /// Priority queue of (rank, left position) over a linked list of symbols: O(n log n) for long pieces.
   /// An entry is stale when its left symbol was merged away or its pair no longer has that rank.
-  private mutating func mergeWithHeap(keys: UnsafeBufferPointer<UInt64>, values: UnsafeBufferPointer<UInt64>) {
-    let pairs = tokenizer.vocabulary.pairs
+  static func mergeWithHeap(_ symbols: inout [Int32], pairs: PairLookup) {
     let n = symbols.count
+    guard n > 1 else { return }
     var next = Array(1 ... n)                 // [n]  index of the next live symbol, n = none
     var previous = Array(-1 ..< n - 1)        // [n]  index of the previous live symbol, -1 = none
     var alive = [Bool](repeating: true, count: n)
     var heap = MinHeap()
-    for i in 0 ..< n - 1 {
-      let value = pairs.lookup(symbols[i], symbols[i + 1], keys: keys, values: values)
-      if value != PairTable.none { heap.push((value >> 32) << 32 | UInt64(i)) }
+    func push(_ left: Int) {
+      let value = pairs.lookup(symbols[left], symbols[next[left]])
+      if value != PairTable.none { heap.push((value >> 32) << 32 | UInt64(left)) }
     }
+    for i in 0 ..< n - 1 { push(i) }
     while let top = heap.pop() {
       let left = Int(top & 0xFFFF_FFFF)
-      let rank = top >> 32
       guard alive[left], next[left] < n else { continue }
       let right = next[left]
-      let value = pairs.lookup(symbols[left], symbols[right], keys: keys, values: values)
-      guard value != PairTable.none, value >> 32 == rank else { continue }
+      let value = pairs.lookup(symbols[left], symbols[right])
+      guard value != PairTable.none, value >> 32 == top >> 32 else { continue }
       symbols[left] = Int32(truncatingIfNeeded: value & 0xFFFF_FFFF)
       alive[right] = false
       next[left] = next[right]
       if next[right] < n { previous[next[right]] = left }
-      if previous[left] >= 0 {
-        let p = previous[left]
-        let v = pairs.lookup(symbols[p], symbols[left], keys: keys, values: values)
-        if v != PairTable.none { heap.push((v >> 32) << 32 | UInt64(p)) }
-      }
-      if next[left] < n {
-        let v = pairs.lookup(symbols[left], symbols[next[left]], keys: keys, values: values)
-        if v != PairTable.none { heap.push((v >> 32) << 32 | UInt64(left)) }
-      }
+      if previous[left] >= 0 { push(previous[left]) }
+      if next[left] < n { push(left) }
     }
     var merged: [Int32] = []
     var i = 0

@@ -61,7 +61,7 @@ public struct BPETokenizer: Sendable {
 
   /// An encoder with its own piece cache (bounded to `cacheEntries` pieces; 0 disables it).
   /// Keep one per thread to reuse the cache across calls.
-  public func makeEncoder(cacheEntries: Int = 1 << 17) -> BPEEncoder {
+  public func makeEncoder(cacheEntries: Int = 1 << 16) -> BPEEncoder {
     BPEEncoder(tokenizer: self, cacheEntries: cacheEntries)
   }
 

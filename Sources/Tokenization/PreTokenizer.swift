@@ -33,6 +33,28 @@ public enum PreTokenizer: String, Sendable, Codable, CaseIterable {
     }
   }
 
+  /// The pieces of `text` as byte ranges of its UTF-8, in order and covering it.
+  public func pieceRanges(_ text: String) -> [Range<Int>] {
+    var text = text
+    return text.withUTF8 { pieceRanges($0) }
+  }
+
+  func pieceRanges(_ utf8: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
+    ScalarClass.table.withUnsafeBufferPointer { classes in
+      ScalarClass.ascii.withUnsafeBufferPointer { ascii in
+        let scanner = PieceScanner(bytes: utf8, classes: classes, asciiTables: ascii, preTokenizer: self)
+        var ranges: [Range<Int>] = []
+        var start = 0
+        while start < utf8.count {
+          let end = scanner.pieceEnd(from: start)
+          ranges.append(start ..< end)
+          start = end
+        }
+        return ranges
+      }
+    }
+  }
+
   /// llama.cpp `ignore_merges`: a piece that is itself a token is not split by the merges.
   var ignoresMergesForWholeTokens: Bool { self == .llamaBPE }
 
@@ -40,17 +62,7 @@ public enum PreTokenizer: String, Sendable, Codable, CaseIterable {
   public func split(_ text: String) -> [String] {
     var text = text
     return text.withUTF8 { utf8 in
-      ScalarClass.table.withUnsafeBufferPointer { classes in
-        let scanner = PieceScanner(bytes: utf8, classes: classes, preTokenizer: self)
-        var pieces: [String] = []
-        var start = 0
-        while start < utf8.count {
-          let end = scanner.pieceEnd(from: start)
-          pieces.append(String(decoding: UnsafeBufferPointer(rebasing: utf8[start ..< end]), as: UTF8.self))
-          start = end
-        }
-        return pieces
-      }
+      pieceRanges(utf8).map { String(decoding: UnsafeBufferPointer(rebasing: utf8[$0]), as: UTF8.self) }
     }
   }
 }
@@ -64,12 +76,18 @@ public enum PreTokenizer: String, Sendable, Codable, CaseIterable {
 struct PieceScanner {
   let bytes: UnsafeBufferPointer<UInt8>    // [fragment length]  UTF-8
   let classes: UnsafeBufferPointer<UInt8>  // [0x10000]  ScalarClass.table
+  let ascii: UnsafeBufferPointer<UInt8>    // [128]  ScalarClass.ascii as this scanner sees it (digits may be boundaries)
   let preTokenizer: PreTokenizer
+  let splitDigits: Bool
 
-  init(bytes: UnsafeBufferPointer<UInt8>, classes: UnsafeBufferPointer<UInt8>, preTokenizer: PreTokenizer) {
+  /// `asciiTables` is `ScalarClass.ascii`.
+  init(bytes: UnsafeBufferPointer<UInt8>, classes: UnsafeBufferPointer<UInt8>, asciiTables: UnsafeBufferPointer<UInt8>,
+       preTokenizer: PreTokenizer) {
     self.bytes = bytes
     self.classes = classes
     self.preTokenizer = preTokenizer
+    splitDigits = preTokenizer == .smollm
+    ascii = UnsafeBufferPointer(rebasing: asciiTables[splitDigits ? 128 ..< 256 : 0 ..< 128])
   }
 
   var end: Int { bytes.count }
@@ -97,8 +115,10 @@ struct PieceScanner {
   @inline(__always)
   func classAt(_ p: Int) -> (UInt8, Int) {
     guard p < end else { return (ScalarClass.boundary, 0) }
+    let b0 = bytes[p]
+    if b0 < 0x80 { return (ascii[Int(b0)], 1) }
     let (c, n) = rawClass(at: p)
-    if c == ScalarClass.number && preTokenizer == .smollm { return (ScalarClass.boundary, 0) }
+    if c == ScalarClass.number && splitDigits { return (ScalarClass.boundary, 0) }
     return (c, n)
   }
 
@@ -127,7 +147,7 @@ struct PieceScanner {
   /// 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+  (digits alone first for smollm)
   func gpt2PieceEnd(from start: Int) -> Int {
     let (c0, n0) = rawClass(at: start)
-    if c0 == ScalarClass.number && preTokenizer == .smollm { return start + n0 }
+    if c0 == ScalarClass.number && splitDigits { return start + n0 }
     let b0 = bytes[start]
     if b0 == UInt8(ascii: "'"), let length = contractionLength(at: start, caseInsensitive: false) {
       return start + length

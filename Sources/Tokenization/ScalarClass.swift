@@ -39,6 +39,13 @@ enum ScalarClass {
     return table
   }()
 
+  /// Classes of the ASCII bytes as the scanners see them: `[256]`, bytes 0 ..< 128 for every pre-tokenizer,
+  /// then the same for smollm, where digits are `boundary` (each digit is its own piece).
+  static let ascii: [UInt8] = {
+    let plain = (0 ..< 128).map { table[$0] }
+    return plain + plain.map { $0 == number ? boundary : $0 }
+  }()
+
   /// The class of a scalar value (valid scalar values only).
   @inline(__always)
   static func of(_ value: UInt32) -> UInt8 {

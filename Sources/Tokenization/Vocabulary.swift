@@ -14,19 +14,19 @@ public enum TokenType: Int, Sendable, Codable, CaseIterable {
   case byte = 6
 }
 
-/// Merge ranks keyed by a packed pair of symbol ids: open addressing with linear probing.
+/// Merge ranks keyed by a packed pair of symbol ids: open addressing with linear probing, key and value side
+/// by side so that a lookup touches one cache line (the table is ~1 MB for 49k merges: L2-sized).
 struct PairTable: Sendable {
-  private var keys: [UInt64]    // [capacity]  left << 32 | right, or `empty`
-  private var values: [UInt64]  // [capacity]  rank << 32 | merged symbol id
+  private var slots: [UInt64]   // [2 * capacity]  key (left << 32 | right, or `empty`), value (rank << 32 | merged)
   private let shift: UInt64     // 64 - log2(capacity)
   static let empty = UInt64.max
   static let none = UInt64.max
 
+  /// Capacity: the power of two at or above 4/3 of the count (load factor <= 0.75).
   init(expectedCount: Int) {
     var bits = 4
-    while (1 << bits) < expectedCount * 2 { bits += 1 }
-    keys = Array(repeating: Self.empty, count: 1 << bits)
-    values = Array(repeating: Self.none, count: 1 << bits)
+    while (1 << bits) * 3 < expectedCount * 4 { bits += 1 }
+    slots = Array(repeating: Self.empty, count: 2 << bits)
     shift = UInt64(64 - bits)
   }
 
@@ -36,41 +36,48 @@ struct PairTable: Sendable {
   }
 
   @inline(__always)
-  private func slot(_ key: UInt64) -> Int { Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift) }
+  static func slot(_ key: UInt64, shift: UInt64) -> Int {
+    Int(truncatingIfNeeded: ((key ^ (key >> 29)) &* 0x9E37_79B9_7F4A_7C15) >> shift)
+  }
 
   /// Inserts a merge unless the pair already has one (the first, lowest rank wins, as in llama.cpp).
   mutating func insert(left: Int32, right: Int32, rank: Int32, merged: Int32) {
     let key = Self.key(left, right)
-    var i = slot(key)
-    let mask = keys.count - 1
-    while keys[i] != Self.empty {
-      if keys[i] == key { return }
+    var i = Self.slot(key, shift: shift)
+    let mask = slots.count / 2 - 1
+    while slots[2 * i] != Self.empty {
+      if slots[2 * i] == key { return }
       i = (i + 1) & mask
     }
-    keys[i] = key
-    values[i] = UInt64(UInt32(bitPattern: rank)) << 32 | UInt64(UInt32(bitPattern: merged))
+    slots[2 * i] = key
+    slots[2 * i + 1] = UInt64(UInt32(bitPattern: rank)) << 32 | UInt64(UInt32(bitPattern: merged))
   }
 
-  /// `rank << 32 | merged`, or `PairTable.none` (which compares above every real entry).
+  /// Calls `body` with a lookup over the table's storage (no reference counting in the hot loop).
+  func withLookup<R>(_ body: (PairLookup) -> R) -> R {
+    slots.withUnsafeBufferPointer { body(PairLookup(slots: $0, shift: shift)) }
+  }
+
+  func lookup(_ left: Int32, _ right: Int32) -> UInt64 { withLookup { $0.lookup(left, right) } }
+}
+
+/// Read-only view of a `PairTable` for the merge loops.
+struct PairLookup {
+  let slots: UnsafeBufferPointer<UInt64>  // [2 * capacity]
+  let shift: UInt64
+
+  /// `rank << 32 | merged` for the pair, or `PairTable.none` (which compares above every real entry).
   @inline(__always)
-  func lookup(_ left: Int32, _ right: Int32, keys: UnsafeBufferPointer<UInt64>, values: UnsafeBufferPointer<UInt64>) -> UInt64 {
-    let key = Self.key(left, right)
-    var i = slot(key)
-    let mask = keys.count - 1
+  func lookup(_ left: Int32, _ right: Int32) -> UInt64 {
+    let key = PairTable.key(left, right)
+    var i = PairTable.slot(key, shift: shift)
+    let mask = slots.count / 2 - 1
     while true {
-      let k = keys[i]
-      if k == key { return values[i] }
-      if k == Self.empty { return Self.none }
+      let k = slots[2 * i]
+      if k == key { return slots[2 * i + 1] }
+      if k == PairTable.empty { return PairTable.none }
       i = (i + 1) & mask
     }
-  }
-
-  func withTables<R>(_ body: (UnsafeBufferPointer<UInt64>, UnsafeBufferPointer<UInt64>) -> R) -> R {
-    keys.withUnsafeBufferPointer { k in values.withUnsafeBufferPointer { v in body(k, v) } }
-  }
-
-  func lookup(_ left: Int32, _ right: Int32) -> UInt64 {
-    withTables { lookup(left, right, keys: $0, values: $1) }
   }
 }
 

@@ -66,6 +66,8 @@ struct PreTokenizerTests {
         let text = RandomText.make(length: 1 + rng.nextInt(below: 120), using: &rng)
         let fast = pre.split(text)
         #expect(fast.joined() == text)
+        let ranges = pre.pieceRanges(text)
+        #expect(ranges.map(\.count) == fast.map(\.utf8.count))
         let slow = oracle.splitPieces(text)
         #expect(fast == slow, "\(pre) on \(text.debugDescription)")
         if fast != slow { return }

@@ -79,6 +79,26 @@ struct SmolLM2TokenizerTests {
     #expect(fixture.samples.reduce(0) { $0 + $1.ids.count } > 30_000)
   }
 
+  @Test("The piece cache changes nothing: no cache, a tiny one that keeps clearing, the default, warm")
+  func cacheSizes() throws {
+    let t = try tokenizer
+    let fixture = try Fixtures.decode(HFSamples.self, "hf-tokenizers-samples.json")
+    let long = String(repeating: " ", count: 300) + "x" + String(repeating: "\n        ", count: 40) + "supercalifragilistic"
+    let texts = fixture.samples.map(\.text) + [long, long]
+    var none = t.makeEncoder(cacheEntries: 0)
+    var tiny = t.makeEncoder(cacheEntries: 7)
+    var normal = t.makeEncoder()
+    for text in texts {
+      let expected = none.encode(text)
+      #expect(tiny.encode(text) == expected)
+      #expect(normal.encode(text) == expected)
+    }
+    for text in texts { #expect(normal.encode(text) == none.encode(text)) }
+    #expect(none.cacheStatistics.entries == 0)
+    #expect(tiny.cacheStatistics.entries <= 7)
+    #expect(normal.cacheStatistics.hits > normal.cacheStatistics.misses)
+  }
+
   @Test("The ids of the forward-pass references are reproduced (the chat case through the chat template)")
   func forwardCases() throws {
     let t = try tokenizer
