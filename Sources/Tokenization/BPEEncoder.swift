@@ -5,7 +5,7 @@
 /// Encodes text with one tokenizer and keeps a bounded cache of piece -> ids between calls.
 ///
 /// Not thread-safe: give each thread its own encoder (`BPETokenizer.makeEncoder()`); they share the vocabulary.
-public struct BPEEncoder {
+public struct BPEEncoder: Sendable {
   public let tokenizer: BPETokenizer
   private var cache: PieceCache
   private var pieceIDs: [Int] = []    // scratch: ids of the piece being encoded

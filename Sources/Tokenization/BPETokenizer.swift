@@ -70,8 +70,9 @@ public struct BPETokenizer: Sendable {
   public func encode(_ text: String) -> [Int] { encode(text, parseSpecial: false) }
 
   /// Token ids of `text`; with `parseSpecial`, control-token texts in it become their ids (for chat templates).
+  /// Long texts get a piece cache for the duration of the call; to share one across calls use `makeEncoder()`.
   public func encode(_ text: String, parseSpecial: Bool) -> [Int] {
-    var encoder = makeEncoder()
+    var encoder = makeEncoder(cacheEntries: text.utf8.count < 4096 ? 0 : 1 << 16)
     return encoder.encode(text, parseSpecial: parseSpecial)
   }
 }

@@ -57,6 +57,25 @@ struct PreTokenizerTests {
     for name in ["smollm", "gpt-2", "llama-bpe", "qwen2"] { #expect(message.contains("'\(name)'")) }
   }
 
+  private struct HFSplits: Decodable {
+    let cases: [Case]
+    struct Case: Decodable {
+      let preTokenizer: String
+      let text: String
+      let pieces: [String]
+    }
+  }
+
+  @Test("Splits equal HF tokenizers' regex pre-tokenizers on random mixed-script text, for every pre-tokenizer")
+  func matchesHFRegexes() throws {
+    let fixture = try Fixtures.decode(HFSplits.self, "hf-pretokenizer-splits.json")
+    #expect(fixture.cases.count == 600)
+    for c in fixture.cases {
+      let pre = try PreTokenizer(ggufName: c.preTokenizer)
+      #expect(pre.split(c.text) == c.pieces, "\(c.preTokenizer): \(c.text.debugDescription)")
+    }
+  }
+
   @Test("The fast scanners split random text exactly like the staged reference, for every pre-tokenizer")
   func fastMatchesReference() {
     var rng = SplitMix64(seed: 7)
