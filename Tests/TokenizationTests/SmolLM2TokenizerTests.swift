@@ -139,6 +139,12 @@ struct SmolLM2TokenizerTests {
       let expected = reference.encode(text, parseSpecial: false)
       #expect(encoder.encode(text) == expected, "\(text.debugDescription)")
     }
+    // Pieces longer than 64 bytes take the heap-based merge.
+    for long in [String(repeating: " ", count: 300) + "x", String(repeating: "a", count: 101),
+                 String(repeating: "Pneumonoultramicroscopicsilicovolcanoconiosis", count: 3), String(repeating: "=-", count: 70),
+                 String(repeating: "жизнь", count: 20), String(repeating: "\n", count: 129) + "\t"] {
+      #expect(encoder.encode(long) == reference.encode(long, parseSpecial: false), "\(long.prefix(20).debugDescription)")
+    }
     let edge = try String(contentsOf: Fixtures.directory.appendingPathComponent("tok_edge.txt"), encoding: .utf8)
     #expect(t.encode(edge) == reference.encode(edge, parseSpecial: false))
     // shared/peers/BASELINES.md: llama.cpp gives 561 tokens for the file as Python reads it (universal
