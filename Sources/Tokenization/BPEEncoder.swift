@@ -47,28 +47,28 @@ public struct BPEEncoder: Sendable {
     let vocabulary = tokenizer.vocabulary
     ScalarClass.table.withUnsafeBufferPointer { classes in
       ScalarClass.ascii.withUnsafeBufferPointer { ascii in
-      vocabulary.byteSymbol.withUnsafeBufferPointer { byteSymbol in
-        vocabulary.pairs.withLookup { pairs in
-          let scanner = PieceScanner(
-            bytes: bytes, classes: classes, asciiTables: ascii, preTokenizer: tokenizer.preTokenizer)
-          var start = 0
-          while start < bytes.count {
-            let end = scanner.pieceEnd(from: start)
-            let piece = UnsafeBufferPointer(rebasing: bytes[start ..< end])
-            start = end
-            if piece.count == 1 {
-              Self.appendFinal(byteSymbol[Int(piece[0])], vocabulary: vocabulary, into: &output)
-              continue
+        vocabulary.byteSymbol.withUnsafeBufferPointer { byteSymbol in
+          vocabulary.pairs.withLookup { pairs in
+            let scanner = PieceScanner(
+              bytes: bytes, classes: classes, asciiTables: ascii, preTokenizer: tokenizer.preTokenizer)
+            var start = 0
+            while start < bytes.count {
+              let end = scanner.pieceEnd(from: start)
+              let piece = UnsafeBufferPointer(rebasing: bytes[start ..< end])
+              start = end
+              if piece.count == 1 {
+                Self.appendFinal(byteSymbol[Int(piece[0])], vocabulary: vocabulary, into: &output)
+                continue
+              }
+              let cacheable = piece.count <= PieceCache.maxKeyLength
+              let print = cacheable ? PieceCache.fingerprint(piece) : (0, 0)
+              if cacheable && cache.lookup(piece, print, into: &output) { continue }
+              encodePiece(piece, byteSymbol: byteSymbol, pairs: pairs)
+              output.append(contentsOf: pieceIDs)
+              if cacheable { cache.insert(piece, print, value: pieceIDs[...]) }
             }
-            let cacheable = piece.count <= PieceCache.maxKeyLength
-            let print = cacheable ? PieceCache.fingerprint(piece) : (0, 0)
-            if cacheable && cache.lookup(piece, print, into: &output) { continue }
-            encodePiece(piece, byteSymbol: byteSymbol, pairs: pairs)
-            output.append(contentsOf: pieceIDs)
-            if cacheable { cache.insert(piece, print, value: pieceIDs[...]) }
           }
         }
-      }
       }
     }
   }
