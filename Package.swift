@@ -50,7 +50,7 @@ let package = Package(
     .target(
       name: "FeatureAtlasCLI",
       dependencies: ["AtlasPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-    .executableTarget(name: "feature-atlas", dependencies: ["FeatureAtlasCLI"]),
+    .executableTarget(name: "feature-atlas", dependencies: ["FeatureAtlasCLI", "TensorMath"]),
     .executableTarget(
       name: "AtlasBench",
       dependencies: ["AtlasPipeline", "Llama", "GGUF", "SparseAutoencoders", "MapLayout", "FeatureAnalysis", "AtlasArtifacts"],
@@ -62,7 +62,7 @@ let package = Package(
     .testTarget(
       name: "GGUFTests", dependencies: ["GGUF", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
       resources: [.copy("Fixtures")]),
-    .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "GGUF", "Llama", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "GGUF", "Llama", "TensorMath", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "LlamaTests", dependencies: ["Llama", "AtlasArtifacts", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "SparseAutoencodersTests", dependencies: ["SparseAutoencoders", "TestSupport"]),
     .testTarget(name: "MapLayoutTests", dependencies: ["MapLayout", "TestSupport"], resources: [.copy("Fixtures")]),

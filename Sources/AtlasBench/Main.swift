@@ -1,4 +1,5 @@
 import Foundation
+import TensorMath
 
 /// `atlas-bench <name> [options]`: benchmarks that print their figures (never timed tests).
 /// Each benchmark lives in its own file and compares with the peers in shared/peers where one exists.
@@ -11,6 +12,7 @@ struct AtlasBench {
   ]
 
   static func main() {
+    KernelSelection.ensureFastKernels()
     let arguments = Array(CommandLine.arguments.dropFirst())
     guard let name = arguments.first, let bench = benchmarks.first(where: { $0.name == name }) else {
       print("usage: atlas-bench <benchmark> [options]\n\nbenchmarks:")

@@ -5,6 +5,7 @@
 /* OpenBLAS threading controls (declared in openblas_config.h / cblas.h on most builds). */
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
+char *openblas_get_corename(void);
 
 /* LAPACK, Fortran calling convention, exported by libopenblas:
    symmetric eigen-decomposition (divide and conquer). */

@@ -183,9 +183,14 @@ extension LlamaModel {
     x.storage.withUnsafeBufferPointer { xp in
       w.storage.withUnsafeBufferPointer { wp in
         out.storage.withUnsafeMutableBufferPointer { op in
-          BLAS.sgemm(transA: false, transB: true, m: x.rows, n: w.rows, k: x.columns,
-                     a: xp.baseAddress!, lda: x.columns, b: wp.baseAddress!, ldb: w.columns,
-                     beta: accumulate ? 1 : 0, c: op.baseAddress!, ldc: out.columns)
+          if x.rows <= SkinnyLinear.maximumRows {
+            SkinnyLinear.apply(x: xp.baseAddress!, m: x.rows, k: x.columns, w: wp.baseAddress!, n: w.rows,
+                               out: op.baseAddress!, ldOut: out.columns, accumulate: accumulate)
+          } else {
+            BLAS.sgemm(transA: false, transB: true, m: x.rows, n: w.rows, k: x.columns,
+                       a: xp.baseAddress!, lda: x.columns, b: wp.baseAddress!, ldb: w.columns,
+                       beta: accumulate ? 1 : 0, c: op.baseAddress!, ldc: out.columns)
+          }
         }
       }
     }

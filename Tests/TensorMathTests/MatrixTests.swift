@@ -76,3 +76,30 @@ struct VectorMathTests {
     }
   }
 }
+
+@Suite("Skinny linear")
+struct SkinnyLinearTests {
+  @Test("Matches sgemm for 1...9 rows, odd sizes, with and without accumulation")
+  func matchesSGEMM() {
+    var rng = SplitMix64(seed: 21)
+    for m in 1 ... 9 {
+      let k = 37 + m, n = 1030 + m
+      let x = Matrix(rows: m, columns: k, storage: (0 ..< m * k).map { _ in rng.nextGaussian() })
+      let w = Matrix(rows: n, columns: k, storage: (0 ..< n * k).map { _ in rng.nextGaussian() })
+      let expected = x.matmul(w, transposeOther: true)
+      for accumulate in [false, true] {
+        var out = [Float](repeating: accumulate ? 1 : 0, count: m * n)
+        x.storage.withUnsafeBufferPointer { xp in
+          w.storage.withUnsafeBufferPointer { wp in
+            out.withUnsafeMutableBufferPointer { op in
+              SkinnyLinear.apply(x: xp.baseAddress!, m: m, k: k, w: wp.baseAddress!, n: n,
+                                 out: op.baseAddress!, ldOut: n, accumulate: accumulate)
+            }
+          }
+        }
+        let offset: Float = accumulate ? 1 : 0
+        for i in 0 ..< m * n { #expect(abs(out[i] - offset - expected.storage[i]) < 1e-3) }
+      }
+    }
+  }
+}
