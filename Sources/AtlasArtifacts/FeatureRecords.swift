@@ -1,0 +1,150 @@
+/// Per-feature evidence, written by the features stage in shards of `featuresPerShard` features.
+
+public enum FeatureFlag: String, Codable, Sendable, CaseIterable {
+  case dead          // never fired on the analysed tokens
+  case dense         // fires on more than 10% of tokens
+  case singleToken   // ≥ 90% of its firings are on one token
+}
+
+/// A window of text with the feature's activation on every token. `tokens` are display pieces: a token
+/// that only starts a multi-byte character is shown as its hex bytes (e.g. "<0xE2>") and the character
+/// appears on the token that completes it.
+public struct ExampleWindow: Codable, Sendable, Equatable {
+  public var tokens: [String]
+  public var activations: [Float]    // same length as tokens
+  public var peak: Int               // index of the maximum activation
+  public var source: String          // corpus source name
+  public var document: Int
+  public var window: Int             // window index in the capture
+  public init(tokens: [String], activations: [Float], peak: Int, source: String, document: Int, window: Int) {
+    self.tokens = tokens; self.activations = activations; self.peak = peak; self.source = source
+    self.document = document; self.window = window
+  }
+}
+
+/// Examples drawn from one band of activation values.
+public struct SampleGroup: Codable, Sendable, Equatable {
+  public var title: String           // "quantile 50–75%" or "interval 2.1–4.2"
+  public var lower: Float
+  public var upper: Float
+  public var share: Double           // fraction of all firings that fall in the band
+  public var examples: [ExampleWindow]
+  public init(title: String, lower: Float, upper: Float, share: Double, examples: [ExampleWindow]) {
+    self.title = title; self.lower = lower; self.upper = upper; self.share = share; self.examples = examples
+  }
+}
+
+/// Histogram of log10(activation) over the firings of one feature (or of log10 density over features).
+public struct LogHistogram: Codable, Sendable, Equatable {
+  public var lowerLog10: Double
+  public var binWidth: Double
+  public var counts: [Int]
+  public init(lowerLog10: Double, binWidth: Double, counts: [Int]) {
+    self.lowerLog10 = lowerLog10; self.binWidth = binWidth; self.counts = counts
+  }
+}
+
+public struct TokenValue: Codable, Sendable, Equatable {
+  public var token: String           // display text of the token
+  public var value: Float
+  public init(token: String, value: Float) { self.token = token; self.value = value }
+}
+
+public struct TokenCount: Codable, Sendable, Equatable {
+  public var token: String
+  public var count: Int              // firings on this token
+  public var meanActivation: Float
+  public init(token: String, count: Int, meanActivation: Float) { self.token = token; self.count = count; self.meanActivation = meanActivation }
+}
+
+public struct Neighbour: Codable, Sendable, Equatable {
+  public var feature: Int
+  public var similarity: Float       // decoder cosine, or co-activation score (Jaccard)
+  public init(feature: Int, similarity: Float) { self.feature = feature; self.similarity = similarity }
+}
+
+/// How well a label predicts firing on held-out windows (a detection test in the manner of delphi).
+public struct LabelEvidence: Codable, Sendable, Equatable {
+  public var balancedAccuracy: Double
+  public var truePositiveRate: Double
+  public var trueNegativeRate: Double
+  public var positives: Int          // held-out tokens where the feature fired
+  public var negatives: Int          // held-out tokens where it did not (sampled)
+  public init(balancedAccuracy: Double, truePositiveRate: Double, trueNegativeRate: Double, positives: Int, negatives: Int) {
+    self.balancedAccuracy = balancedAccuracy; self.truePositiveRate = truePositiveRate
+    self.trueNegativeRate = trueNegativeRate; self.positives = positives; self.negatives = negatives
+  }
+}
+
+public struct FeatureLabel: Codable, Sendable, Equatable {
+  public var text: String            // short human-readable label
+  public var pattern: [String]       // the token/n-gram pattern the label stands for (what the test checks)
+  public var basis: String           // what the label was built from, e.g. "top tokens", "n-grams", "logit effects"
+  public var evidence: LabelEvidence?
+  public var contradicted: Bool      // the evidence does not support the label (shown, not hidden)
+  public var note: String?           // e.g. why it is contradicted
+  public init(text: String, pattern: [String], basis: String, evidence: LabelEvidence?, contradicted: Bool, note: String? = nil) {
+    self.text = text; self.pattern = pattern; self.basis = basis; self.evidence = evidence
+    self.contradicted = contradicted; self.note = note
+  }
+}
+
+public struct FeatureRecord: Codable, Sendable, Equatable {
+  public var index: Int
+  public var density: Double         // fraction of analysed tokens with activation > 0
+  public var meanActivation: Float   // mean over firings
+  public var maxActivation: Float
+  public var flags: [FeatureFlag]
+  public var label: FeatureLabel
+  public var histogram: LogHistogram // of log10(activation) over firings
+  public var topTokens: [TokenCount]
+  public var topExamples: [ExampleWindow]
+  public var quantileSamples: [SampleGroup]   // true quantiles of the non-zero activations
+  public var intervalSamples: [SampleGroup]   // equal-width intervals of [0, max]
+  public var promotedTokens: [TokenValue]     // logit effects: decoder direction through final norm + unembedding
+  public var suppressedTokens: [TokenValue]
+  public var decoderNeighbours: [Neighbour]   // top 10 by decoder cosine, full space
+  public var coactivationNeighbours: [Neighbour]
+  public var dominantSource: String?          // corpus source where it fires most (by firing share)
+  public var sourceShares: [String: Double]   // firing share per corpus source
+  public init(index: Int, density: Double, meanActivation: Float, maxActivation: Float, flags: [FeatureFlag], label: FeatureLabel,
+              histogram: LogHistogram, topTokens: [TokenCount], topExamples: [ExampleWindow], quantileSamples: [SampleGroup],
+              intervalSamples: [SampleGroup], promotedTokens: [TokenValue], suppressedTokens: [TokenValue],
+              decoderNeighbours: [Neighbour], coactivationNeighbours: [Neighbour], dominantSource: String?, sourceShares: [String: Double]) {
+    self.index = index; self.density = density; self.meanActivation = meanActivation; self.maxActivation = maxActivation
+    self.flags = flags; self.label = label; self.histogram = histogram; self.topTokens = topTokens; self.topExamples = topExamples
+    self.quantileSamples = quantileSamples; self.intervalSamples = intervalSamples; self.promotedTokens = promotedTokens
+    self.suppressedTokens = suppressedTokens; self.decoderNeighbours = decoderNeighbours
+    self.coactivationNeighbours = coactivationNeighbours; self.dominantSource = dominantSource; self.sourceShares = sourceShares
+  }
+}
+
+/// `features/manifest.json`.
+public struct FeaturesManifest: Artifact, Equatable {
+  public static let kind = ArtifactKind.features
+  public static let formatVersion = 1
+  public var kind = FeaturesManifest.kind
+  public var formatVersion = FeaturesManifest.formatVersion
+  public var parameters: JSONValue
+  public var inputs: [String: String]        // name -> digest (activations, sae weights)
+  public var features: Int
+  public var featuresPerShard: Int
+  public var shards: Int
+  public var analysedTokens: Int
+  public var heldOutTokens: Int
+  public var densityHistogram: LogHistogram  // log10 density across live features
+  public var counts: [String: Int]           // "dead", "dense", "singleToken", "contradictedLabels"
+  public init(parameters: JSONValue, inputs: [String: String], features: Int, featuresPerShard: Int, shards: Int,
+              analysedTokens: Int, heldOutTokens: Int, densityHistogram: LogHistogram, counts: [String: Int]) {
+    self.parameters = parameters; self.inputs = inputs; self.features = features; self.featuresPerShard = featuresPerShard
+    self.shards = shards; self.analysedTokens = analysedTokens; self.heldOutTokens = heldOutTokens
+    self.densityHistogram = densityHistogram; self.counts = counts
+  }
+}
+
+/// One shard file: features `first ..< first + records.count`.
+public struct FeatureShard: Codable, Sendable, Equatable {
+  public var first: Int
+  public var records: [FeatureRecord]
+  public init(first: Int, records: [FeatureRecord]) { self.first = first; self.records = records }
+}
