@@ -33,10 +33,14 @@ let package = Package(
     .target(name: "TensorMath", dependencies: ["COpenBLAS"], swiftSettings: fast),
     .target(name: "GGUF", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")], swiftSettings: fast),
     .target(name: "Tokenization", swiftSettings: fast),
+    .target(
+      name: "Corpus",
+      dependencies: ["Tokenization", "AtlasArtifacts", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+      swiftSettings: fast),
     .target(name: "Llama", dependencies: ["TensorMath", "GGUF", "Tokenization"], swiftSettings: fast),
     .target(name: "SparseAutoencoders", dependencies: ["TensorMath", "AtlasArtifacts"], swiftSettings: fast),
     .target(name: "MapLayout", dependencies: ["TensorMath"], swiftSettings: fast),
-    .target(name: "FeatureAnalysis", dependencies: ["TensorMath", "SparseAutoencoders"], swiftSettings: fast),
+    .target(name: "FeatureAnalysis", dependencies: ["TensorMath", "AtlasArtifacts"], swiftSettings: fast),
 
     // MARK: - Artifacts, site, pipeline, command line
     .target(name: "AtlasArtifacts", swiftSettings: fast),
@@ -44,7 +48,7 @@ let package = Package(
     .target(
       name: "AtlasPipeline",
       dependencies: [
-        "AtlasArtifacts", "AtlasSite", "Llama", "SparseAutoencoders", "MapLayout", "FeatureAnalysis",
+        "AtlasArtifacts", "AtlasSite", "Corpus", "Llama", "SparseAutoencoders", "MapLayout", "FeatureAnalysis",
         .product(name: "Yams", package: "Yams"),
       ], swiftSettings: fast),
     .target(
@@ -63,12 +67,13 @@ let package = Package(
       name: "GGUFTests", dependencies: ["GGUF", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
       resources: [.copy("Fixtures")]),
     .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "GGUF", "Llama", "TensorMath", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "CorpusTests", dependencies: ["Corpus", "Llama", "GGUF", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "LlamaTests", dependencies: ["Llama", "AtlasArtifacts", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "SparseAutoencodersTests", dependencies: ["SparseAutoencoders", "TestSupport"]),
     .testTarget(name: "MapLayoutTests", dependencies: ["MapLayout", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "FeatureAnalysisTests", dependencies: ["FeatureAnalysis", "TestSupport"]),
     .testTarget(name: "AtlasArtifactsTests", dependencies: ["AtlasArtifacts", "TestSupport"]),
-    .testTarget(name: "AtlasSiteTests", dependencies: ["AtlasSite", "CLibXML2", "TestSupport"]),
+    .testTarget(name: "AtlasSiteTests", dependencies: ["AtlasSite", "CLibXML2", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "AtlasPipelineTests", dependencies: ["AtlasPipeline", "CLibXML2", "TestSupport"], resources: [.copy("Fixtures")]),
   ],
   swiftLanguageModes: [.v6]
