@@ -1,0 +1,32 @@
+# feature-atlas: two commands on a fresh Debian 12 machine (see README).
+#   make atlas   installs dependencies, builds, and builds the default atlas (atlas/site/index.html)
+#   make test    installs dependencies, builds, and runs the whole test suite (real model included)
+SHELL := /bin/bash
+SWIFT ?= swift
+ATLAS ?= atlas
+CORETYPE := $(shell scripts/blas-coretype.sh)
+export OPENBLAS_CORETYPE ?= $(CORETYPE)
+
+.PHONY: setup build atlas quick test bench clean
+
+setup:
+	scripts/setup.sh
+
+build: setup
+	$(SWIFT) build -c release
+
+atlas: build
+	.build/release/feature-atlas build --atlas $(ATLAS)
+
+quick: build
+	.build/release/feature-atlas build --preset quick --atlas $(ATLAS)-quick
+
+test: setup
+	$(SWIFT) build -c release --build-tests
+	$(SWIFT) test -c release --skip-build
+
+bench: build
+	.build/release/atlas-bench
+
+clean:
+	rm -rf .build $(ATLAS) $(ATLAS)-quick
