@@ -5,6 +5,7 @@ import Foundation
 @main
 struct AtlasBench {
   static let benchmarks: [(name: String, summary: String, run: @Sendable ([String]) throws -> Void)] = [
+    ("sae", "train a TopK SAE on captured activations, as peers/ref_sae.py does", BenchSAE.run),
   ]
 
   static func main() {

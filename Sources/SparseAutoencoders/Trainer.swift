@@ -46,15 +46,8 @@ public struct SAETrainer: Sendable {
       throw SAETrainingError.batchShape(expectedColumns: dIn, foundColumns: normalisationSample.columns,
                                         rows: normalisationSample.rows, maxRows: normalisationSample.rows)
     }
-    let normalisation = try SAENormalisation.estimate(
+    let (normalisation, dataMean) = try SAENormalisation.estimateWithMean(
       from: normalisationSample, scaling: configuration.inputScaling, centre: configuration.centreInputs)
-    var mean = [Double](repeating: 0, count: dIn)
-    for r in 0 ..< normalisationSample.rows {
-      for i in 0 ..< dIn {
-        mean[i] += Double((normalisationSample[r, i] - (normalisation.shift?[i] ?? 0)) * normalisation.scale)
-      }
-    }
-    let dataMean = mean.map { Float($0 / Double(normalisationSample.rows)) }
     var rng = SplitMix64(seed: configuration.seed)
     let decoderNorm: Float = configuration.architecture.keepsUnitNormDecoder ? 1 : 0.1
     self.configuration = configuration
@@ -134,6 +127,7 @@ public struct SAETrainer: Sendable {
       epsilon: configuration.adamEpsilon, step: adam.steps, gradientScale: 1,
       unitNormDecoder: architecture.keepsUnitNormDecoder)
     let gradient = ws.gradient
+    gradient.reserve(parameters.count)  // before its pointer is taken below
     let clip = configuration.gradientClipNorm
     var result = SAEPassResult()
     var first = adam.firstMoment, second = adam.secondMoment
@@ -142,6 +136,8 @@ public struct SAETrainer: Sendable {
     parameters.storage.withUnsafeMutableBufferPointer { p in
       result = SAEPass.run(parameters: p.baseAddress!, dIn: d, dSAE: n, x: ws.x.pointer, rows: B,
                            deadLatents: dead, options: options, workspace: ws, gradient: gradient.pointer)
+      let tAdam = SAEPass.now()
+      defer { SAEPass.profile[5] += SAEPass.now() - tAdam }
       if let clip {
         let norm = AdamUpdate.globalNorm(gradient.pointer, count: p.count)
         let coefficient = clip / (norm + 1e-6)

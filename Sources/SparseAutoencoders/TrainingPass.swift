@@ -1,11 +1,12 @@
+import Dispatch
 import TensorMath
 
 // One forward and backward pass of SAE training on a batch, by hand, in the order the data flows
 // (llm.c style). Only the active (token, latent) pairs are touched after the encoder's sgemm:
 //
 //   forward                                         backward
-//   1 xc  = x − b_dec              [B, dIn]         6 ∂b_dec = Σ_b (∂x̂_b − ∂xc_b)
-//   2 pre = xc·W_encᵀ + b_enc      [B, dSAE] sgemm  5 ∂xc_b  = Σ_e ∂pre_e · W_enc[j_e]
+//   1 xc  = x − b_dec              [B, dIn]         7 ∂b_dec = Σ_b ∂x̂_b − Σ_b ∂xc_b, where
+//   2 pre = xc·W_encᵀ + b_enc      [B, dSAE] sgemm      Σ_b ∂xc_b = Σ_b Σ_e ∂pre_e W_enc[j_e] = Σ_j ∂b_enc[j] W_enc[j]
 //   3 select active entries e = (b, j, v)           5 ∂pre_e = W_dec[j_e] · ∂x̂_b  (+ λ‖W_dec_j‖/B for ReLU)
 //   4 x̂_b = b_dec + Σ_e v_e W_dec[j_e]              4 ∂x̂_b  = 2 (x̂_b − x_b) / B
 //     aux: ê_b = Σ_a v_a W_dec[j_a], e_b = x_b − x̂_b (no gradient through e)
@@ -65,12 +66,16 @@ private struct PassPointers: @unchecked Sendable {
   let latentEntry, auxLatentEntry: UnsafeMutablePointer<Int32>   // token-side entry index
   let deadList: UnsafeMutablePointer<Int32>
   let partialBias: UnsafeMutablePointer<Float>                    // [tokenChunks, dIn]
+  let partialLatent: UnsafeMutablePointer<Float>                  // [latentChunks, dIn]
   let partialSum: UnsafeMutablePointer<Double>                    // [tokenChunks, dIn]
   let partialScalars: UnsafeMutablePointer<Double>                // [tokenChunks, 4]
   let gradient: UnsafeMutablePointer<Float>
 }
 
 package enum SAEPass {
+  nonisolated(unsafe) package static var profile = [Double](repeating: 0, count: 8)
+  static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
   /// Forward and backward on normalised rows `x` [rows, dIn]. Writes ∂loss/∂parameters (flat layout of
   /// `SAEParameters`, before any projection or clipping) to `gradient`, and how many tokens each latent
   /// fired on to `workspace.fireCount`.
@@ -94,12 +99,14 @@ package enum SAEPass {
         entryGradient: ws.entryGradient.pointer, latentStart: ws.latentStart.pointer,
         auxLatentStart: ws.auxLatentStart.pointer, latentEntry: ws.latentEntry.pointer,
         auxLatentEntry: ws.auxLatentEntry.pointer, deadList: ws.deadList.pointer, partialBias: ws.partialBias.pointer,
+        partialLatent: ws.partialLatent.pointer,
         partialSum: ws.partialSum.pointer, partialScalars: ws.partialScalars.pointer, gradient: gradient)
     }
     let q = pointers()
     var result = SAEPassResult()
     let architecture = options.architecture
 
+    var tPhase = now()
     // MARK: 1-2. Centre, encode (one sgemm per fixed row chunk), select per row
     Parallel.chunks(B) { range in
       for b in range { for i in 0 ..< d { q.xc[b * d + i] = q.x[b * d + i] - q.decoderBias[i] } }
@@ -131,6 +138,7 @@ package enum SAEPass {
       }
     }
 
+    do { let t = now(); profile[0] += t - tPhase; tPhase = t }
     // MARK: 3. Active entries as token-major CSR
     switch architecture {
     case .topK:
@@ -156,7 +164,8 @@ package enum SAEPass {
     result.meanL0 = Double(entries) / Double(B)
     result.auxLatents = kAux
 
-    // MARK: 4-5. Per token: decode, residual, ∂x̂, ∂pre of each entry, ∂xc (summed into ∂b_dec partials)
+    do { let t = now(); profile[1] += t - tPhase; tPhase = t }
+    // MARK: 4-5. Per token: decode, residual, ∂x̂ (summed into ∂b_dec partials), ∂pre of each entry
     let l1 = options.l1Coefficient
     let isReLU: Bool
     if case .relu = architecture { isReLU = true } else { isReLU = false }
@@ -168,8 +177,8 @@ package enum SAEPass {
     let scale = 2 / Float(B)
     let auxScale = options.auxCoefficient * scale
     Parallel.forEach(tokenChunks) { c in
-      withUnsafeTemporaryAllocation(of: Float.self, capacity: 3 * d) { tmp in
-        let xhat = tmp.baseAddress!, gxc = xhat + d, dv = xhat + 2 * d
+      withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * d) { tmp in
+        let xhat = tmp.baseAddress!, dv = xhat + d
         let bias = p.partialBias + c * d
         let sum = p.partialSum + c * d
         bias.update(repeating: 0, count: d)
@@ -185,7 +194,6 @@ package enum SAEPass {
           squared += Double(Kernels.dot(xhat, xhat, d))
           let g = p.gXhat + b * d
           for i in 0 ..< d { g[i] = scale * xhat[i] }
-          gxc.update(repeating: 0, count: d)
           for e in p.rowStart[b] ..< p.rowStart[b + 1] {
             let j = Int(p.entryLatent[e])
             var gp = Kernels.dot(p.decoder + j * d, g, d)
@@ -194,7 +202,6 @@ package enum SAEPass {
               penalty += Double(p.entryValue[e] * p.norms[j])
             }
             p.entryGradient[e] = gp
-            Kernels.axpy(gp, p.encoder + j * d, gxc, d)
           }
           if kAux > 0 {
             dv.update(from: xhat, count: d)  // ê − e = ê + r
@@ -206,11 +213,10 @@ package enum SAEPass {
               let j = Int(p.auxIndex[a])
               let gp = Kernels.dot(p.decoder + j * d, ge, d)
               p.auxGradient[a] = gp
-              Kernels.axpy(gp, p.encoder + j * d, gxc, d)
             }
           }
           for i in 0 ..< d {
-            bias[i] += g[i] - gxc[i]
+            bias[i] += g[i]
             sum[i] += Double(xb[i])
           }
           xSquared += Double(Kernels.dot(xb, xb, d))
@@ -243,6 +249,7 @@ package enum SAEPass {
     result.loss = result.reconstructionError + Double(options.auxCoefficient) * result.auxLoss + result.sparsityPenalty
     result.fvu = total > 0 ? squared / total : 0
 
+    do { let t = now(); profile[2] += t - tPhase; tPhase = t }
     // MARK: 6. Entries sorted by latent (counting sort, token order kept)
     sortByLatent(count: entries, latentOf: { Int(p.entryLatent[$0]) }, n: n, start: p.latentStart,
                  order: p.latentEntry, fireCount: ws.fireCount.pointer)
@@ -251,9 +258,12 @@ package enum SAEPass {
                    order: p.auxLatentEntry, fireCount: nil)
     }
 
+    do { let t = now(); profile[3] += t - tPhase; tPhase = t }
     // MARK: 7. Per latent: gradient rows of W_enc, W_dec and b_enc
     let latentChunks = (n + PassChunks.latents - 1) / PassChunks.latents
     Parallel.forEach(latentChunks) { c in
+      let partial = p.partialLatent + c * d
+      partial.update(repeating: 0, count: d)
       for j in c * PassChunks.latents ..< min(n, (c + 1) * PassChunks.latents) {
         let ge = p.gradient + j * d
         let gd = p.gradient + n * d + j * d
@@ -284,8 +294,13 @@ package enum SAEPass {
           Kernels.axpy(l1 / Float(B) * valueSum / p.norms[j], p.decoder + j * d, gd, d)
         }
         p.gradient[2 * n * d + j] = gb
+        if gb != 0 { Kernels.axpy(gb, p.encoder + j * d, partial, d) }
       }
     }
+    for c in 0 ..< latentChunks {
+      for i in 0 ..< d { gDecoderBias[i] -= p.partialLatent[c * d + i] }
+    }
+    profile[4] += now() - tPhase
     return result
   }
 

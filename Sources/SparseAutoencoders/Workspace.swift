@@ -27,6 +27,7 @@ final class SAEWorkspace: @unchecked Sendable {
   let partialBias = Scratch<Float>(1, zero: 0)    // [tokenChunks, dIn]
   let partialSum = Scratch<Double>(1, zero: 0)    // [tokenChunks, dIn]
   let partialScalars = Scratch<Double>(1, zero: 0) // [tokenChunks, 4]
+  let partialLatent = Scratch<Float>(1, zero: 0)  // [latentChunks, dIn]
   let gradient = Scratch<Float>(1, zero: 0)       // [parameter count]
 
   func prepare(rows B: Int, dIn d: Int, dSAE n: Int, k: Int, kAux: Int, tokenChunks: Int) {
@@ -51,6 +52,7 @@ final class SAEWorkspace: @unchecked Sendable {
     partialBias.reserve(tokenChunks * d)
     partialSum.reserve(tokenChunks * d)
     partialScalars.reserve(tokenChunks * 4)
+    partialLatent.reserve((n + PassChunks.latents - 1) / PassChunks.latents * d)
     gradient.reserve(SAEParameters.count(dIn: d, dSAE: n))
   }
 

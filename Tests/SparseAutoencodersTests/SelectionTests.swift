@@ -7,8 +7,8 @@ struct SelectionTests {
   @Test("Heap top-k equals sorting for many widths, k and biases, ties to the lower index")
   func topKMatchesSort() {
     var rng = SplitMix64(seed: 11)
-    for n in [1, 7, 8, 9, 31, 64, 100, 1000] {
-      for k in Set([1, 2, 5, n / 2, n].filter { $0 >= 1 && $0 <= n }) {
+    for n in [1, 7, 8, 9, 31, 64, 100, 1000, 4096] {
+      for k in Set([1, 2, 5, 32, n / 2, n].filter { $0 >= 1 && $0 <= n }) {
         // Coarse values so that ties happen.
         let values = (0 ..< n).map { _ in Float(rng.nextInt(below: 20)) - 10 }
         let bias = (0 ..< n).map { _ in Float(rng.nextInt(below: 3)) }
@@ -24,6 +24,21 @@ struct SelectionTests {
         for (s, j) in indices.enumerated() { #expect(selected[s] == values[Int(j)] + bias[Int(j)]) }
       }
     }
+  }
+
+  @Test("A misleading strided sample falls back to the full scan and stays exact")
+  func sampledThresholdFallback() {
+    var rng = SplitMix64(seed: 12)
+    let n = 4096, k = 32
+    // Every 16th value (exactly the sampled ones) is large, so the sample promises many values above its
+    // threshold while only the sampled ones reach it.
+    let values = (0 ..< n).map { j in j % 16 == 0 ? 100 + Float(j) : rng.nextGaussian() }
+    var indices = [Int32](repeating: -1, count: k)
+    var selected = [Float](repeating: 0, count: k)
+    values.withUnsafeBufferPointer { v in
+      Selection.topK(v.baseAddress!, bias: nil, n: n, k: k, indices: &indices, selected: &selected)
+    }
+    #expect(Set(indices.map(Int.init)) == Set(Selection.referenceTopK(values, k: k)))
   }
 
   @Test("Top-k among candidate columns only looks at the candidates")
