@@ -62,7 +62,7 @@ let package = Package(
     .testTarget(name: "GGUFTests", dependencies: ["GGUF", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "GGUF", "Llama", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "LlamaTests", dependencies: ["Llama", "AtlasArtifacts", "TestSupport"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "SparseAutoencodersTests", dependencies: ["SparseAutoencoders", "TestSupport"]),
+    .testTarget(name: "SparseAutoencodersTests", dependencies: ["SparseAutoencoders", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "MapLayoutTests", dependencies: ["MapLayout", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "FeatureAnalysisTests", dependencies: ["FeatureAnalysis", "TestSupport"]),
     .testTarget(name: "AtlasArtifactsTests", dependencies: ["AtlasArtifacts", "TestSupport"]),
