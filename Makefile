@@ -4,8 +4,6 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 ATLAS ?= atlas
-CORETYPE := $(shell scripts/blas-coretype.sh)
-export OPENBLAS_CORETYPE ?= $(CORETYPE)
 
 .PHONY: setup build atlas quick test bench clean
 

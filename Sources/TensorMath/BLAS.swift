@@ -1,4 +1,7 @@
 import COpenBLAS
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Thin, shape-checked wrappers over OpenBLAS. All dense linear algebra in the project goes through here.
 public enum BLAS {
@@ -25,6 +28,7 @@ public enum BLAS {
     b: UnsafePointer<Float>, ldb: Int? = nil,
     beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int? = nil
   ) {
+    _ = kernelSelection
     if m == 0 || n == 0 { return }
     let lda = lda ?? (transA ? m : k)
     let ldb = ldb ?? (transB ? k : n)
@@ -39,18 +43,72 @@ public enum BLAS {
     trans: Bool, rows: Int, cols: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int? = nil,
     x: UnsafePointer<Float>, beta: Float = 0, y: UnsafeMutablePointer<Float>
   ) {
+    _ = kernelSelection
     cblas_sgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, Int32(rows), Int32(cols), alpha, a,
                 Int32(lda ?? cols), x, 1, beta, y, 1)
   }
 
   @inlinable
   public static func dot(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) -> Float {
-    cblas_sdot(Int32(n), x, 1, y, 1)
+    _ = kernelSelection
+    return cblas_sdot(Int32(n), x, 1, y, 1)
   }
 
   @inlinable
   public static func axpy(_ n: Int, _ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    _ = kernelSelection
     cblas_saxpy(Int32(n), alpha, x, 1, y, 1)
+  }
+}
+
+// MARK: - Kernel selection
+
+extension BLAS {
+  /// The OpenBLAS kernel family in use ("SkylakeX", "Haswell", "Prescott", ...).
+  public static var coreName: String {
+    _ = kernelSelection
+    return openblas_get_corename().map { String(cString: $0) } ?? "unknown"
+  }
+
+  /// Runs once, before the first BLAS call.
+  ///
+  /// Why: Debian's DYNAMIC_ARCH OpenBLAS picks its kernels from the CPUID family/model, and under some
+  /// hypervisors (an "Intel Xeon Processor" with AVX-512 but an unrecognised model) it falls back to the
+  /// SSE3 "Prescott" kernels: sgemm then runs at ~15 GFLOP/s instead of ~60-100 per core. When the choice
+  /// is such a pre-AVX fallback and the CPU flags show AVX-512 (or AVX2 + FMA), re-run the selection with
+  /// `OPENBLAS_CORETYPE` set. A user's own `OPENBLAS_CORETYPE` is always respected.
+  @usableFromInline
+  static let kernelSelection: Bool = {
+    if getenv("OPENBLAS_CORETYPE") != nil { return false }
+    let current = openblas_get_corename().map { String(cString: $0) }?.lowercased() ?? ""
+    let fallbacks: Set<String> = ["prescott", "core2", "penryn", "dunnington", "nehalem", "atom", "katmai",
+                                  "coppermine", "northwood", "banias", "unknown", ""]
+    guard fallbacks.contains(current) else { return false }
+    guard let cpuinfo = readSmallTextFile("/proc/cpuinfo"),
+      let flagsLine = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+    else { return false }
+    let flags = Set(flagsLine.split(separator: " ").map(String.init))
+    let target: String
+    if flags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq"]) {
+      target = "SKYLAKEX"
+    } else if flags.isSuperset(of: ["avx2", "fma"]) {
+      target = "HASWELL"
+    } else {
+      return false
+    }
+    setenv("OPENBLAS_CORETYPE", target, 1)
+    gotoblas_dynamic_quit()
+    gotoblas_dynamic_init()
+    return true
+  }()
+
+  /// The first 64 KiB of a text file through libc (TensorMath does not import Foundation).
+  private static func readSmallTextFile(_ path: String) -> String? {
+    guard let file = fopen(path, "r") else { return nil }
+    defer { fclose(file) }
+    var bytes = [UInt8](repeating: 0, count: 65_536)
+    let count = bytes.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+    return String(decoding: bytes[0 ..< count], as: UTF8.self)
   }
 }
 

@@ -1,10 +1,8 @@
 import FeatureAtlasCLI
-import TensorMath
 
 @main
 struct Main {
   static func main() async {
-    KernelSelection.ensureFastKernels()
     await FeatureAtlasCommand.main()
   }
 }

@@ -1,0 +1,112 @@
+import AtlasArtifacts
+import Foundation
+import SparseAutoencoders
+import TensorMath
+
+/// `atlas-bench sae --activations ACTS.npy [--latents 4096] [--k 32] [--batch 4096] [--epochs 10] ...`
+///
+/// Trains an SAE the way `peers/ref_sae.py` does on the same .npy, so the two can be compared: the last
+/// --eval-frac of rows held out, rows with norm > --max-norm-ratio × median dropped from both splits, one
+/// input scale with E‖x‖ = √d on the training rows, ⌊rows / batch⌋ batches per epoch in a fresh
+/// permutation, --epochs epochs. tokens/s counts training rows per second of step time (batch gathering and
+/// evaluation excluded, as the peer does).
+enum BenchSAE {
+  static func run(_ arguments: [String]) throws {
+    let o = BenchOptions(arguments)
+    guard let path = o.values["activations"] else {
+      throw BenchSAEError.usage("--activations ACTS.npy is required (peers/capture_acts.py writes out/acts_L15.npy)")
+    }
+    let array = try Npy.read(URL(fileURLWithPath: path))
+    guard array.shape.count == 2 else { throw BenchSAEError.usage("\(path) is not a 2-D array") }
+    let (total, d) = (array.shape[0], array.shape[1])
+    let all = Matrix(rows: total, columns: d, storage: array.values)
+    let evalCount = Int((Double(total) * o.double("eval-frac", 0.1)).rounded(.toNearestOrEven))
+    let split = total - evalCount
+
+    // Rows far above the median norm (attention sinks) are dropped from both splits.
+    let norms = rowNorms(all)
+    let ratio = o.double("max-norm-ratio", 10)
+    var median = norms.prefix(min(total, 200_000)).sorted()
+    let middle = median.count / 2
+    let medianNorm = median.count % 2 == 1 ? Double(median[middle]) : (Double(median[middle - 1]) + Double(median[middle])) / 2
+    median = []
+    let limit = ratio > 0 ? Float(ratio * medianNorm) : .infinity
+    let train = all.gatherRows((0 ..< split).filter { norms[$0] <= limit })
+    let held = all.gatherRows((split ..< total).filter { norms[$0] <= limit })
+
+    var c = SAETrainingConfiguration()
+    let latents = o.int("latents", 4096)
+    switch o.string("arch", "topk") {
+    case "topk": c.architecture = .topK(k: o.int("k", 32))
+    case "batchtopk": c.architecture = .batchTopK(k: o.int("k", 32))
+    case "relu": c = .relu(l1Coefficient: o.double("l1", 5), latents: latents)
+    default: throw BenchSAEError.usage("--arch is topk, batchtopk or relu")
+    }
+    c.latents = latents
+    c.batchSize = o.int("batch", 4096)
+    let stepsPerEpoch = train.rows / c.batchSize
+    let steps = Int((o.double("epochs", 10) * Double(stepsPerEpoch)).rounded(.toNearestOrEven))
+    c.tokens = steps * c.batchSize
+    if let lr = o.values["lr"].flatMap(Double.init) { c.learningRate = lr }
+    c.decayFraction = o.double("decay", c.decayFraction)
+    c.warmupSteps = o.int("warmup", c.warmupSteps)
+    c.auxK = o.int("aux-k", c.auxK)
+    c.deadTokens = o.int("dead-tokens", c.deadTokens)
+    c.inputScaling = SAEInputScaling(rawValue: o.string("scaling", SAEInputScaling.meanNorm.rawValue)) ?? .meanNorm
+    c.seed = UInt64(o.int("seed", 0))
+    c.reportEvery = max(1, stepsPerEpoch / 2)
+
+    print("sae bench: \(total) rows x \(d) from \(path); train \(train.rows), held out \(held.rows) (dropped \(split - train.rows) + \(evalCount - held.rows) rows with norm > \(limit))")
+    print("config: \(String(decoding: try CanonicalJSON.encodeCompact(c), as: UTF8.self))")
+    print("BLAS core: \(BLAS.coreName), workers: \(Parallel.workers)")
+    var trainer = try SAETrainer(configuration: c, dIn: d, normalisationSample: train)
+    print("input scale \(trainer.normalisation.scale), lr \(c.resolvedLearningRate), \(steps) steps of \(c.batchSize)")
+    var source = InMemoryBatchSource(activations: train, batchSize: c.batchSize, seed: c.seed &+ 1)
+    var batch = Matrix(rows: c.batchSize, columns: d)
+    var stepSeconds = 0.0
+    let wallStart = DispatchTime.now().uptimeNanoseconds
+    while !trainer.isFinished {
+      guard try source.nextBatch(into: &batch) else { break }
+      let t0 = DispatchTime.now().uptimeNanoseconds
+      let report = try trainer.step(batch)
+      stepSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+      if report.step % c.reportEvery == 0 || trainer.isFinished {
+        print(String(format: "step %4d  loss %.4f  fvu_batch %.4f  aux %.4f  L0 %.1f  dead %.4f  tok/s %.0f",
+                     report.step, report.loss, report.fvu, report.auxLoss, report.meanL0, report.deadFraction,
+                     Double(trainer.tokensSeen) / stepSeconds))
+      }
+    }
+    print("phases (s): encode+select \(SAEPass.profile[0]) entries \(SAEPass.profile[1]) tokens \(SAEPass.profile[2]) sort \(SAEPass.profile[3]) latents \(SAEPass.profile[4]) adam \(SAEPass.profile[5])")
+    let wall = Double(DispatchTime.now().uptimeNanoseconds - wallStart) / 1e9
+    let sae = trainer.autoencoder
+    let t0 = DispatchTime.now().uptimeNanoseconds
+    let heldOut = SAEMetrics.evaluate(sae, on: held)
+    let evalSeconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+    let trainSubset = SAEMetrics.evaluate(sae, on: train.rows(0 ..< min(train.rows, 50_000)))
+    let deadLastEpoch = trainer.silentFraction(forTokens: stepsPerEpoch * c.batchSize)
+    print(String(format: "RESULT tokens/s %.1f (step time %.2f s, loop wall %.2f s)  held-out FVU %.4f  train-subset FVU %.4f  L0 %.2f  dead held-out %.4f  dead last epoch %.4f  dense %.4f  eval %.2f s",
+                 Double(trainer.tokensSeen) / stepSeconds, stepSeconds, wall, heldOut.fvu, trainSubset.fvu,
+                 heldOut.meanL0, heldOut.deadFraction, deadLastEpoch, heldOut.denseFraction, evalSeconds))
+    if let out = o.values["out"] {
+      let (cfg, weights) = try SAELensFormat.encode(sae, metadata: SAEMetadata(hookName: "blocks.15.hook_resid_post"))
+      let directory = URL(fileURLWithPath: out)
+      try AtomicFile.write(cfg, to: directory.appendingPathComponent("cfg.json"))
+      try AtomicFile.write(weights, to: directory.appendingPathComponent("sae_weights.safetensors"))
+      print("wrote \(out)/cfg.json and sae_weights.safetensors")
+    }
+    print("loadavg \(((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").trimmingCharacters(in: .whitespacesAndNewlines))")
+  }
+
+  static func rowNorms(_ m: Matrix) -> [Float] {
+    m.storage.withUnsafeBufferPointer { p in
+      (0 ..< m.rows).map { r in Kernels.dot(p.baseAddress! + r * m.columns, p.baseAddress! + r * m.columns, m.columns).squareRoot() }
+    }
+  }
+}
+
+enum BenchSAEError: Error, CustomStringConvertible {
+  case usage(String)
+  var description: String {
+    switch self { case .usage(let message): "usage: \(message)" }
+  }
+}

@@ -1,0 +1,365 @@
+import Dispatch
+import TensorMath
+
+// One forward and backward pass of SAE training on a batch, by hand, in the order the data flows
+// (llm.c style). Only the active (token, latent) pairs are touched after the encoder's sgemm:
+//
+//   forward                                         backward
+//   1 xc  = x − b_dec              [B, dIn]         7 ∂b_dec = Σ_b ∂x̂_b − Σ_b ∂xc_b, where
+//   2 pre = xc·W_encᵀ + b_enc      [B, dSAE] sgemm      Σ_b ∂xc_b = Σ_b Σ_e ∂pre_e W_enc[j_e] = Σ_j ∂b_enc[j] W_enc[j]
+//   3 select active entries e = (b, j, v)           5 ∂pre_e = W_dec[j_e] · ∂x̂_b  (+ λ‖W_dec_j‖/B for ReLU)
+//   4 x̂_b = b_dec + Σ_e v_e W_dec[j_e]              4 ∂x̂_b  = 2 (x̂_b − x_b) / B
+//     aux: ê_b = Σ_a v_a W_dec[j_a], e_b = x_b − x̂_b (no gradient through e)
+//   loss = mean_b ‖x̂_b − x_b‖² + α mean_b ‖ê_b − e_b‖² (+ λ mean_b Σ_j f_bj ‖W_dec_j‖)
+//   7 per latent j (entries sorted by latent): ∂W_enc[j] = Σ ∂pre·xc_b, ∂b_enc[j] = Σ ∂pre,
+//     ∂W_dec[j] = Σ v·∂x̂_b (+ Σ v_a·∂ê_b) (+ λ/B (Σ_b f_bj) W_dec_j/‖W_dec_j‖)
+//
+// Every reduction runs over fixed chunks in a fixed order, so the result does not depend on the number
+// of threads or on scheduling.
+
+/// What a pass optimises besides the reconstruction.
+package struct SAEPassOptions: Sendable {
+  package var architecture: SAETrainingArchitecture
+  package var l1Coefficient: Float      // ReLU: λ in effect this step (after warm-up)
+  package var auxK: Int                 // AuxK latents per token (0 = off)
+  package var auxCoefficient: Float     // α
+
+  package init(architecture: SAETrainingArchitecture, l1Coefficient: Float = 0, auxK: Int = 0, auxCoefficient: Float = 0) {
+    self.architecture = architecture
+    self.l1Coefficient = l1Coefficient
+    self.auxK = auxK
+    self.auxCoefficient = auxCoefficient
+  }
+}
+
+/// Scalars a pass measures on its batch.
+package struct SAEPassResult: Sendable {
+  package var loss = 0.0                 // the objective the gradient belongs to
+  package var reconstructionError = 0.0  // mean_b ‖x_b − x̂_b‖²
+  package var auxLoss = 0.0              // mean_b ‖ê_b − e_b‖² (before α)
+  package var sparsityPenalty = 0.0      // λ mean_b Σ_j f_bj ‖W_dec_j‖
+  package var fvu = 0.0                  // Σ‖x − x̂‖² / Σ‖x − batch mean‖²
+  package var meanL0 = 0.0               // active latents per token
+  package var batchThreshold: Float?     // BatchTopK: the smallest selected activation
+  package var auxLatents = 0             // k_aux used (0: no dead latents or AuxK off)
+}
+
+/// Chunk sizes: fixed, so partitions (and reduction orders) never depend on the core count.
+enum PassChunks {
+  static let encoderRows = 1024
+  static let tokenRows = 64
+  static let latents = 64
+}
+
+/// Raw pointers of one pass, bundled so @Sendable worker closures can capture them.
+private struct PassPointers: @unchecked Sendable {
+  let encoder, decoder, encoderBias, decoderBias: UnsafePointer<Float>
+  let x, xc, pre, gXhat, gEhat, zeros, norms: UnsafeMutablePointer<Float>
+  let topIndex: UnsafeMutablePointer<Int32>
+  let topValue: UnsafeMutablePointer<Float>
+  let auxIndex: UnsafeMutablePointer<Int32>
+  let auxValue, auxGradient: UnsafeMutablePointer<Float>
+  let rowStart: UnsafeMutablePointer<Int>
+  let entryLatent: UnsafeMutablePointer<Int32>
+  let entryValue, entryGradient: UnsafeMutablePointer<Float>
+  let latentStart, auxLatentStart: UnsafeMutablePointer<Int>
+  let latentEntry, auxLatentEntry: UnsafeMutablePointer<Int32>   // token-side entry index
+  let deadList: UnsafeMutablePointer<Int32>
+  let partialBias: UnsafeMutablePointer<Float>                    // [tokenChunks, dIn]
+  let partialLatent: UnsafeMutablePointer<Float>                  // [latentChunks, dIn]
+  let partialSum: UnsafeMutablePointer<Double>                    // [tokenChunks, dIn]
+  let partialScalars: UnsafeMutablePointer<Double>                // [tokenChunks, 4]
+  let gradient: UnsafeMutablePointer<Float>
+}
+
+package enum SAEPass {
+  nonisolated(unsafe) package static var profile = [Double](repeating: 0, count: 8)
+  static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+  /// Forward and backward on normalised rows `x` [rows, dIn]. Writes ∂loss/∂parameters (flat layout of
+  /// `SAEParameters`, before any projection or clipping) to `gradient`, and how many tokens each latent
+  /// fired on to `workspace.fireCount`.
+  static func run(
+    parameters: UnsafePointer<Float>, dIn d: Int, dSAE n: Int, x: UnsafePointer<Float>, rows B: Int,
+    deadLatents: [Int32], options: SAEPassOptions, workspace ws: SAEWorkspace, gradient: UnsafeMutablePointer<Float>
+  ) -> SAEPassResult {
+    let k = options.architecture.k ?? 0
+    let kAux = options.architecture.k == nil ? 0 : min(options.auxK, deadLatents.count)
+    let tokenChunks = (B + PassChunks.tokenRows - 1) / PassChunks.tokenRows
+    ws.prepare(rows: B, dIn: d, dSAE: n, k: k, kAux: kAux, tokenChunks: tokenChunks)
+    for (s, j) in deadLatents.enumerated() { ws.deadList.pointer[s] = j }
+    let pointers = {
+      PassPointers(
+        encoder: parameters, decoder: parameters + n * d, encoderBias: parameters + 2 * n * d,
+        decoderBias: parameters + 2 * n * d + n, x: UnsafeMutablePointer(mutating: x), xc: ws.xc.pointer,
+        pre: ws.pre.pointer, gXhat: ws.gXhat.pointer, gEhat: ws.gEhat.pointer, zeros: ws.zeros.pointer,
+        norms: ws.norms.pointer, topIndex: ws.topIndex.pointer, topValue: ws.topValue.pointer,
+        auxIndex: ws.auxIndex.pointer, auxValue: ws.auxValue.pointer, auxGradient: ws.auxGradient.pointer,
+        rowStart: ws.rowStart.pointer, entryLatent: ws.entryLatent.pointer, entryValue: ws.entryValue.pointer,
+        entryGradient: ws.entryGradient.pointer, latentStart: ws.latentStart.pointer,
+        auxLatentStart: ws.auxLatentStart.pointer, latentEntry: ws.latentEntry.pointer,
+        auxLatentEntry: ws.auxLatentEntry.pointer, deadList: ws.deadList.pointer, partialBias: ws.partialBias.pointer,
+        partialLatent: ws.partialLatent.pointer,
+        partialSum: ws.partialSum.pointer, partialScalars: ws.partialScalars.pointer, gradient: gradient)
+    }
+    let q = pointers()
+    var result = SAEPassResult()
+    let architecture = options.architecture
+
+    var tPhase = now()
+    // MARK: 1-2. Centre, encode (one sgemm per fixed row chunk), select per row
+    Parallel.chunks(B) { range in
+      for b in range { for i in 0 ..< d { q.xc[b * d + i] = q.x[b * d + i] - q.decoderBias[i] } }
+    }
+    let encoderChunks = (B + PassChunks.encoderRows - 1) / PassChunks.encoderRows
+    Parallel.forEach(encoderChunks) { c in
+      let r0 = c * PassChunks.encoderRows
+      let m = min(PassChunks.encoderRows, B - r0)
+      BLAS.sgemm(transA: false, transB: true, m: m, n: n, k: d, a: q.xc + r0 * d, lda: d,
+                 b: q.encoder, ldb: d, c: q.pre + r0 * n, ldc: n)
+      let biasAdded: Bool
+      switch architecture {
+      case .topK:
+        biasAdded = false
+        for b in r0 ..< r0 + m {
+          Selection.topK(q.pre + b * n, bias: q.encoderBias, n: n, k: k, indices: q.topIndex + b * k,
+                         selected: q.topValue + b * k)
+        }
+      case .batchTopK, .relu:
+        biasAdded = true
+        for b in r0 ..< r0 + m { Kernels.axpy(1, q.encoderBias, q.pre + b * n, n) }
+      }
+      if kAux > 0 {
+        for b in r0 ..< r0 + m {
+          Selection.topK(q.pre + b * n, bias: biasAdded ? UnsafePointer(q.zeros) : q.encoderBias, among: q.deadList,
+                         count: deadLatents.count, k: kAux, indices: q.auxIndex + b * kAux,
+                         selected: q.auxValue + b * kAux)
+        }
+      }
+    }
+
+    do { let t = now(); profile[0] += t - tPhase; tPhase = t }
+    // MARK: 3. Active entries as token-major CSR
+    switch architecture {
+    case .topK:
+      var e = 0
+      q.rowStart[0] = 0
+      for b in 0 ..< B {
+        for s in 0 ..< k where q.topValue[b * k + s] > 0 {
+          q.entryLatent[e] = q.topIndex[b * k + s]
+          q.entryValue[e] = q.topValue[b * k + s]
+          e += 1
+        }
+        q.rowStart[b + 1] = e
+      }
+    case .relu:
+      collectEntries(q, rows: B, n: n, workspace: ws) { $0 > 0 }
+    case .batchTopK:
+      let threshold = Selection.kthLargestPositive(q.pre, count: B * n, rank: k * B)
+      if threshold.isFinite { result.batchThreshold = threshold }
+      collectEntries(q, rows: B, n: n, workspace: ws) { $0 > 0 && $0 >= threshold }
+    }
+    let p = pointers()  // collecting may have grown the entry buffers
+    let entries = p.rowStart[B]
+    result.meanL0 = Double(entries) / Double(B)
+    result.auxLatents = kAux
+
+    do { let t = now(); profile[1] += t - tPhase; tPhase = t }
+    // MARK: 4-5. Per token: decode, residual, ∂x̂ (summed into ∂b_dec partials), ∂pre of each entry
+    let l1 = options.l1Coefficient
+    let isReLU: Bool
+    if case .relu = architecture { isReLU = true } else { isReLU = false }
+    if isReLU {
+      Parallel.chunks(n) { range in
+        for j in range { p.norms[j] = Kernels.dot(p.decoder + j * d, p.decoder + j * d, d).squareRoot() }
+      }
+    }
+    let scale = 2 / Float(B)
+    let auxScale = options.auxCoefficient * scale
+    Parallel.forEach(tokenChunks) { c in
+      withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * d) { tmp in
+        let xhat = tmp.baseAddress!, dv = xhat + d
+        let bias = p.partialBias + c * d
+        let sum = p.partialSum + c * d
+        bias.update(repeating: 0, count: d)
+        sum.update(repeating: 0, count: d)
+        var squared = 0.0, auxSquared = 0.0, penalty = 0.0, xSquared = 0.0
+        for b in c * PassChunks.tokenRows ..< min(B, (c + 1) * PassChunks.tokenRows) {
+          let xb = p.x + b * d
+          xhat.update(from: p.decoderBias, count: d)
+          for e in p.rowStart[b] ..< p.rowStart[b + 1] {
+            Kernels.axpy(p.entryValue[e], p.decoder + Int(p.entryLatent[e]) * d, xhat, d)
+          }
+          for i in 0 ..< d { xhat[i] -= xb[i] }  // xhat now holds r = x̂ − x
+          squared += Double(Kernels.dot(xhat, xhat, d))
+          let g = p.gXhat + b * d
+          for i in 0 ..< d { g[i] = scale * xhat[i] }
+          for e in p.rowStart[b] ..< p.rowStart[b + 1] {
+            let j = Int(p.entryLatent[e])
+            var gp = Kernels.dot(p.decoder + j * d, g, d)
+            if isReLU {
+              gp += l1 / Float(B) * p.norms[j]
+              penalty += Double(p.entryValue[e] * p.norms[j])
+            }
+            p.entryGradient[e] = gp
+          }
+          if kAux > 0 {
+            dv.update(from: xhat, count: d)  // ê − e = ê + r
+            for a in b * kAux ..< (b + 1) * kAux { Kernels.axpy(p.auxValue[a], p.decoder + Int(p.auxIndex[a]) * d, dv, d) }
+            auxSquared += Double(Kernels.dot(dv, dv, d))
+            let ge = p.gEhat + b * d
+            for i in 0 ..< d { ge[i] = auxScale * dv[i] }
+            for a in b * kAux ..< (b + 1) * kAux {
+              let j = Int(p.auxIndex[a])
+              let gp = Kernels.dot(p.decoder + j * d, ge, d)
+              p.auxGradient[a] = gp
+            }
+          }
+          for i in 0 ..< d {
+            bias[i] += g[i]
+            sum[i] += Double(xb[i])
+          }
+          xSquared += Double(Kernels.dot(xb, xb, d))
+        }
+        let s = p.partialScalars + c * 4
+        s[0] = squared
+        s[1] = auxSquared
+        s[2] = penalty
+        s[3] = xSquared
+      }
+    }
+    let gDecoderBias = gradient + 2 * n * d + n
+    gDecoderBias.update(repeating: 0, count: d)
+    var squared = 0.0, auxSquared = 0.0, penalty = 0.0, xSquared = 0.0
+    var columnSum = [Double](repeating: 0, count: d)
+    for c in 0 ..< tokenChunks {
+      for i in 0 ..< d {
+        gDecoderBias[i] += p.partialBias[c * d + i]
+        columnSum[i] += p.partialSum[c * d + i]
+      }
+      squared += p.partialScalars[c * 4]
+      auxSquared += p.partialScalars[c * 4 + 1]
+      penalty += p.partialScalars[c * 4 + 2]
+      xSquared += p.partialScalars[c * 4 + 3]
+    }
+    let total = xSquared - columnSum.reduce(0) { $0 + $1 * $1 } / Double(B)
+    result.reconstructionError = squared / Double(B)
+    result.auxLoss = kAux > 0 ? auxSquared / Double(B) : 0
+    result.sparsityPenalty = Double(l1) * penalty / Double(B)
+    result.loss = result.reconstructionError + Double(options.auxCoefficient) * result.auxLoss + result.sparsityPenalty
+    result.fvu = total > 0 ? squared / total : 0
+
+    do { let t = now(); profile[2] += t - tPhase; tPhase = t }
+    // MARK: 6. Entries sorted by latent (counting sort, token order kept)
+    sortByLatent(count: entries, latentOf: { Int(p.entryLatent[$0]) }, n: n, start: p.latentStart,
+                 order: p.latentEntry, fireCount: ws.fireCount.pointer)
+    if kAux > 0 {
+      sortByLatent(count: B * kAux, latentOf: { Int(p.auxIndex[$0]) }, n: n, start: p.auxLatentStart,
+                   order: p.auxLatentEntry, fireCount: nil)
+    }
+
+    do { let t = now(); profile[3] += t - tPhase; tPhase = t }
+    // MARK: 7. Per latent: gradient rows of W_enc, W_dec and b_enc
+    let latentChunks = (n + PassChunks.latents - 1) / PassChunks.latents
+    Parallel.forEach(latentChunks) { c in
+      let partial = p.partialLatent + c * d
+      partial.update(repeating: 0, count: d)
+      for j in c * PassChunks.latents ..< min(n, (c + 1) * PassChunks.latents) {
+        let ge = p.gradient + j * d
+        let gd = p.gradient + n * d + j * d
+        ge.update(repeating: 0, count: d)
+        gd.update(repeating: 0, count: d)
+        var gb: Float = 0
+        var valueSum: Float = 0
+        for t in p.latentStart[j] ..< p.latentStart[j + 1] {
+          let e = Int(p.latentEntry[t])
+          let b = tokenOf(entry: e, rowStart: p.rowStart, rows: B)
+          let gp = p.entryGradient[e], v = p.entryValue[e]
+          Kernels.axpy(gp, p.xc + b * d, ge, d)
+          Kernels.axpy(v, p.gXhat + b * d, gd, d)
+          gb += gp
+          valueSum += v
+        }
+        if kAux > 0 {
+          for t in p.auxLatentStart[j] ..< p.auxLatentStart[j + 1] {
+            let a = Int(p.auxLatentEntry[t])
+            let b = a / kAux
+            let gp = p.auxGradient[a]
+            Kernels.axpy(gp, p.xc + b * d, ge, d)
+            Kernels.axpy(p.auxValue[a], p.gEhat + b * d, gd, d)
+            gb += gp
+          }
+        }
+        if isReLU, p.norms[j] > 0, valueSum != 0 {
+          Kernels.axpy(l1 / Float(B) * valueSum / p.norms[j], p.decoder + j * d, gd, d)
+        }
+        p.gradient[2 * n * d + j] = gb
+        if gb != 0 { Kernels.axpy(gb, p.encoder + j * d, partial, d) }
+      }
+    }
+    for c in 0 ..< latentChunks {
+      for i in 0 ..< d { gDecoderBias[i] -= p.partialLatent[c * d + i] }
+    }
+    profile[4] += now() - tPhase
+    return result
+  }
+
+  /// Token-major entries where `keep(pre + bias)` holds (bias already added to `pre`): count, prefix, fill.
+  private static func collectEntries(_ p: PassPointers, rows B: Int, n: Int, workspace ws: SAEWorkspace,
+                                     keep: @escaping @Sendable (Float) -> Bool) {
+    let counts = ws.rowCount.pointer
+    let countsBox = UnsafeSendable(counts)
+    Parallel.chunks(B) { range in
+      for b in range {
+        var c = 0
+        let row = p.pre + b * n
+        for j in 0 ..< n where keep(row[j]) { c += 1 }
+        countsBox.value[b] = c
+      }
+    }
+    p.rowStart[0] = 0
+    for b in 0 ..< B { p.rowStart[b + 1] = p.rowStart[b] + counts[b] }
+    ws.reserveEntries(p.rowStart[B])
+    let latent = UnsafeSendable(ws.entryLatent.pointer), value = UnsafeSendable(ws.entryValue.pointer)
+    Parallel.chunks(B) { range in
+      for b in range {
+        var e = p.rowStart[b]
+        let row = p.pre + b * n
+        for j in 0 ..< n where keep(row[j]) {
+          latent.value[e] = Int32(j)
+          value.value[e] = row[j]
+          e += 1
+        }
+      }
+    }
+  }
+
+  /// Counting sort of entries 0 ..< count by latent: `start` [n + 1], `order` [count] (entry indices, in
+  /// increasing entry order within a latent).
+  private static func sortByLatent(count: Int, latentOf: (Int) -> Int, n: Int, start: UnsafeMutablePointer<Int>,
+                                   order: UnsafeMutablePointer<Int32>, fireCount: UnsafeMutablePointer<Int>?) {
+    start.update(repeating: 0, count: n + 1)
+    for e in 0 ..< count { start[latentOf(e) + 1] += 1 }
+    if let fireCount { for j in 0 ..< n { fireCount[j] = start[j + 1] } }
+    for j in 0 ..< n { start[j + 1] += start[j] }
+    withUnsafeTemporaryAllocation(of: Int.self, capacity: n) { next in
+      for j in 0 ..< n { next[j] = start[j] }
+      for e in 0 ..< count {
+        let j = latentOf(e)
+        order[next[j]] = Int32(e)
+        next[j] += 1
+      }
+    }
+  }
+
+  /// The token (row) an entry belongs to: binary search in the row starts.
+  @inline(__always)
+  private static func tokenOf(entry e: Int, rowStart: UnsafeMutablePointer<Int>, rows: Int) -> Int {
+    var lo = 0, hi = rows  // rowStart[lo] <= e < rowStart[hi]
+    while hi - lo > 1 {
+      let mid = (lo + hi) / 2
+      if rowStart[mid] <= e { lo = mid } else { hi = mid }
+    }
+    return lo
+  }
+}

@@ -1,0 +1,64 @@
+import SparseAutoencoders
+import TensorMath
+import Testing
+
+/// The hand-written backward pass against central finite differences of the Double reference objective.
+@Suite("Training gradients")
+struct GradientTests {
+  static let dIn = 6, latents = 20, rows = 5
+
+  /// Checks every parameter's gradient; returns the worst error relative to the largest gradient.
+  func check(_ options: SAEPassOptions, dead: [Int32], seed: UInt64, decoderNorm: Float = 1) -> Double {
+    var rng = SplitMix64(seed: seed)
+    let mean = (0 ..< Self.dIn).map { _ in rng.nextGaussian() * 0.2 }
+    var parameters = SAEParameters.initial(dIn: Self.dIn, dSAE: Self.latents, decoderNorm: decoderNorm, dataMean: mean, rng: &rng)
+    // Move away from the symmetric init so the encoder, decoder and biases all differ.
+    for i in 0 ..< parameters.count { parameters.storage[i] += rng.nextGaussian() * 0.3 }
+    let batch = TestData.gaussian(rows: Self.rows, columns: Self.dIn, seed: seed &+ 1)
+    let (_, gradient) = SAEPass.lossAndGradient(parameters: parameters, batch: batch, deadLatents: dead, options: options)
+    let residual = SAEReference.residuals(parameters: parameters, batch: batch, options: options)
+    var worst = 0.0
+    let largest = gradient.reduce(0) { max($0, abs(Double($1))) }
+    for i in 0 ..< parameters.count {
+      var plus = parameters, minus = parameters
+      plus.storage[i] += 1e-4
+      minus.storage[i] -= 1e-4
+      let delta = Double(plus.storage[i]) - Double(minus.storage[i])
+      let numeric = (SAEReference.loss(parameters: plus, batch: batch, deadLatents: dead, options: options, auxResidual: residual)
+        - SAEReference.loss(parameters: minus, batch: batch, deadLatents: dead, options: options, auxResidual: residual)) / delta
+      let err = abs(numeric - Double(gradient[i])) / max(largest, 1e-6)
+      worst = max(worst, err)
+    }
+    return worst
+  }
+
+  @Test("TopK with AuxK: every gradient matches finite differences")
+  func topK() {
+    let options = SAEPassOptions(architecture: .topK(k: 3), auxK: 4, auxCoefficient: 0.5)
+    #expect(check(options, dead: [1, 4, 7, 10, 13, 16, 19], seed: 1) < 1e-4)
+    #expect(check(SAEPassOptions(architecture: .topK(k: 5)), dead: [], seed: 2) < 1e-4)
+  }
+
+  @Test("BatchTopK with AuxK: every gradient matches finite differences")
+  func batchTopK() {
+    let options = SAEPassOptions(architecture: .batchTopK(k: 3), auxK: 3, auxCoefficient: 0.25)
+    #expect(check(options, dead: [0, 2, 3, 5, 8, 11], seed: 3) < 1e-4)
+  }
+
+  @Test("ReLU with the decoder-norm-weighted L1 penalty: every gradient matches finite differences")
+  func relu() {
+    let options = SAEPassOptions(architecture: .relu(l1Coefficient: 2), l1Coefficient: 0.7)
+    #expect(check(options, dead: [], seed: 4, decoderNorm: 0.5) < 1e-4)
+  }
+
+  @Test("The pass reports the reference loss")
+  func lossValue() {
+    var rng = SplitMix64(seed: 8)
+    let parameters = SAEParameters.initial(dIn: 6, dSAE: 20, decoderNorm: 1, dataMean: Array(repeating: 0, count: 6), rng: &rng)
+    let batch = TestData.gaussian(rows: 7, columns: 6, seed: 9)
+    let options = SAEPassOptions(architecture: .topK(k: 4), auxK: 3, auxCoefficient: 0.1)
+    let (result, _) = SAEPass.lossAndGradient(parameters: parameters, batch: batch, deadLatents: [2, 3, 5, 7], options: options)
+    let expected = SAEReference.loss(parameters: parameters, batch: batch, deadLatents: [2, 3, 5, 7], options: options)
+    #expect(abs(result.loss - expected) < 1e-4 * max(1, expected))
+  }
+}
