@@ -5,6 +5,7 @@ import Foundation
 @main
 struct AtlasBench {
   static let benchmarks: [(name: String, summary: String, run: @Sendable ([String]) throws -> Void)] = [
+    ("layout", "2-D map + clusters of SAE decoder directions (vs umap-learn + HDBSCAN)", BenchLayout.run),
   ]
 
   static func main() {
