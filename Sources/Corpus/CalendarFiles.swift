@@ -21,7 +21,7 @@ public enum CalendarFiles {
   public static func entryCount(_ text: String) -> Int {
     var count = 0
     var inComment = false
-    for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+    for line in TextCleaner.lines(text) {
       var visible = ""
       var rest = line[...]
       while !rest.isEmpty {
@@ -48,7 +48,7 @@ public enum CalendarFiles {
   /// The file without preprocessor and settings lines, blank runs collapsed.
   public static func document(_ text: String) -> String {
     var lines: [Substring] = []
-    for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+    for line in TextCleaner.lines(text) {
       if line.hasPrefix("#") || isSetting(line) { continue }
       let blank = line.allSatisfy(\.isWhitespace)
       if blank, let last = lines.last, last.allSatisfy(\.isWhitespace) { continue }

@@ -115,7 +115,7 @@ public struct ContextStream: Sequence, IteratorProtocol, Sendable {
       let skip = entry == nextDocument ? Swift.min(skipTokens, tokens.count) : 0
       queueTokens += tokens[skip...]
       queueSources += repeatElement(planned.source, count: tokens.count - skip)
-      queueDocuments += repeatElement(UInt32(entry), count: tokens.count - skip)
+      queueDocuments += repeatElement(UInt32(truncatingIfNeeded: entry), count: tokens.count - skip)
     }
     nextDocument = cursor
     skipTokens = 0

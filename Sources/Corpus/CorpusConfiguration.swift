@@ -87,8 +87,11 @@ public struct CorpusConfiguration: Codable, Sendable, Equatable {
       throw CorpusError.invalidConfiguration(
         field: "windowLength", value: "\(windowLength)", expected: ">= 2 (one sink token plus text)")
     }
-    guard tokenBudget >= 1 else {
-      throw CorpusError.invalidConfiguration(field: "tokenBudget", value: "\(tokenBudget)", expected: ">= 1")
+    guard tokenBudget >= 1 && tokenBudget <= 1 << 40 else {
+      throw CorpusError.invalidConfiguration(field: "tokenBudget", value: "\(tokenBudget)", expected: "1 ... 2^40")
+    }
+    guard windowLength <= 1 << 20 else {
+      throw CorpusError.invalidConfiguration(field: "windowLength", value: "\(windowLength)", expected: "<= 2^20")
     }
     guard heldOutFraction >= 0 && heldOutFraction <= 0.5 else {
       throw CorpusError.invalidConfiguration(

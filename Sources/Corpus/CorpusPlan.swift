@@ -110,9 +110,10 @@ extension Corpus {
   /// (recomputes the digest from the texts; no tokenizing). Call it before resuming a capture.
   public func verify(_ plan: CorpusPlan, tokenizer: BPETokenizer) throws {
     let fingerprint = CorpusPlan.fingerprint(tokenizer)
-    guard plan.sources.map(\.name) == sources.map(\.name),
+    guard plan.sources.map(\.name) == sources.map(\.name), plan.windowLength >= 2, plan.windowCount >= 0,
+      plan.documents.count <= Int(UInt32.max),
       plan.documents.allSatisfy({
-        Int($0.source) < sources.count && Int($0.document) < sources[Int($0.source)].documents.count
+        Int($0.source) < sources.count && Int($0.document) < sources[Int($0.source)].documents.count && $0.tokens >= 1
       })
     else {
       throw CorpusError.planMismatch(expected: plan.digest, found: "(sources or document counts differ)")

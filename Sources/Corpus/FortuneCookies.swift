@@ -15,7 +15,7 @@ public enum FortuneCookies {
       if !record.isEmpty { records.append(record) }
       current.removeAll(keepingCapacity: true)
     }
-    for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+    for line in TextCleaner.lines(text) {
       if line == "%" || line == "%\r" { flush() } else { current.append(line) }
     }
     flush()

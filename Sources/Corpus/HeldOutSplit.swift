@@ -17,9 +17,9 @@ public struct HeldOutSplit: Codable, Sendable, Equatable {
     self.seed = seed
   }
 
-  /// Block length; 0 when nothing is held out.
+  /// Block length; 0 when nothing is held out (fraction 0, or below 1e-15).
   public var period: Int {
-    guard fraction > 0, fraction.isFinite else { return 0 }
+    guard fraction > 0, fraction.isFinite, 1 / fraction < 1e15 else { return 0 }
     return max(2, Int((1 / fraction).rounded()))
   }
 

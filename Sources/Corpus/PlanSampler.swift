@@ -20,6 +20,11 @@ extension Corpus {
   ///   - beginToken: the id at position 0 of every window (`<|endoftext|>`, id 0 for SmolLM2: the model's EOS).
   public func plan(_ configuration: CorpusConfiguration, tokenizer: BPETokenizer, beginToken: Int32) throws -> CorpusPlan {
     try configuration.validate()
+    guard sources.count <= Int(UInt16.max), documentCount <= Int(UInt32.max) else {
+      throw CorpusError.invalidConfiguration(
+        field: "corpus", value: "\(sources.count) sources, \(documentCount) documents",
+        expected: "at most \(UInt16.max) sources and \(UInt32.max) documents")
+    }
     var sampler = PlanSampler(corpus: self, configuration: configuration, tokenizer: tokenizer)
     return sampler.run(beginToken: beginToken)
   }

@@ -49,7 +49,7 @@ public enum ShakespeareScenes {
       scenes.append(PlayScene(play: title ?? "Untitled", heading: heading ?? "", body: body))
     }
 
-    for line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
+    for line in TextCleaner.lines(markdown) {
       guard let (level, text) = Self.heading(line) else {
         lines.append(line)
         continue

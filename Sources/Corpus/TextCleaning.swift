@@ -13,7 +13,9 @@ public enum TextCleaner {
   ///    three-character escapes) are removed;
   /// 4. remaining C0 controls other than tab and line feed, and DEL, are dropped (a lone CR included).
   public static func clean(_ text: String) -> String {
-    guard text.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09 && $0 != 0x0A) || $0 == 0x7F }) else { return text }
+    var text = text
+    let dirty = text.withUTF8 { bytes in bytes.contains { ($0 < 0x20 && $0 != 0x09 && $0 != 0x0A) || $0 == 0x7F } }
+    guard dirty else { return text }
     let scalars = Array(text.unicodeScalars)  // [n]
     var kept: [Unicode.Scalar] = []
     kept.reserveCapacity(scalars.count)
@@ -73,6 +75,11 @@ public enum TextCleaner {
     default:
       return i
     }
+  }
+
+  /// The lines of `text` split at every LF (byte-wise: fast, and a "\r\n" grapheme never hides a line break).
+  static func lines(_ text: String) -> [Substring] {
+    text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).map { Substring($0) }
   }
 
   /// Leading blank lines and trailing white space removed; the first line keeps its indentation.

@@ -126,9 +126,9 @@ struct PlanTests {
     #expect(plan.documents.filter(\.truncated).count <= 3)  // at most the last document of each source
   }
 
-  @Test("A source that runs out keeps all it has and the others fill its share")
+  @Test("A source that runs out keeps all it has and the others fill its share in their own proportions")
   func exhaustion() throws {
-    let corpus = syntheticCorpus([("tiny", 3, 5, 10), ("big", 300, 200, 1)])
+    let corpus = syntheticCorpus([("tiny", 3, 5, 10), ("one", 300, 200, 1), ("three", 300, 200, 3)])
     let (plan, tokenizer) = try plan(corpus, budget: 10_000)
     let tinyTokens = corpus.sources[0].documents.reduce(0) {
       $0 + tokenizer.encode($1.text).count + plan.separatorTokens.count
@@ -136,7 +136,9 @@ struct PlanTests {
     #expect(plan.windowCount == 79)
     #expect(plan.sources[0].tokens == tinyTokens)
     #expect(plan.sources[0].documents == 3)
-    #expect(plan.sources[1].tokens == plan.textTokens - tinyTokens)
+    #expect(plan.sources[1].tokens + plan.sources[2].tokens == plan.textTokens - tinyTokens)
+    let ratio = Double(plan.sources[2].tokens) / Double(plan.sources[1].tokens)
+    #expect(abs(ratio - 3) < 0.01)
     #expect(plan.warnings.contains { if case .sourceExhausted(let source, _, let available) = $0 {
       source == "tiny" && available == tinyTokens } else { false } })
   }
