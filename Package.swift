@@ -35,7 +35,7 @@ let package = Package(
     .target(name: "Tokenization", swiftSettings: fast),
     .target(
       name: "Corpus",
-      dependencies: ["Tokenization", "AtlasArtifacts", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+      dependencies: ["Tokenization", "TensorMath", "AtlasArtifacts", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
       swiftSettings: fast),
     .target(name: "Llama", dependencies: ["TensorMath", "GGUF", "Tokenization"], swiftSettings: fast),
     .target(name: "SparseAutoencoders", dependencies: ["TensorMath", "AtlasArtifacts"], swiftSettings: fast),
