@@ -12,7 +12,7 @@ public enum FeatureFlag: String, Codable, Sendable, CaseIterable {
 public struct ExampleWindow: Codable, Sendable, Equatable {
   public var tokens: [String]
   public var activations: [Float]    // same length as tokens
-  public var peak: Int               // index of the maximum activation
+  public var peak: Int               // index of the maximum activation (in a band sample: of the sampled token)
   public var source: String          // corpus source name
   public var document: Int
   public var window: Int             // window index in the capture
@@ -107,15 +107,20 @@ public struct FeatureRecord: Codable, Sendable, Equatable {
   public var coactivationNeighbours: [Neighbour]
   public var dominantSource: String?          // corpus source where it fires most (by firing share)
   public var sourceShares: [String: Double]   // firing share per corpus source
+  public var firings: Int                     // analysed tokens where it fired (density × analysed tokens)
+  public var sampledFirings: Int              // firings the bands (edges, shares, examples) come from: all of them
+                                              // when equal to `firings`, else a uniform sample of this size
   public init(index: Int, density: Double, meanActivation: Float, maxActivation: Float, flags: [FeatureFlag], label: FeatureLabel,
               histogram: LogHistogram, topTokens: [TokenCount], topExamples: [ExampleWindow], quantileSamples: [SampleGroup],
               intervalSamples: [SampleGroup], promotedTokens: [TokenValue], suppressedTokens: [TokenValue],
-              decoderNeighbours: [Neighbour], coactivationNeighbours: [Neighbour], dominantSource: String?, sourceShares: [String: Double]) {
+              decoderNeighbours: [Neighbour], coactivationNeighbours: [Neighbour], dominantSource: String?, sourceShares: [String: Double],
+              firings: Int = 0, sampledFirings: Int = 0) {
     self.index = index; self.density = density; self.meanActivation = meanActivation; self.maxActivation = maxActivation
     self.flags = flags; self.label = label; self.histogram = histogram; self.topTokens = topTokens; self.topExamples = topExamples
     self.quantileSamples = quantileSamples; self.intervalSamples = intervalSamples; self.promotedTokens = promotedTokens
     self.suppressedTokens = suppressedTokens; self.decoderNeighbours = decoderNeighbours
     self.coactivationNeighbours = coactivationNeighbours; self.dominantSource = dominantSource; self.sourceShares = sourceShares
+    self.firings = firings; self.sampledFirings = sampledFirings
   }
 }
 

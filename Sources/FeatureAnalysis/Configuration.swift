@@ -1,0 +1,151 @@
+/// Everything that decides a features run. Written verbatim into the stage manifest; the same inputs and
+/// configuration give identical records, whatever the number of cores.
+public struct FeatureAnalysisConfiguration: Codable, Sendable, Equatable, Hashable {
+  // MARK: Examples
+  /// Highest-activating windows kept per feature (after removing near-duplicates).
+  public var topExamples: Int = 20
+  /// Edges of the true-quantile bands of the non-zero activations, from 0 to 1.
+  public var quantiles: [Double] = [0, 0.25, 0.5, 0.75, 0.9, 1]
+  /// Equal-width intervals of [0, max] (sae_vis / Anthropic "subsample intervals").
+  public var intervals: Int = 8
+  /// Examples drawn per quantile band and per interval.
+  public var examplesPerBand: Int = 5
+  /// Tokens shown on each side of an example's peak; nil shows the whole window (position 0 never shown).
+  public var contextRadius: Int? = 16
+  /// Two top windows are near-duplicates when the tokens from `duplicateContext` before the peak to one
+  /// after it are identical (repeated boilerplate, overlapping windows of one document).
+  public var duplicateContext: Int = 3
+  /// Firings kept per feature (a uniform sample, by seeded hash priority) for the quantile edges, band
+  /// shares and band examples. Exact when a feature fires at most this often; otherwise the rank error of
+  /// an edge is about 0.5 / √quantileSampleSize (1.6% at 1,024).
+  public var quantileSampleSize: Int = 1024
+
+  // MARK: Statistics
+  /// Token (and bigram) counters per feature (Space-Saving heavy hitters): exact for a feature with at
+  /// most this many distinct tokens; otherwise a count is a lower bound, short by at most firings / capacity.
+  public var tokenSummaryCapacity: Int = 64
+  /// Entries in `topTokens`.
+  public var topTokens: Int = 10
+  /// Per-feature histogram of log10(activation); values outside the range go to the end bins.
+  public var histogramLowerLog10: Double = -3
+  public var histogramBinWidth: Double = 0.1
+  public var histogramBins: Int = 60
+  /// Histogram of log10(density) across live features (for the manifest).
+  public var densityHistogramLowerLog10: Double = -7
+  public var densityHistogramBinWidth: Double = 0.25
+  public var densityHistogramBins: Int = 28
+
+  // MARK: Neighbours and logit effects
+  public var coactivationNeighbours: Int = 10
+  /// Fraction of analysed tokens (chosen by seeded hash) whose active latents enter the co-activation
+  /// counts. 1 counts every token exactly; lower it to bound memory (4 bytes per kept firing) on huge runs.
+  public var coactivationSampleRate: Double = 1
+  public var decoderNeighbours: Int = 10
+  /// Promoted and suppressed tokens per feature.
+  public var logitTokens: Int = 10
+
+  // MARK: Flags
+  /// A feature with density ≤ this is dead (0: never fired).
+  public var deadThreshold: Double = 0
+  /// A feature with density > this is dense.
+  public var denseThreshold: Double = 0.1
+  /// A feature with at least this share of its firings on one token id is single-token.
+  public var singleTokenShare: Double = 0.9
+
+  // MARK: Labels
+  /// Token groups (or bigrams) at most in one label.
+  public var labelMaxTerms: Int = 3
+  /// A term joins the label only if it raises the label's balanced accuracy on the analysis windows by this.
+  public var labelMinGain: Double = 0.05
+  /// Below this balanced accuracy on the analysis windows, a token label counts as diffuse and the label
+  /// falls back to the dominant source, then to the logit effects.
+  public var diffuseThreshold: Double = 0.7
+  /// A held-out balanced accuracy below this marks the label contradicted.
+  public var evidenceThreshold: Double = 0.6
+  /// Fewer held-out firings than this marks the label contradicted (too little evidence).
+  public var minHeldOutFirings: Int = 5
+
+  public var seed: UInt64 = 0x5EED_F00D
+
+  public init() {}
+
+  public static let `default` = FeatureAnalysisConfiguration()
+
+  public func validate() throws(FeatureAnalysisError) {
+    func bad(_ field: String, _ value: String, _ expected: String) -> FeatureAnalysisError {
+      .invalidConfiguration(field: field, value: value, expected: expected)
+    }
+    guard topExamples >= 0 else { throw bad("topExamples", "\(topExamples)", "≥ 0") }
+    guard quantiles.count >= 2, quantiles.first == 0, quantiles.last == 1,
+          zip(quantiles, quantiles.dropFirst()).allSatisfy({ $0 < $1 }) else {
+      throw bad("quantiles", "\(quantiles)", "increasing edges from 0 to 1, e.g. [0, 0.25, 0.5, 0.75, 0.9, 1]")
+    }
+    guard intervals >= 1 else { throw bad("intervals", "\(intervals)", "≥ 1") }
+    guard examplesPerBand >= 0 else { throw bad("examplesPerBand", "\(examplesPerBand)", "≥ 0") }
+    if let r = contextRadius, r < 0 { throw bad("contextRadius", "\(r)", "≥ 0, or nil for the whole window") }
+    guard duplicateContext >= 0 else { throw bad("duplicateContext", "\(duplicateContext)", "≥ 0") }
+    guard quantileSampleSize >= 1 else { throw bad("quantileSampleSize", "\(quantileSampleSize)", "≥ 1") }
+    guard tokenSummaryCapacity >= 1 else { throw bad("tokenSummaryCapacity", "\(tokenSummaryCapacity)", "≥ 1") }
+    guard topTokens >= 0 else { throw bad("topTokens", "\(topTokens)", "≥ 0") }
+    guard histogramBins >= 1, histogramBinWidth > 0 else {
+      throw bad("histogramBins/histogramBinWidth", "\(histogramBins)/\(histogramBinWidth)", "≥ 1 bin of positive width")
+    }
+    guard densityHistogramBins >= 1, densityHistogramBinWidth > 0 else {
+      throw bad("densityHistogramBins/densityHistogramBinWidth", "\(densityHistogramBins)/\(densityHistogramBinWidth)",
+                "≥ 1 bin of positive width")
+    }
+    guard coactivationNeighbours >= 0, decoderNeighbours >= 0, logitTokens >= 0 else {
+      throw bad("neighbours/logitTokens", "\(coactivationNeighbours)/\(decoderNeighbours)/\(logitTokens)", "≥ 0")
+    }
+    guard coactivationSampleRate > 0, coactivationSampleRate <= 1 else {
+      throw bad("coactivationSampleRate", "\(coactivationSampleRate)", "in (0, 1]")
+    }
+    guard deadThreshold >= 0, denseThreshold > deadThreshold, denseThreshold <= 1 else {
+      throw bad("deadThreshold/denseThreshold", "\(deadThreshold)/\(denseThreshold)", "0 ≤ dead < dense ≤ 1")
+    }
+    guard singleTokenShare > 0, singleTokenShare <= 1 else {
+      throw bad("singleTokenShare", "\(singleTokenShare)", "in (0, 1]")
+    }
+    guard labelMaxTerms >= 1 else { throw bad("labelMaxTerms", "\(labelMaxTerms)", "≥ 1") }
+    guard labelMinGain >= 0, labelMinGain < 1 else { throw bad("labelMinGain", "\(labelMinGain)", "in [0, 1)") }
+    guard (0 ... 1).contains(diffuseThreshold), (0 ... 1).contains(evidenceThreshold) else {
+      throw bad("diffuseThreshold/evidenceThreshold", "\(diffuseThreshold)/\(evidenceThreshold)", "in [0, 1]")
+    }
+    guard minHeldOutFirings >= 1 else { throw bad("minHeldOutFirings", "\(minHeldOutFirings)", "≥ 1") }
+  }
+}
+
+/// What can go wrong analysing features. Each case says what was expected, what was found and what to do.
+public enum FeatureAnalysisError: Error, CustomStringConvertible, Equatable {
+  case invalidConfiguration(field: String, value: String, expected: String)
+  case invalidInput(what: String, expected: String, found: String)
+  case malformedWindow(window: Int, reason: String)
+  case codesDoNotMatchWindows(expectedRows: Int, foundRows: Int)
+  case latentOutOfRange(window: Int, latent: Int, latents: Int)
+  case duplicateWindow(Int)
+  case outOfOrder(call: String, phase: String)
+  case missingWindows(count: Int, first: [Int])
+
+  public var description: String {
+    switch self {
+    case .invalidConfiguration(let field, let value, let expected):
+      "feature analysis configuration: \(field) is \(value), expected \(expected); fix the option and re-run"
+    case .invalidInput(let what, let expected, let found):
+      "feature analysis input: \(what) is \(found), expected \(expected)"
+    case .malformedWindow(let window, let reason):
+      "context window \(window) is malformed: \(reason); re-run `feature-atlas capture` if the activations are damaged"
+    case .codesDoNotMatchWindows(let expected, let found):
+      "the sparse codes have \(found) rows but the windows have \(expected) positions after position 0; "
+        + "encode positions 1..<T of every window, in window order"
+    case .latentOutOfRange(let window, let latent, let latents):
+      "window \(window): latent index \(latent) is outside 0..<\(latents); the codes come from a different SAE"
+    case .duplicateWindow(let window):
+      "context window \(window) was fed twice in the first pass; feed each window once"
+    case .outOfOrder(let call, let phase):
+      "\(call) was called during \(phase); the order is accumulate…, finishFirstPass, collect…, finish, records"
+    case .missingWindows(let count, let first):
+      "\(count) requested windows were not fed to collect (first: \(first.map(String.init).joined(separator: ", "))); "
+        + "feed every window in requestedWindows"
+    }
+  }
+}

@@ -1,0 +1,182 @@
+import AtlasArtifacts
+import TensorMath
+
+/// Per-feature statistics, examples, neighbours and evidence-graded labels from streamed sparse codes.
+///
+/// A two-pass protocol, so memory stays bounded per feature and no file is read here:
+///   1. `accumulate` every window (analysis and held-out) with its codes. Held-out windows are only
+///      noted. Then `finishFirstPass(logitEffects:decoderNeighbours:)` fixes bands, samples and labels and
+///      returns `requestedWindows`: the windows that hold examples, plus every held-out window.
+///   2. `collect` those windows again with their codes (others are ignored), in any batches and order.
+///      `finish()` tests each label on the held-out tokens and returns the manifest summary.
+///   3. `records(_:displayPieces:)` builds the `FeatureRecord`s of a range of features (one shard at a time).
+/// Position 0 of every window (the attention sink) is never counted, labelled, tested or shown.
+public final class FeatureAnalyzer {
+  public let latents: Int
+  public let sourceNames: [String]
+  public let vocabulary: TokenVocabulary
+  public let configuration: FeatureAnalysisConfiguration
+  let parts: Int
+
+  enum Phase: String { case firstPass = "the first pass", secondPass = "the second pass", finished = "the finished state" }
+  var phase = Phase.firstPass
+
+  // First pass: corpus-wide counts over the analysis windows (position 0 excluded).
+  let state: FirstPassState
+  var seenWindows = Set<Int>()
+  var analysedTokens = 0
+  var tokenCounts: [Int]                 // [vocab]
+  var bigramCounts: [UInt64: Int] = [:]  // (previous group << 32 | group) -> count
+  var sourceTokens: [Int]                // [sources]
+  var heldOutWindows = Set<Int>()
+  var coactivationRowStart = [0]         // [counted tokens + 1]
+  var coactivationLatents: [Int32] = []  // active latents of the counted tokens
+
+  // Fixed when the first pass finishes.
+  var bands: [FeatureBands] = []
+  var drafts: [LabelDraft] = []
+  var coactivation: NeighbourTable?
+  var decoderNeighbours: NeighbourTable?
+  var logitEffects: LogitEffects?
+  var plan = ExamplePlan()
+  /// Windows the second pass needs, ascending: windows holding examples, and every held-out window.
+  public private(set) var requestedWindows: [Int] = []
+
+  // Second pass.
+  var collected = Set<Int>()
+  var stored: [Int: StoredWindow] = [:]
+  var heldOut = HeldOutCounts(groups: 0, sources: 0, latents: 0)
+  var labels: [FeatureLabel] = []
+  var flags: [[FeatureFlag]] = []
+  var pieces: [Int: [String]] = [:]
+
+  /// - Parameters:
+  ///   - latents: number of SAE latents n.
+  ///   - sources: corpus source names; windows give per-position indices into this list.
+  ///   - vocabulary: token texts (and their case/space groups), e.g. `TokenVocabulary(size:tokenText:)`.
+  ///   - workers: threads for the parallel parts; the output is identical for any value.
+  public init(latents: Int, sources: [String], vocabulary: TokenVocabulary,
+              configuration: FeatureAnalysisConfiguration = .default, workers: Int = Parallel.workers) throws(FeatureAnalysisError) {
+    try configuration.validate()
+    guard latents >= 1 else { throw .invalidInput(what: "latents", expected: "≥ 1", found: "\(latents)") }
+    guard !sources.isEmpty else { throw .invalidInput(what: "source names", expected: "at least one", found: "none") }
+    guard vocabulary.size >= 1 else { throw .invalidInput(what: "vocabulary", expected: "≥ 1 token", found: "0") }
+    self.latents = latents
+    self.sourceNames = sources
+    self.vocabulary = vocabulary
+    self.configuration = configuration
+    self.parts = max(1, workers)
+    state = FirstPassState(latents: latents, sources: sources.count, parts: parts, configuration: configuration)
+    tokenCounts = [Int](repeating: 0, count: vocabulary.size)
+    sourceTokens = [Int](repeating: 0, count: sources.count)
+  }
+
+  // MARK: - First pass
+
+  /// Adds a batch of windows and their codes (rows: positions 1..<T of each window, in order).
+  public func accumulate(_ windows: [AnalysisWindow], codes: LatentCodes) throws(FeatureAnalysisError) {
+    guard phase == .firstPass else { throw .outOfOrder(call: "accumulate", phase: phase.rawValue) }
+    let rowOffsets = try validateBatch(windows, codes, latents: latents, vocabulary: vocabulary.size, sources: sourceNames.count)
+    var batchIndices = Set<Int>()
+    for window in windows where seenWindows.contains(window.index) || !batchIndices.insert(window.index).inserted {
+      throw .duplicateWindow(window.index)
+    }
+    seenWindows.formUnion(batchIndices)
+    let state = self.state, parts = self.parts, groups = vocabulary.group
+    Parallel.forEach(parts) { part in
+      state.accumulate(part: part, parts: parts, windows: windows, rowOffsets: rowOffsets, codes: codes, groups: groups)
+    }
+    countCorpus(windows, rowOffsets: rowOffsets, codes: codes)
+  }
+
+  /// Corpus-wide counts and the co-activation rows (serial; cheap next to the per-feature work).
+  private func countCorpus(_ windows: [AnalysisWindow], rowOffsets: [Int], codes: LatentCodes) {
+    let rate = configuration.coactivationSampleRate
+    let salt = configuration.seed ^ 0xC0AC_7100_0000_0000
+    for (w, window) in windows.enumerated() {
+      let ids = window.tokens
+      if window.heldOut {
+        heldOutWindows.insert(window.index)
+        continue
+      }
+      for p in 1 ..< max(1, ids.count) {
+        tokenCounts[ids[p]] += 1
+        sourceTokens[window.sources[p]] += 1
+        bigramCounts[pairKey(ids[p - 1], ids[p]), default: 0] += 1
+        if rate < 1, Double(SeededHash.hash(salt, window.index, p, 0) >> 11) * 0x1p-53 >= rate { continue }
+        let r = rowOffsets[w] + p - 1
+        for e in codes.rowStart[r] ..< codes.rowStart[r + 1] where codes.values[e] > 0 {
+          coactivationLatents.append(codes.latents[e])
+        }
+        coactivationRowStart.append(coactivationLatents.count)
+      }
+      analysedTokens += max(0, ids.count - 1)
+    }
+  }
+
+  @inline(__always)
+  func pairKey(_ previous: Int, _ token: Int) -> UInt64 {
+    UInt64(UInt32(bitPattern: vocabulary.group[previous])) << 32 | UInt64(UInt32(bitPattern: vocabulary.group[token]))
+  }
+
+  /// Ends the first pass: quantile bands and their samples, co-activation neighbours, draft labels, and the
+  /// plan of examples. `logitEffects` (for the records and for labels of diffuse features) and
+  /// `decoderNeighbours` are optional; without them those record fields stay empty.
+  /// Returns `requestedWindows`.
+  @discardableResult
+  public func finishFirstPass(logitEffects: LogitEffects? = nil,
+                              decoderNeighbours: NeighbourTable? = nil) throws(FeatureAnalysisError) -> [Int] {
+    guard phase == .firstPass else { throw .outOfOrder(call: "finishFirstPass", phase: phase.rawValue) }
+    if let logitEffects, logitEffects.features != latents {
+      throw .invalidInput(what: "logit effects", expected: "\(latents) features", found: "\(logitEffects.features)")
+    }
+    if let decoderNeighbours, decoderNeighbours.count != latents {
+      throw .invalidInput(what: "decoder neighbours", expected: "\(latents) features", found: "\(decoderNeighbours.count)")
+    }
+    self.logitEffects = logitEffects
+    self.decoderNeighbours = decoderNeighbours
+    coactivation = Coactivation.neighbours(latents: latents, rowStart: coactivationRowStart, latents: coactivationLatents,
+                                           k: configuration.coactivationNeighbours, workers: parts)
+    coactivationRowStart = []
+    coactivationLatents = []
+    bands = computeBands()
+    drafts = draftLabels()
+    state.releaseFirstPassBuffers()
+    plan = ExamplePlan(analyzer: self)
+    requestedWindows = Set(plan.window.map(Int.init)).union(heldOutWindows).sorted()
+    heldOut = HeldOutCounts(groups: vocabulary.groupCount, sources: sourceNames.count, latents: latents)
+    phase = .secondPass
+    return requestedWindows
+  }
+
+  private func computeBands() -> [FeatureBands] {
+    guard let samples = state.samples else { return [] }
+    var out = [FeatureBands](repeating: .empty, count: latents)
+    let state = self.state, configuration = self.configuration, n = latents
+    out.withUnsafeMutableBufferPointer { buffer in
+      let target = UnsafeSendable(buffer.baseAddress!)
+      Parallel.chunks(n, parts: parts) { range in
+        for f in range {
+          target.value[f] = FeatureBands.compute(sample: samples[f].heap, maximum: state.maxima[f], configuration: configuration)
+        }
+      }
+    }
+    return out
+  }
+
+  private func draftLabels() -> [LabelDraft] {
+    var groupCounts = [Int](repeating: 0, count: vocabulary.groupCount)
+    for (token, count) in tokenCounts.enumerated() { groupCounts[Int(vocabulary.group[token])] += count }
+    let context = LabelContext(vocabulary: vocabulary, sourceNames: sourceNames, analysedTokens: analysedTokens,
+                               tokenCounts: tokenCounts, groupCounts: groupCounts, bigramCounts: bigramCounts,
+                               sourceTokens: sourceTokens, configuration: configuration)
+    let S = sourceNames.count
+    return (0 ..< latents).map { f in
+      FeatureLabeler.draft(firings: state.firings[f], tokens: state.tokens.entries(f),
+                           bigrams: state.bigrams?.entries(f) ?? [],
+                           sourceFirings: (0 ..< S).map { Int(state.sourceFirings[f * S + $0]) },
+                           promoted: logitEffects?.promoted(f) ?? [],
+                           context: context)
+    }
+  }
+}

@@ -1,0 +1,111 @@
+import Foundation
+
+/// One context window of the capture. Position 0 is the `<|endoftext|>` attention sink: it is context for
+/// its neighbours but never counted, labelled or shown.
+public struct AnalysisWindow: Sendable, Equatable {
+  public var index: Int           // window index in the capture (unique)
+  public var tokens: [Int]        // [T] token ids, tokens[0] the sink
+  public var sources: [Int]       // [T] corpus source id per position (index into the analyzer's source names)
+  public var documents: [Int]     // [T] document id per position
+  public var heldOut: Bool        // held out for label evidence: never counted in statistics or examples
+
+  public init(index: Int, tokens: [Int], sources: [Int], documents: [Int], heldOut: Bool) {
+    self.index = index; self.tokens = tokens; self.sources = sources; self.documents = documents
+    self.heldOut = heldOut
+  }
+}
+
+/// The SAE's sparse codes for a batch of windows, in compressed sparse rows (the layout of the
+/// SparseAutoencoders module's `SparseCodes`, so the pipeline passes its arrays through unchanged).
+/// Rows run over positions 1..<T of each window, windows in batch order: Σ (T - 1) rows.
+/// Entries with value ≤ 0 are ignored (a TopK SAE may keep zeros).
+public struct LatentCodes: Sendable, Equatable {
+  public var rowStart: [Int]      // [rows + 1]; row r holds entries rowStart[r] ..< rowStart[r + 1]
+  public var latents: [Int32]     // [nnz]
+  public var values: [Float]      // [nnz]
+
+  public init(rowStart: [Int], latents: [Int32], values: [Float]) {
+    self.rowStart = rowStart; self.latents = latents; self.values = values
+  }
+
+  /// Codes with exactly `k` entries per row (TopK): `latents`/`values` are [rows * k].
+  public init(k: Int, latents: [Int32], values: [Float]) {
+    let rows = k > 0 ? latents.count / k : 0
+    self.init(rowStart: (0 ... rows).map { $0 * k }, latents: latents, values: values)
+  }
+
+  public var rows: Int { max(0, rowStart.count - 1) }
+}
+
+/// Token texts, and groups of tokens that differ only by case or surrounding white space (" the", "The",
+/// "the"): labels count and test a group as one term.
+public struct TokenVocabulary: Sendable {
+  public let texts: [String]        // [vocab] display text of each token id
+  let group: [Int32]                // [vocab] group id of each token
+  let groupKeys: [String]           // [groups] normalised text (trimmed, lower-cased; white space kept as is)
+  let memberStart: [Int]            // [groups + 1] into `members`
+  let members: [Int32]              // token ids by group, increasing within a group
+
+  public init(texts: [String]) {
+    self.texts = texts
+    var ids: [String: Int32] = [:]
+    var keys: [String] = []
+    var group = [Int32](repeating: 0, count: texts.count)
+    for (token, text) in texts.enumerated() {
+      let key = TokenVocabulary.normalised(text)
+      if let id = ids[key] {
+        group[token] = id
+      } else {
+        let id = Int32(keys.count)
+        ids[key] = id
+        keys.append(key)
+        group[token] = id
+      }
+    }
+    var counts = [Int](repeating: 0, count: keys.count + 1)
+    for g in group { counts[Int(g) + 1] += 1 }
+    for g in 0 ..< keys.count { counts[g + 1] += counts[g] }
+    var fill = counts
+    var members = [Int32](repeating: 0, count: texts.count)
+    for (token, g) in group.enumerated() {
+      members[fill[Int(g)]] = Int32(token)
+      fill[Int(g)] += 1
+    }
+    self.group = group
+    self.groupKeys = keys
+    self.memberStart = counts
+    self.members = members
+  }
+
+  /// Builds the table from the tokenizer's per-token display text.
+  public init(size: Int, tokenText: (Int) -> String) {
+    self.init(texts: (0 ..< size).map(tokenText))
+  }
+
+  public var size: Int { texts.count }
+  var groupCount: Int { groupKeys.count }
+
+  func members(ofGroup g: Int) -> ArraySlice<Int32> { members[memberStart[g] ..< memberStart[g + 1]] }
+
+  /// Trimmed and lower-cased; a token that is only white space keeps its exact text.
+  static func normalised(_ text: String) -> String {
+    let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+    return trimmed.isEmpty ? text : trimmed.lowercased()
+  }
+
+  /// How a token is written inside a label: trimmed; white space made visible.
+  static func labelText(_ text: String) -> String {
+    let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+    if !trimmed.isEmpty { return trimmed }
+    var out = ""
+    for ch in text {
+      switch ch {
+      case "\n", "\r\n": out += "↵"
+      case "\t": out += "⇥"
+      case " ": out += "⎵"
+      default: out += ch.unicodeScalars.map { String(format: "U+%04X", $0.value) }.joined()
+      }
+    }
+    return out.isEmpty ? "∅" : out
+  }
+}
