@@ -30,7 +30,7 @@ public struct ActivationsManifest: Artifact, Equatable {
   public var windowLength: Int
   public var plannedWindows: Int
   public var sourceNames: [String]         // source_ids index into this
-  public var heldOutEvery: Int             // window w is held out when w % heldOutEvery == heldOutEvery - 1
+  public var heldOutWindows: [Int]         // sorted indices of the windows held out from training
   public var shards: [ActivationShardRecord]
   public var complete: Bool
   public var tokensPerSecond: Double?
@@ -40,13 +40,21 @@ public struct ActivationsManifest: Artifact, Equatable {
   public var usableTokens: Int { windows * (windowLength - 1) }
 
   public init(parameters: JSONValue, inputs: [String: String], fingerprint: String, hookPoints: [String], dModel: Int,
-              dtype: String, windowLength: Int, plannedWindows: Int, sourceNames: [String], heldOutEvery: Int,
+              dtype: String, windowLength: Int, plannedWindows: Int, sourceNames: [String], heldOutWindows: [Int],
               shards: [ActivationShardRecord], complete: Bool, tokensPerSecond: Double? = nil) {
     self.parameters = parameters; self.inputs = inputs; self.fingerprint = fingerprint; self.hookPoints = hookPoints
     self.dModel = dModel; self.dtype = dtype; self.windowLength = windowLength; self.plannedWindows = plannedWindows
-    self.sourceNames = sourceNames; self.heldOutEvery = heldOutEvery; self.shards = shards; self.complete = complete
+    self.sourceNames = sourceNames; self.heldOutWindows = heldOutWindows; self.shards = shards; self.complete = complete
     self.tokensPerSecond = tokensPerSecond
   }
 
-  public func isHeldOut(window: Int) -> Bool { heldOutEvery > 0 && window % heldOutEvery == heldOutEvery - 1 }
+  /// Whether window `window` is held out (binary search in `heldOutWindows`).
+  public func isHeldOut(window: Int) -> Bool {
+    var low = 0, high = heldOutWindows.count
+    while low < high {
+      let mid = (low + high) / 2
+      if heldOutWindows[mid] < window { low = mid + 1 } else { high = mid }
+    }
+    return low < heldOutWindows.count && heldOutWindows[low] == window
+  }
 }

