@@ -27,6 +27,37 @@ extension Corpus {
     let texts = plan.documents.map { sources[Int($0.source)].documents[Int($0.document)].text }
     return ContextStream(plan: plan, texts: texts, tokenizer: tokenizer, start: start)
   }
+
+  /// Random access to the windows of `plan` (verified once here), for a capture that asks for ranges of windows.
+  public func windowSource(_ plan: CorpusPlan, tokenizer: BPETokenizer) throws -> CorpusWindows {
+    try verify(plan, tokenizer: tokenizer)
+    let texts = plan.documents.map { sources[Int($0.source)].documents[Int($0.document)].text }
+    return CorpusWindows(plan: plan, texts: texts, tokenizer: tokenizer)
+  }
+}
+
+/// The windows of a verified plan, by range: each call starts a stream at the range's first window (no tokenizing
+/// of the windows before it) and tokenizes only the documents the range covers.
+public struct CorpusWindows: Sendable {
+  public let plan: CorpusPlan
+  let texts: [String]  // [plan.documents.count]
+  let tokenizer: BPETokenizer
+
+  /// Source names by source id (`ContextWindow.sources`).
+  public var sourceNames: [String] { plan.sources.map(\.name) }
+
+  /// The windows `range` ∩ 0 ..< plan.windowCount, in order.
+  public func windows(_ range: Range<Int>) -> [ContextWindow] {
+    let range = range.clamped(to: 0 ..< plan.windowCount)
+    guard !range.isEmpty else { return [] }
+    var stream = ContextStream(plan: plan, texts: texts, tokenizer: tokenizer, start: range.lowerBound)
+    return stream.next(batch: range.count)
+  }
+
+  /// A stream from window `start` on (clamped to the plan).
+  public func stream(from start: Int = 0) -> ContextStream {
+    ContextStream(plan: plan, texts: texts, tokenizer: tokenizer, start: Swift.min(Swift.max(0, start), plan.windowCount))
+  }
 }
 
 /// Produces the windows of a plan in order, tokenizing documents just ahead of need, in parallel.

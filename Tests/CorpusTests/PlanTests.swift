@@ -92,6 +92,21 @@ struct PlanTests {
     #expect(throws: CorpusError.self) { try corpus.windows(plan, tokenizer: tokenizer, startingAt: plan.windowCount + 1) }
   }
 
+  @Test("Windows by range equal the same slice of a full run")
+  func ranges() throws {
+    let corpus = syntheticCorpus(Self.specs)
+    let (plan, tokenizer) = try plan(corpus, budget: 8_000)
+    let full = try allWindows(corpus, plan, tokenizer)
+    let source = try corpus.windowSource(plan, tokenizer: tokenizer)
+    #expect(source.sourceNames == ["short", "medium", "long"])
+    for range in [0 ..< 5, 7 ..< 8, 10 ..< 40, 60 ..< plan.windowCount, 0 ..< plan.windowCount] {
+      #expect(source.windows(range) == Array(full[range]))
+    }
+    #expect(source.windows(plan.windowCount - 2 ..< plan.windowCount + 10) == Array(full.suffix(2)))
+    #expect(source.windows(plan.windowCount ..< plan.windowCount + 1).isEmpty)
+    #expect(Array(source.stream(from: 30)) == Array(full[30...]))
+  }
+
   @Test("Batches of any size give the same windows as one at a time")
   func batches() throws {
     let corpus = syntheticCorpus(Self.specs)
