@@ -33,7 +33,6 @@ public struct ActivationsManifest: Artifact, Equatable {
   public var heldOutWindows: [Int]         // sorted indices of the windows held out from training
   public var shards: [ActivationShardRecord]
   public var complete: Bool
-  public var tokensPerSecond: Double?
 
   public var windows: Int { shards.reduce(0) { $0 + $1.windows } }
   /// Tokens usable for training and statistics (position 0 of each window excluded).
@@ -41,11 +40,10 @@ public struct ActivationsManifest: Artifact, Equatable {
 
   public init(parameters: JSONValue, inputs: [String: String], fingerprint: String, hookPoints: [String], dModel: Int,
               dtype: String, windowLength: Int, plannedWindows: Int, sourceNames: [String], heldOutWindows: [Int],
-              shards: [ActivationShardRecord], complete: Bool, tokensPerSecond: Double? = nil) {
+              shards: [ActivationShardRecord], complete: Bool) {
     self.parameters = parameters; self.inputs = inputs; self.fingerprint = fingerprint; self.hookPoints = hookPoints
     self.dModel = dModel; self.dtype = dtype; self.windowLength = windowLength; self.plannedWindows = plannedWindows
     self.sourceNames = sourceNames; self.heldOutWindows = heldOutWindows; self.shards = shards; self.complete = complete
-    self.tokensPerSecond = tokensPerSecond
   }
 
   /// Whether window `window` is held out (binary search in `heldOutWindows`).

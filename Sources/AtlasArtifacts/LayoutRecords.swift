@@ -40,9 +40,8 @@ public struct LayoutManifest: Artifact, Equatable {
   public var features: Int
   public var levels: [String]
   public var quality: [String: Double]   // "trustworthiness@10", "nmiSource.level0", ...
-  public var timings: [String: Double]   // seconds per step
-  public init(parameters: JSONValue, inputs: [String: String], features: Int, levels: [String], quality: [String: Double], timings: [String: Double]) {
+  public init(parameters: JSONValue, inputs: [String: String], features: Int, levels: [String], quality: [String: Double]) {
     self.parameters = parameters; self.inputs = inputs; self.features = features; self.levels = levels
-    self.quality = quality; self.timings = timings
+    self.quality = quality
   }
 }

@@ -45,10 +45,16 @@ public struct StageRecord: Codable, Sendable, Equatable {
   public var name: String
   public var seconds: Double
   public var skipped: Bool           // inputs and parameters unchanged: reused
-  public init(name: String, seconds: Double, skipped: Bool) { self.name = name; self.seconds = seconds; self.skipped = skipped }
+  public var fingerprint: String     // digest of the stage's parameters and inputs
+  /// Throughput and per-step timings of this run (e.g. "tokensPerSecond", "neighbours").
+  public var details: [String: Double]
+  public init(name: String, seconds: Double, skipped: Bool, fingerprint: String, details: [String: Double] = [:]) {
+    self.name = name; self.seconds = seconds; self.skipped = skipped; self.fingerprint = fingerprint; self.details = details
+  }
 }
 
-/// `atlas.json`: what this atlas is. The only file with a timestamp.
+/// `atlas.json`: what this atlas is. The only file with a timestamp or timings; every other artifact
+/// depends only on the inputs and the seed, so two runs give byte-identical files.
 public struct AtlasRecord: Artifact, Equatable {
   public static let kind = ArtifactKind.atlas
   public static let formatVersion = 1
@@ -115,18 +121,15 @@ public struct SAETrainingRecord: Artifact, Equatable {
   public var dSAE: Int
   public var k: Int?
   public var trainingTokens: Int
-  public var seconds: Double
-  public var tokensPerSecond: Double
   public var parameters: JSONValue
   public var inputDigest: String          // activations digest
   public var weightsDigest: String        // sha256 of sae_weights.safetensors
   public var quality: SAEQuality
   public var curve: [TrainingCurvePoint]
-  public init(origin: String, architecture: String, dIn: Int, dSAE: Int, k: Int?, trainingTokens: Int, seconds: Double,
-              tokensPerSecond: Double, parameters: JSONValue, inputDigest: String, weightsDigest: String,
+  public init(origin: String, architecture: String, dIn: Int, dSAE: Int, k: Int?, trainingTokens: Int, parameters: JSONValue, inputDigest: String, weightsDigest: String,
               quality: SAEQuality, curve: [TrainingCurvePoint]) {
     self.origin = origin; self.architecture = architecture; self.dIn = dIn; self.dSAE = dSAE; self.k = k
-    self.trainingTokens = trainingTokens; self.seconds = seconds; self.tokensPerSecond = tokensPerSecond
+    self.trainingTokens = trainingTokens
     self.parameters = parameters; self.inputDigest = inputDigest; self.weightsDigest = weightsDigest
     self.quality = quality; self.curve = curve
   }

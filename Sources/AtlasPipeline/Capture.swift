@@ -105,8 +105,6 @@ public struct CaptureStage {
 
     let total = source.plannedWindows * T
     var done = manifest.windows
-    let started = Date()
-    let resumedAt = done
     if done > 0 { progress.log("  resuming capture after \(done) of \(source.plannedWindows) windows (shards verified)") }
     while done < source.plannedWindows {
       let range = done ..< min(done + configuration.windowsPerShard, source.plannedWindows)
@@ -128,8 +126,6 @@ public struct CaptureStage {
         file: url.lastPathComponent, firstWindow: range.lowerBound, windows: range.count, bytes: bytes.count,
         sha256: SHA256.hex(bytes)))
       done = range.upperBound
-      let seconds = Date().timeIntervalSince(started)
-      manifest.tokensPerSecond = seconds > 0 ? Double((done - resumedAt) * T) / seconds : nil
       manifest.complete = done == source.plannedWindows
       try manifest.write(to: atlas.activationsManifest)
       progress.progress("capture", done: done * T, total: total, unit: "tokens")

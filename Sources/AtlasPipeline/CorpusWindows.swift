@@ -3,19 +3,16 @@ import Corpus
 import Foundation
 import Tokenization
 
-/// The capture's windows from a corpus plan. Sequential shards reuse one stream; a resumed capture
-/// starts a new stream at its first missing window (the plan knows every document's token count).
-public final class CorpusWindowSource: WindowSource, @unchecked Sendable {
-  public let corpus: Corpus
+/// The capture's windows from a corpus plan (each range starts its own stream at its first window, so a
+/// resumed capture tokenizes only what it still needs).
+public struct CorpusWindowSource: WindowSource {
   public let plan: CorpusPlan
-  let tokenizer: BPETokenizer
-  private var stream: ContextStream?
-  private let lock = NSLock()
+  let windowsOfPlan: CorpusWindows
 
   public init(configuration: CorpusConfiguration, tokenizer: BPETokenizer, beginToken: Int) throws {
-    corpus = try Corpus.load(configuration)
+    let corpus = try Corpus.load(configuration)
     plan = try corpus.plan(configuration, tokenizer: tokenizer, beginToken: Int32(beginToken))
-    self.tokenizer = tokenizer
+    windowsOfPlan = try corpus.windowSource(plan, tokenizer: tokenizer)
   }
 
   public var windowLength: Int { plan.windowLength }
@@ -27,15 +24,9 @@ public final class CorpusWindowSource: WindowSource, @unchecked Sendable {
   public var warnings: [CorpusWarning] { plan.warnings }
 
   public func windows(_ range: Range<Int>) throws -> [CaptureWindow] {
-    try lock.withLock {
-      if stream?.nextIndex != range.lowerBound {
-        stream = try corpus.windows(plan, tokenizer: tokenizer, startingAt: range.lowerBound)
-      }
-      let produced = stream!.next(batch: range.count)
-      return produced.map { w in
-        CaptureWindow(index: w.index, tokens: w.tokens.map(Int.init), sources: w.sources.map(Int.init),
-                      documents: w.documents.map(Int.init))
-      }
+    windowsOfPlan.windows(range).map { w in
+      CaptureWindow(index: w.index, tokens: w.tokens.map(Int.init), sources: w.sources.map(Int.init),
+                    documents: w.documents.map(Int.init))
     }
   }
 }

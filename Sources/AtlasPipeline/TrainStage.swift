@@ -39,8 +39,15 @@ public struct TrainStage {
 
   /// Trains (resuming from a checkpoint with the same fingerprint) or loads, then evaluates and writes
   /// `sae/`: cfg.json, sae_weights.safetensors, sparsity.safetensors, training.json.
+  /// The written record and how long training itself took (timings go to atlas.json, not the record).
+  public struct Outcome: Sendable {
+    public var record: SAETrainingRecord
+    public var autoencoder: SparseAutoencoder
+    public var trainingSeconds: Double
+  }
+
   @discardableResult
-  public func run(model: LoadedModel, store: ActivationStore, fingerprint: String) throws -> SAETrainingRecord {
+  public func run(model: LoadedModel, store: ActivationStore, fingerprint: String) throws -> Outcome {
     let hook = store.manifest.hookPoints[0]
     let dIn = store.dModel
     guard dIn == model.language.configuration.dModel else {
@@ -108,12 +115,10 @@ public struct TrainStage {
     let record = SAETrainingRecord(
       origin: origin, architecture: autoencoder.activation.saeLensName, dIn: dIn, dSAE: autoencoder.dSAE,
       k: { if case .topK(let k) = autoencoder.activation { return k } else { return nil } }(),
-      trainingTokens: trainingTokens, seconds: trainSeconds,
-      tokensPerSecond: trainSeconds > 0 ? Double(trainingTokens) / trainSeconds : 0,
-      parameters: parameters, inputDigest: fingerprint, weightsDigest: SHA256.hex(weights), quality: quality, curve: curve)
+      trainingTokens: trainingTokens, parameters: parameters, inputDigest: fingerprint, weightsDigest: SHA256.hex(weights), quality: quality, curve: curve)
     try record.write(to: atlas.saeTraining)
     try? FileManager.default.removeItem(at: atlas.saeCheckpoints)
-    return record
+    return Outcome(record: record, autoencoder: autoencoder, trainingSeconds: trainSeconds)
   }
 
   // MARK: - Training with checkpoints
