@@ -63,6 +63,8 @@ extension FeatureAtlasCommand {
     var f32 = false
     @Option(name: .customLong("batch-windows"), help: "Windows per forward pass.")
     var batchWindows: Int?
+    @Option(name: .customLong("shard-windows"), help: "Windows per shard file.")
+    var shardWindows: Int?
 
     func run() throws {
       var corpus = CorpusSection()
@@ -71,6 +73,7 @@ extension FeatureAtlasCommand {
       if !hook.isEmpty { capture.hookPoints = hook }
       if f32 { capture.dtype = .f32 }
       if let batchWindows { capture.windowsPerBatch = batchWindows }
+      if let shardWindows { capture.windowsPerShard = shardWindows }
       let progress = TerminalProgress()
       let model = try modelOptions.load(maxPositions: corpus.windowLength)
       let result = try CaptureRunner.run(model: model, corpus: corpus, capture: capture,

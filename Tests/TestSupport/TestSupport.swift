@@ -30,3 +30,23 @@ public enum TestPaths {
     return url
   }
 }
+
+extension TestPaths {
+  /// A product built next to the test bundle (e.g. `feature-atlas`), or nil when it was not built.
+  public static func builtProduct(_ name: String) -> URL? {
+    let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for candidate in [directory, directory.deletingLastPathComponent()] {
+      let url = candidate.appendingPathComponent(name)
+      if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+    }
+    return nil
+  }
+
+  /// A fixture file or folder of a test target's bundle.
+  public static func fixture(_ name: String, in bundle: Bundle) throws -> URL {
+    guard let url = bundle.url(forResource: name, withExtension: nil, subdirectory: "Fixtures") else {
+      throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "Fixtures/\(name)"])
+    }
+    return url
+  }
+}
