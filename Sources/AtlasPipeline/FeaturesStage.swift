@@ -1,0 +1,125 @@
+import AtlasArtifacts
+import FeatureAnalysis
+import Foundation
+import Llama
+import SparseAutoencoders
+import TensorMath
+
+/// The features stage: encode the captured activations with the SAE and describe every feature
+/// (statistics, examples, logit effects, neighbours, labels with held-out evidence), in two streamed passes.
+public struct FeaturesStage {
+  public var configuration: FeatureAnalysisConfiguration
+  public var atlas: AtlasDirectory
+  public var progress: any ProgressSink
+  /// Sparse codes of the first pass are kept for the second when they fit (entries × 8 bytes).
+  public var codeCacheEntries = 64_000_000
+  public static let featuresPerShard = 1024
+
+  public init(configuration: FeatureAnalysisConfiguration, atlas: AtlasDirectory, progress: any ProgressSink) {
+    self.configuration = configuration
+    self.atlas = atlas
+    self.progress = progress
+  }
+
+  public struct Outcome: Sendable {
+    public var manifest: FeaturesManifest
+    public var records: [FeatureRecord]
+  }
+
+  @discardableResult
+  public func run(model: LanguageModel, autoencoder: SparseAutoencoder, store: ActivationStore,
+                  inputs: [String: String]) throws -> Outcome {
+    let hook = store.manifest.hookPoints[0]
+    let tokenizer = model.tokenizer
+    let vocabulary = TokenVocabulary(size: model.configuration.vocabSize) { tokenizer.tokenText($0) }
+    let analyzer = try FeatureAnalyzer(latents: autoencoder.dSAE, sources: store.manifest.sourceNames,
+                                       vocabulary: vocabulary, configuration: configuration)
+    var cache: [Int: (windows: [AnalysisWindow], codes: LatentCodes)] = [:]
+    var cachedEntries = 0
+
+    // MARK: Pass 1: every window
+    for s in 0 ..< store.shardCount {
+      let (windows, codes) = try encode(shard: s, store: store, hook: hook, autoencoder: autoencoder)
+      try analyzer.accumulate(windows, codes: codes)
+      if cachedEntries + codes.latents.count <= codeCacheEntries {
+        cache[s] = (windows, codes)
+        cachedEntries += codes.latents.count
+      }
+      progress.progress("analyse features (pass 1)", done: s + 1, total: store.shardCount, unit: "shards")
+    }
+    progress.finish("analyse features (pass 1)")
+    let weights = model.model.weights
+    let logits = try LogitEffects.compute(decoder: autoencoder.decoder, normWeight: weights.outputNorm,
+                                          unembedding: weights.unembedding, k: configuration.logitTokens)
+    let neighbours = try DecoderNeighbours.compute(decoder: autoencoder.decoder, k: configuration.decoderNeighbours)
+    let requested = Set(try analyzer.finishFirstPass(logitEffects: logits, decoderNeighbours: neighbours))
+
+    // MARK: Pass 2: windows holding examples, and the held-out windows
+    for s in 0 ..< store.shardCount {
+      let record = store.manifest.shards[s]
+      guard (record.firstWindow ..< record.firstWindow + record.windows).contains(where: requested.contains) else { continue }
+      let (windows, codes) = try cache[s] ?? encode(shard: s, store: store, hook: hook, autoencoder: autoencoder)
+      try analyzer.collect(windows, codes: codes)
+      cache[s] = nil
+      progress.progress("analyse features (pass 2)", done: s + 1, total: store.shardCount, unit: "shards")
+    }
+    progress.finish("analyse features (pass 2)")
+    let summary = try analyzer.finish()
+
+    // MARK: Records, in shards
+    let n = autoencoder.dSAE
+    let shards = (n + Self.featuresPerShard - 1) / Self.featuresPerShard
+    var all: [FeatureRecord] = []
+    all.reserveCapacity(n)
+    try FileManager.default.createDirectory(at: atlas.features, withIntermediateDirectories: true)
+    for shard in 0 ..< shards {
+      let range = shard * Self.featuresPerShard ..< min((shard + 1) * Self.featuresPerShard, n)
+      let records = try analyzer.records(range) { tokenizer.displayPieces($0) }
+      try AtomicFile.write(try CanonicalJSON.encodeCompact(FeatureShard(first: range.lowerBound, records: records)),
+                           to: atlas.featureShard(shard))
+      all += records
+    }
+    let manifest = FeaturesManifest(
+      parameters: try JSONValue(encoding: configuration), inputs: inputs, features: n,
+      featuresPerShard: Self.featuresPerShard, shards: shards, analysedTokens: summary.analysedTokens,
+      heldOutTokens: summary.heldOutTokens, densityHistogram: summary.densityHistogram, counts: summary.counts)
+    try manifest.write(to: atlas.featuresManifest)
+    return Outcome(manifest: manifest, records: all)
+  }
+
+  /// The windows of one shard and the SAE codes of their positions 1..<T (the sink is skipped).
+  func encode(shard s: Int, store: ActivationStore, hook: String, autoencoder: SparseAutoencoder) throws
+    -> ([AnalysisWindow], LatentCodes)
+  {
+    let shard = try store.shard(s)
+    let T = shard.windowLength, d = store.dModel
+    let values = try shard.activations(hook)
+    var rows = [Float]()
+    rows.reserveCapacity(shard.windows * (T - 1) * d)
+    var windows: [AnalysisWindow] = []
+    for w in 0 ..< shard.windows {
+      let base = w * T
+      rows.append(contentsOf: values[(base + 1) * d ..< (base + T) * d])
+      windows.append(AnalysisWindow(
+        index: shard.firstWindow + w, tokens: Array(shard.tokens[base ..< base + T]),
+        sources: Array(shard.sources[base ..< base + T]), documents: Array(shard.documents[base ..< base + T]),
+        heldOut: store.manifest.isHeldOut(window: shard.firstWindow + w)))
+    }
+    let codes = autoencoder.encode(Matrix(rows: shard.windows * (T - 1), columns: d, storage: rows))
+    return (windows, LatentCodes(rowStart: codes.rowStart, latents: codes.latents, values: codes.values))
+  }
+
+  /// Reads all feature records back from their shards.
+  public static func readRecords(_ atlas: AtlasDirectory) throws -> (FeaturesManifest, [FeatureRecord]) {
+    let manifest = try FeaturesManifest.read(from: atlas.featuresManifest)
+    var records: [FeatureRecord] = []
+    for shard in 0 ..< manifest.shards {
+      let url = atlas.featureShard(shard)
+      guard let data = try? Data(contentsOf: url) else {
+        throw ArtifactError.missing(path: url.path, hint: "re-run `feature-atlas analyze`")
+      }
+      records += try CanonicalJSON.decode(FeatureShard.self, from: data).records
+    }
+    return (manifest, records)
+  }
+}

@@ -1,0 +1,122 @@
+import AtlasArtifacts
+import Foundation
+import MapLayout
+import SparseAutoencoders
+import TensorMath
+
+/// The layout stage: the 2D map of decoder directions, the cluster hierarchy over the kNN graph,
+/// names for the clusters from their members' labels, and quality measures (trustworthiness, and how
+/// well clusters agree with the corpus source a feature fires on most).
+public struct LayoutStage {
+  public var configuration: LayoutSection
+  public var atlas: AtlasDirectory
+  public var progress: any ProgressSink
+  public static let levelNames = ["coarse", "middle", "fine", "finest"]
+  /// Above this many features, trustworthiness (O(n²) memory-free but O(n² d) time) is estimated on a sample.
+  public var trustworthinessLimit = 16_384
+
+  public init(configuration: LayoutSection, atlas: AtlasDirectory, progress: any ProgressSink) {
+    self.configuration = configuration
+    self.atlas = atlas
+    self.progress = progress
+  }
+
+  public struct Outcome: Sendable {
+    public var manifest: LayoutManifest
+    public var hierarchy: ClusterHierarchyRecord
+    public var positions: [Float]          // [n * 2]
+    public var assignments: [[Int]]        // [levels][n]
+    public var timings: [String: Double]
+  }
+
+  @discardableResult
+  public func run(autoencoder: SparseAutoencoder, records: [FeatureRecord], inputs: [String: String]) throws -> Outcome {
+    let n = autoencoder.dSAE
+    var step = ""
+    let result = try FeatureMap.build(vectors: autoencoder.decoder, layout: configuration.map,
+                                      clusters: configuration.clusters) { s in
+      step = "\(s)"
+      progress.log("  layout: \(step)")
+    }
+    let positions = result.layout.positions
+    let levels = result.clusters.levels
+
+    // MARK: Cluster names from member labels (class-based TF-IDF over label terms and top tokens)
+    let memberTerms: [[String]] = records.map { r in
+      (r.label.pattern + r.topTokens.prefix(3).map(\.token)).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+    }
+    let background = TermIndex(allTerms: memberTerms)
+    var hierarchy = ClusterHierarchyRecord(levels: [])
+    var assignments: [[Int]] = []
+    for (l, level) in levels.enumerated() {
+      let a = level.assignments.map(Int.init)
+      assignments.append(a)
+      var members = [[Int]](repeating: [], count: level.clusters.count)
+      for (i, c) in a.enumerated() { members[c].append(i) }
+      let clusters = level.clusters.map { c -> ClusterRecord in
+        let terms = Clustering.clusterTerms(memberTerms: members[c.id].map { memberTerms[$0] }, background: background, count: 3)
+        let representative = records.indices.contains(c.representative) ? records[c.representative].label.text : ""
+        let label = terms.isEmpty ? representative : terms.map { Self.displayTerm($0) }.joined(separator: " · ")
+        return ClusterRecord(level: l, id: c.id, parent: c.parent, size: c.size, label: label, terms: terms,
+                             representative: c.representative, x: c.centroid[0], y: c.centroid[1])
+      }
+      hierarchy.levels.append(ClusterLevelRecord(name: l < Self.levelNames.count ? Self.levelNames[l] : "level \(l)",
+                                                 clusters: clusters))
+    }
+
+    // MARK: Quality
+    var quality: [String: Double] = [:]
+    let start = ContinuousClock.now
+    let unit = try NearestNeighbours.unitRows(autoencoder.decoder)
+    let low = Matrix(rows: n, columns: 2, storage: positions)
+    if n <= trustworthinessLimit {
+      quality["trustworthiness@10"] = Quality.trustworthiness(high: unit, low: low, k: 10, metric: .cosine)
+    } else {
+      var rng = SplitMix64(seed: 17)
+      let sample = Array((0 ..< n).shuffled(using: &rng).prefix(trustworthinessLimit)).sorted()
+      quality["trustworthiness@10.sampled"] = Quality.trustworthiness(high: unit.gatherRows(sample), low: low.gatherRows(sample),
+                                                                       k: 10, metric: .cosine)
+    }
+    let trustSeconds = Double((ContinuousClock.now - start).components.attoseconds) / 1e18
+      + Double((ContinuousClock.now - start).components.seconds)
+    let sourceNames = Array(Set(records.compactMap(\.dominantSource))).sorted()
+    let live = records.indices.filter { records[$0].dominantSource != nil }
+    let dominant = live.map { sourceNames.firstIndex(of: records[$0].dominantSource!)! }
+    for (l, a) in assignments.enumerated() where !live.isEmpty {
+      quality["nmiDominantSource.level\(l)"] = Quality.normalizedMutualInformation(live.map { a[$0] }, dominant)
+      quality["clusters.level\(l)"] = Double(levels[l].clusters.count)
+      quality["largestShare.level\(l)"] = levels[l].largestShare
+    }
+
+    // MARK: Write layout/
+    var positionsFile = SafeTensorsWriter()
+    positionsFile.add("x", floats: stride(from: 0, to: 2 * n, by: 2).map { positions[$0] }, shape: [n])
+    positionsFile.add("y", floats: stride(from: 1, to: 2 * n, by: 2).map { positions[$0] }, shape: [n])
+    for (l, a) in assignments.enumerated() { positionsFile.add("cluster_level_\(l)", int32s: a.map { Int32($0) }, shape: [n]) }
+    try positionsFile.write(to: atlas.layoutPositions)
+    var knnFile = SafeTensorsWriter()
+    let k = result.layout.knn.k
+    knnFile.add("indices", int32s: result.layout.knn.indices, shape: [n, k])
+    knnFile.add("distances", floats: result.layout.knn.distances, shape: [n, k])
+    try knnFile.write(to: atlas.layoutNeighbours)
+    try CanonicalJSON.write(hierarchy, to: atlas.layoutClusters)
+    let manifest = LayoutManifest(parameters: try JSONValue(encoding: configuration), inputs: inputs, features: n,
+                                  levels: hierarchy.levels.map(\.name), quality: quality)
+    try manifest.write(to: atlas.layoutManifest)
+    let t = result.timings
+    return Outcome(manifest: manifest, hierarchy: hierarchy, positions: positions, assignments: assignments,
+                   timings: ["neighbours": t.neighbours, "graph": t.graph, "spectral": t.spectral,
+                             "optimization": t.optimization, "clustering": t.clustering, "quality": trustSeconds])
+  }
+
+  /// A term as it reads in a cluster name: spaces made visible only when the term is all space.
+  static func displayTerm(_ term: String) -> String {
+    let trimmed = term.trimmingCharacters(in: .whitespacesAndNewlines)
+    return trimmed.isEmpty ? term.replacingOccurrences(of: "\n", with: "⏎").replacingOccurrences(of: " ", with: "␣") : trimmed
+  }
+
+  /// Reads what the render and steering stages need back from disk.
+  public static func readAssignments(_ atlas: AtlasDirectory, level: Int) throws -> [Int] {
+    try SafeTensorsFile(url: atlas.layoutPositions).integers("cluster_level_\(level)")
+  }
+}
