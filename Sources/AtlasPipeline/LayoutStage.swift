@@ -32,11 +32,12 @@ public struct LayoutStage {
   @discardableResult
   public func run(autoencoder: SparseAutoencoder, records: [FeatureRecord], inputs: [String: String]) throws -> Outcome {
     let n = autoencoder.dSAE
-    var step = ""
     let result = try FeatureMap.build(vectors: autoencoder.decoder, layout: configuration.map,
-                                      clusters: configuration.clusters) { s in
-      step = "\(s)"
-      progress.log("  layout: \(step)")
+                                      clusters: configuration.clusters) { step in
+      switch step {
+      case .optimizing(let epoch, let total): progress.progress("layout SGD", done: epoch, total: total, unit: "epochs")
+      default: progress.finish("layout SGD")
+      }
     }
     let positions = result.layout.positions
     let levels = result.clusters.levels

