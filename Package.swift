@@ -57,7 +57,7 @@ let package = Package(
     .executableTarget(name: "feature-atlas", dependencies: ["FeatureAtlasCLI"]),
     .executableTarget(
       name: "AtlasBench",
-      dependencies: ["AtlasPipeline", "Llama", "GGUF", "SparseAutoencoders", "MapLayout", "FeatureAnalysis", "AtlasArtifacts"],
+      dependencies: ["AtlasPipeline", "Llama", "GGUF", "SparseAutoencoders", "MapLayout", "FeatureAnalysis", "AtlasArtifacts", "AtlasSite"],
       swiftSettings: fast),
 
     // MARK: - Tests

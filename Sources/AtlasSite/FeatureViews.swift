@@ -1,0 +1,178 @@
+import Mustache
+
+/// View models of a feature page (see `FeaturePage` for how they are filled).
+struct FeatureView: MustacheParent {
+  var chrome: ChromeView
+  var id: String
+  var label: String
+  var labelBasis: String
+  var pattern: String
+  var hasEvidence: Bool
+  var evidenceScore: String
+  var evidenceTone: String
+  var evidenceText: String
+  var contradicted: Bool
+  var contradictionNote: String
+  var badges: [MetricView]
+  var stats: [MetricView]
+  var clusterPath: [LinkView]
+  var histogramSVG: String
+  var histogramCaption: String
+  var topTokens: [LinkView]
+  var examplesNote: String
+  var topExamples: [ExampleView]
+  var quantileGroups: [GroupView]
+  var intervalGroups: [GroupView]
+  var promoted: [LogitView]
+  var suppressed: [LogitView]
+  var decoderNeighbours: [LinkView]
+  var coactivationNeighbours: [LinkView]
+  var minimapSVG: String
+  var sources: [RowView]
+  var steering: [SteeredFeatureView]
+  var steeringMethod: String
+  var prev: [LinkView]
+  var next: [LinkView]
+
+  func child(named name: String) -> Any? {
+    switch name {
+    case "chrome": chrome
+    case "id": id
+    case "label": label
+    case "labelBasis": labelBasis
+    case "pattern": pattern
+    case "hasPattern": !pattern.isEmpty
+    case "hasEvidence": hasEvidence
+    case "evidenceScore": evidenceScore
+    case "evidenceTone": evidenceTone
+    case "evidenceText": evidenceText
+    case "contradicted": contradicted
+    case "contradictionNote": contradictionNote
+    case "badges": badges
+    case "stats": stats
+    case "clusterPath": clusterPath
+    case "histogramSVG": histogramSVG
+    case "histogramCaption": histogramCaption
+    case "topTokens": topTokens
+    case "examplesNote": examplesNote
+    case "topExamples": topExamples
+    case "quantileGroups": quantileGroups
+    case "hasQuantiles": !quantileGroups.isEmpty
+    case "intervalGroups": intervalGroups
+    case "hasIntervals": !intervalGroups.isEmpty
+    case "promoted": promoted
+    case "suppressed": suppressed
+    case "hasLogits": !promoted.isEmpty || !suppressed.isEmpty
+    case "decoderNeighbours": decoderNeighbours
+    case "coactivationNeighbours": coactivationNeighbours
+    case "hasCoactivation": !coactivationNeighbours.isEmpty
+    case "minimapSVG": minimapSVG
+    case "sources": sources
+    case "hasSources": !sources.isEmpty
+    case "steering": steering
+    case "steeringMethod": steeringMethod
+    case "prev": prev
+    case "next": next
+    default: nil
+    }
+  }
+}
+
+/// One example window: the shaded token strip (our own markup) and where it came from.
+struct ExampleView: MustacheParent {
+  var strip: String
+  var caption: String
+  func child(named name: String) -> Any? {
+    switch name {
+    case "strip": strip
+    case "caption": caption
+    default: nil
+    }
+  }
+}
+
+/// A band of activation values with its examples ("quantile 50–75%", "interval 2.1–4.2").
+struct GroupView: MustacheParent {
+  var title: String
+  var caption: String
+  var examples: [ExampleView]
+  func child(named name: String) -> Any? {
+    switch name {
+    case "title": title
+    case "caption": caption
+    case "examples": examples
+    default: nil
+    }
+  }
+}
+
+/// A promoted or suppressed token with a bar (`w0` … `w20`, width in 5% steps of the largest effect).
+struct LogitView: MustacheParent {
+  var token: String
+  var value: String
+  var bar: String
+  func child(named name: String) -> Any? {
+    switch name {
+    case "token": token
+    case "value": value
+    case "bar": bar
+    default: nil
+    }
+  }
+}
+
+/// A steered feature with its runs, grouped by prompt (feature pages and the steering gallery).
+struct SteeredFeatureView: MustacheParent {
+  var href: String
+  var id: String
+  var label: String
+  var reason: String
+  var maxActivation: String
+  var prompts: [SteeringPromptView]
+  func child(named name: String) -> Any? {
+    switch name {
+    case "href": href
+    case "id": id
+    case "label": label
+    case "reason": reason
+    case "maxActivation": maxActivation
+    case "prompts": prompts
+    default: nil
+    }
+  }
+}
+
+struct SteeringPromptView: MustacheParent {
+  var prompt: String
+  var format: String                // "chat template" or "plain text"
+  var defaultText: String
+  var runs: [SteeringRunView]
+  func child(named name: String) -> Any? {
+    switch name {
+    case "prompt": prompt
+    case "format": format
+    case "defaultText": defaultText
+    case "runs": runs
+    default: nil
+    }
+  }
+}
+
+struct SteeringRunView: MustacheParent {
+  var strength: String              // "+5 ×"
+  var strengthDetail: String        // "adds 41.1 along the decoder direction"
+  var text: String
+  var activation: String
+  var tone: String                  // "neg" or "pos"
+  func child(named name: String) -> Any? {
+    switch name {
+    case "strength": strength
+    case "strengthDetail": strengthDetail
+    case "text": text
+    case "activation": activation
+    case "hasActivation": !activation.isEmpty
+    case "tone": tone
+    default: nil
+    }
+  }
+}

@@ -1,0 +1,130 @@
+import AtlasArtifacts
+import Mustache
+
+/// `index.html`: the run summary, the map, search and the legend.
+struct IndexView: MustacheParent {
+  var chrome: ChromeView
+  var title: String
+  var runLine: [String]             // "SmolLM2-135M-Instruct", "blocks.15.hook_resid_post", ...
+  var hookPoint: String
+  var quality: [MetricView]
+  var qualityNote: String
+  var mapSVG: String                // our own SVG
+  var mapLabel: String
+  var thinnedNote: String
+  var geometryNote: String
+  var legend: [LinkView]
+  var legendTitle: String
+  var counts: [MetricView]
+  var levelsNote: String
+  var staticPoints: Int             // points drawn in the inline SVG
+
+  func child(named name: String) -> Any? {
+    switch name {
+    case "chrome": chrome
+    case "title": title
+    case "runLine": runLine
+    case "hookPoint": hookPoint
+    case "quality": quality
+    case "qualityNote": qualityNote
+    case "mapSVG": mapSVG
+    case "mapLabel": mapLabel
+    case "thinnedNote": thinnedNote
+    case "hasThinnedNote": !thinnedNote.isEmpty
+    case "geometryNote": geometryNote
+    case "legend": legend
+    case "legendTitle": legendTitle
+    case "counts": counts
+    case "levelsNote": levelsNote
+    default: nil
+    }
+  }
+}
+
+enum IndexPage {
+  static func view(_ input: SiteInput, pointLimit: Int) -> IndexView {
+    let (svg, shown) = MapSVG.index(input, pointLimit: pointLimit)
+    let n = input.map.count
+    let record = input.record
+    var runLine = [Markup.displayable(record.model.name)]
+    if let corpus = record.corpus { runLine.append("\(Format.compact(corpus.tokens)) corpus tokens") }
+    if let t = input.training {
+      runLine.append("\(architectureName(t.architecture)) SAE · \(Format.count(t.dSAE)) features\(t.k.map { " · k = \($0)" } ?? "")")
+    } else {
+      runLine.append("\(Format.count(n)) features")
+    }
+
+    let coarse = input.hierarchy.levels.first
+    let coarseIds = input.map.assignment.first ?? []
+    let legend = (coarse?.clusters ?? []).sorted { ($0.size, -$0.id) > ($1.size, -$1.id) }.map { c in
+      LinkView(href: input.naming.clusterHref(level: 0, id: c.id, root: ""), text: Markup.displayable(c.label),
+               detail: Format.count(c.size), colour: Palette.colour(cluster: c.id))
+    }
+    let unclustered = coarseIds.filter { $0 < 0 }.count
+    let legendAll = unclustered > 0
+      ? legend + [LinkView(href: "run.html#layout", text: "unclustered", detail: Format.count(unclustered), colour: Palette.unclustered)]
+      : legend
+
+    let counts = input.features.counts
+    let dead = counts["dead"] ?? 0
+    let levelNames = input.hierarchy.levels.map(\.name).joined(separator: " › ")
+    let geometry = "Features sit near features with similar decoder directions (UMAP of the decoder rows). "
+      + "UMAP keeps local neighbourhoods, not global geometry: distances between far-apart groups, the sizes of "
+      + "clusters and the empty space between them are not quantitative. Feature pages list nearest neighbours "
+      + "measured in the full \(input.training.map { "\($0.dIn)-dimensional" } ?? "") decoder space."
+      + (input.layout.quality["trustworthiness@10"].map { " Trustworthiness@10 of this layout: \(Format.fixed($0, digits: 3))." } ?? "")
+    return IndexView(
+      chrome: ChromeView.make(input, title: "Map", root: "", current: "map", bodyClass: "page-index",
+                              scripts: ["assets/map.js", MapData.metaFile()]),
+      title: Markup.displayable(record.title),
+      runLine: runLine,
+      hookPoint: Markup.displayable(record.hookPoint),
+      quality: qualityMetrics(input.training?.quality),
+      qualityNote: input.training.map { "Measured on \(Format.count($0.quality.heldOutTokens)) held-out tokens." }
+        ?? "No SAE training record (sae/training.json): quality metrics are not available for this SAE.",
+      mapSVG: svg,
+      mapLabel: "Feature map: \(Format.count(n)) features. Drag or use the arrow keys to pan, scroll or + and − to zoom, 0 to reset.",
+      thinnedNote: shown < n ? "Without JavaScript the map shows \(Format.count(shown)) of \(Format.count(n)) features (every \(max(1, n / max(1, shown)))th)." : "",
+      geometryNote: geometry,
+      legend: legendAll,
+      legendTitle: "\(coarse?.name.capitalized ?? "Coarse") clusters",
+      counts: [
+        MetricView(name: "Features", value: Format.count(n), hint: "latents of the SAE"),
+        MetricView(name: "Alive", value: Format.count(n - dead), hint: "fired on the analysed tokens"),
+        MetricView(name: "Dead", value: Format.count(dead), hint: "never fired", tone: dead > n / 10 ? "warn" : ""),
+        MetricView(name: "Dense", value: Format.count(counts["dense"] ?? 0), hint: "fire on more than 10% of tokens"),
+        MetricView(name: "Contradicted labels", value: Format.count(counts["contradictedLabels"] ?? 0),
+                   hint: "labels the held-out test does not support (shown, flagged)"),
+      ],
+      levelsNote: "Zoom in to see finer cluster names (\(Markup.displayable(levelNames))).",
+      staticPoints: shown
+    )
+  }
+
+  /// How the field writes SAE architecture names ("topk" -> "TopK").
+  static func architectureName(_ raw: String) -> String {
+    switch raw.lowercased() {
+    case "topk": "TopK"
+    case "batchtopk": "BatchTopK"
+    case "jumprelu": "JumpReLU"
+    case "relu", "standard": "ReLU"
+    case "gated": "Gated"
+    case "matryoshka_batchtopk": "Matryoshka BatchTopK"
+    default: Markup.displayable(raw)
+    }
+  }
+
+  /// The SAE quality figures the field reports, each with what it means; "n/a" when not measured.
+  static func qualityMetrics(_ q: SAEQuality?) -> [MetricView] {
+    [
+      MetricView(name: "FVU", value: q.map { Format.fixed($0.fvu, digits: 3) } ?? "n/a",
+                 hint: "variance of the activations the SAE fails to reconstruct (0 is perfect)"),
+      MetricView(name: "L0", value: q.map { Format.fixed($0.l0, digits: 1) } ?? "n/a",
+                 hint: "active features per token, on average"),
+      MetricView(name: "Dead", value: q.map { Format.percent($0.deadFraction) } ?? "n/a",
+                 hint: "features that stopped firing during training"),
+      MetricView(name: "CE loss recovered", value: q?.ceLossRecovered.map { Format.percent($0) } ?? "n/a",
+                 hint: "share of the next-token loss, lost by zero-ablating this layer, that splicing in the SAE recovers"),
+    ]
+  }
+}

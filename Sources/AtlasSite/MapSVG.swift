@@ -1,0 +1,154 @@
+import AtlasArtifacts
+
+/// The map as inline SVG that reads without JavaScript: the index map, a feature's neighbourhood and a
+/// cluster's footprint. Points are zero-length path segments with round caps, one path per colour,
+/// which keeps 16k points to about 200 kB.
+enum MapSVG {
+  // MARK: - Index map
+
+  /// All points (or every k-th, when there are more than `pointLimit`), coloured by coarse cluster, with
+  /// coarse cluster names at their centroids. Returns the SVG and the number of points drawn.
+  static func index(_ input: SiteInput, pointLimit: Int) -> (svg: String, shown: Int) {
+    let map = input.map
+    let n = map.count
+    let stride = max(1, (n + max(1, pointLimit) - 1) / max(1, pointLimit))
+    let levelName = input.hierarchy.levels.first?.name ?? "coarse"
+    var svg = SVG(width: MapGeometry.width, height: MapGeometry.height, className: "map-svg",
+                  label: "Map of \(Format.count(n)) features by decoder direction (UMAP), coloured by \(levelName) cluster",
+                  extra: " id=\"map-static\" preserveAspectRatio=\"xMidYMid meet\"")
+    svg.rect(x: 0, y: 0, width: MapGeometry.width, height: MapGeometry.height, className: "map-bg")
+    svg.raw("<g class=\"pts\">")
+    var shown = 0
+    let coarse = map.assignment.first ?? Array(repeating: -1, count: n)
+    for (colour, members) in colourGroups(coarse, stride: stride) {
+      var d = ""
+      d.reserveCapacity(members.count * 13)
+      for i in members { SVG.appendDot(&d, Double(map.u[i]), Double(map.v[i])) }
+      shown += members.count
+      svg.path(d, className: "pt", stroke: colour)
+    }
+    svg.raw("</g><g class=\"map-labels\">")
+    if let level = input.hierarchy.levels.first {
+      for placed in placeLabels(level.clusters, map: map, fontSize: 15, limit: 40) {
+        svg.text(placed.text, x: placed.x, y: placed.y, className: "map-label", anchor: "middle")
+      }
+    }
+    svg.raw("</g>")
+    return (svg.finished(), shown)
+  }
+
+  /// Point indices grouped by colour: unclustered first (drawn underneath), then clusters in id order.
+  private static func colourGroups(_ clusters: [Int], stride: Int) -> [(String, [Int])] {
+    var groups: [Int: [Int]] = [:]
+    for i in Swift.stride(from: 0, to: clusters.count, by: stride) { groups[clusters[i], default: []].append(i) }
+    return groups.keys.sorted().map { (Palette.colour(cluster: $0), groups[$0] ?? []) }
+  }
+
+  struct PlacedLabel { var text: String; var x: Double; var y: Double }
+
+  /// Greedy placement, largest clusters first; a label that would overlap a placed one is left out.
+  static func placeLabels(_ clusters: [ClusterRecord], map: MapGeometry, fontSize: Double, limit: Int) -> [PlacedLabel] {
+    var boxes: [(Double, Double, Double, Double)] = []
+    var placed: [PlacedLabel] = []
+    for cluster in clusters.sorted(by: { ($0.size, -$0.id) > ($1.size, -$1.id) }) where cluster.size > 0 {
+      guard placed.count < limit else { break }
+      let (x, y) = map.project(x: cluster.x, y: cluster.y)
+      let text = shortened(cluster.label, to: 34)
+      let w = Double(text.count) * fontSize * 0.56 + 6
+      let h = fontSize * 1.3
+      let box = (x - w / 2, y - h * 0.8, x + w / 2, y + h * 0.4)
+      if boxes.contains(where: { box.0 < $0.2 && $0.0 < box.2 && box.1 < $0.3 && $0.1 < box.3 }) { continue }
+      boxes.append(box)
+      placed.append(PlacedLabel(text: text, x: min(max(x, w / 2), MapGeometry.width - w / 2), y: y))
+    }
+    return placed
+  }
+
+  static func shortened(_ text: String, to length: Int) -> String {
+    text.count <= length ? text : String(text.prefix(length - 1)) + "…"
+  }
+
+  // MARK: - Neighbourhood of one feature
+
+  /// A small map around `feature` showing its decoder neighbours (linked) over nearby points.
+  static func neighbourhood(feature: Int, neighbours: [Int], input: SiteInput, label: String) -> String {
+    let map = input.map
+    let (w, h) = (300.0, 200.0)
+    var minU = Double(map.u[feature]) - 45, maxU = Double(map.u[feature]) + 45
+    var minV = Double(map.v[feature]) - 30, maxV = Double(map.v[feature]) + 30
+    for j in neighbours {
+      minU = min(minU, Double(map.u[j])); maxU = max(maxU, Double(map.u[j]))
+      minV = min(minV, Double(map.v[j])); maxV = max(maxV, Double(map.v[j]))
+    }
+    // Pad by 12% and widen one side so the box has the SVG's aspect ratio.
+    let padU = (maxU - minU) * 0.12, padV = (maxV - minV) * 0.12
+    minU -= padU; maxU += padU; minV -= padV; maxV += padV
+    let aspect = w / h
+    if (maxU - minU) / (maxV - minV) > aspect {
+      let extra = (maxU - minU) / aspect - (maxV - minV)
+      minV -= extra / 2; maxV += extra / 2
+    } else {
+      let extra = (maxV - minV) * aspect - (maxU - minU)
+      minU -= extra / 2; maxU += extra / 2
+    }
+    let s = w / (maxU - minU)
+    func px(_ i: Int) -> (Double, Double) { ((Double(map.u[i]) - minU) * s, (Double(map.v[i]) - minV) * s) }
+
+    var svg = SVG(width: w, height: h, className: "minimap",
+                  label: "Neighbourhood of \(input.naming.id(feature)) on the map, with its nearest features by decoder direction")
+    svg.rect(x: 0, y: 0, width: w, height: h, className: "map-bg")
+    // Context: nearby points, thinned to at most ~400, coloured by coarse cluster.
+    let nearby = map.grid.query(minU: minU, minV: minV, maxU: maxU, maxV: maxV, u: map.u, v: map.v)
+    let stride = max(1, (nearby.count + 399) / 400)
+    var groups: [Int: String] = [:]
+    for (k, i) in nearby.enumerated() where k % stride == 0 {
+      let (x, y) = px(i)
+      SVG.appendDot(&groups[map.assignment.first?[i] ?? -1, default: ""], x, y)
+    }
+    svg.raw("<g class=\"ctx\">")
+    for key in groups.keys.sorted() { svg.path(groups[key] ?? "", className: "pt", stroke: Palette.colour(cluster: key)) }
+    svg.raw("</g>")
+    let (fx, fy) = px(feature)
+    for j in neighbours {
+      let (x, y) = px(j)
+      svg.line(x1: fx, y1: fy, x2: x, y2: y, className: "edge")
+    }
+    for j in neighbours {
+      let (x, y) = px(j)
+      svg.link(input.naming.featureFile(j)) { a in
+        a.circle(cx: x, cy: y, r: 5, className: "nb", fill: Palette.colour(cluster: map.assignment.first?[j] ?? -1),
+                 title: "\(input.naming.id(j)): \(input.summaries[j].label.text)")
+      }
+    }
+    svg.circle(cx: fx, cy: fy, r: 7, className: "self", title: "\(input.naming.id(feature)): \(label)")
+    return svg.finished()
+  }
+
+  // MARK: - Footprint of one cluster
+
+  /// The `d` of a thinned path over all points (about 4,000), drawn in grey under every footprint.
+  static func backdrop(_ map: MapGeometry) -> String {
+    let stride = max(1, map.count / 4000)
+    var d = ""
+    for i in Swift.stride(from: 0, to: map.count, by: stride) {
+      SVG.appendDot(&d, Double(map.u[i]), Double(map.v[i]))
+    }
+    return d
+  }
+
+  /// The whole map in grey with the cluster's members (at most ~6,000 drawn) in their colour.
+  static func footprint(name: String, members: [Int], colour: String, backdrop: String, map: MapGeometry) -> String {
+    var svg = SVG(width: MapGeometry.width, height: MapGeometry.height, className: "footprint",
+                  label: "Where cluster “\(name)” lies on the map (\(Format.count(members.count)) features highlighted)")
+    svg.rect(x: 0, y: 0, width: MapGeometry.width, height: MapGeometry.height, className: "map-bg")
+    svg.path(backdrop, className: "pt rest", stroke: Palette.unclustered)
+    let stride = max(1, members.count / 6000)
+    var d = ""
+    for k in Swift.stride(from: 0, to: members.count, by: stride) {
+      let i = members[k]
+      SVG.appendDot(&d, Double(map.u[i]), Double(map.v[i]))
+    }
+    svg.path(d, className: "pt member", stroke: colour)
+    return svg.finished()
+  }
+}

@@ -1,0 +1,183 @@
+import AtlasArtifacts
+import Dispatch
+import Foundation
+
+/// What a feature page needs to know about every other feature (for links, search and the map):
+/// decoded from the shards without their examples.
+struct FeatureSummary: Decodable, Sendable {
+  struct Label: Decodable, Sendable { var text: String; var contradicted: Bool }
+  struct Token: Decodable, Sendable { var token: String }
+  var index: Int
+  var density: Double
+  var maxActivation: Float
+  var flags: [FeatureFlag]
+  var label: Label
+  var topTokens: [Token]
+}
+
+extension FeatureSummary {
+  init(_ r: FeatureRecord) {
+    self.init(index: r.index, density: r.density, maxActivation: r.maxActivation, flags: r.flags,
+              label: Label(text: r.label.text, contradicted: r.label.contradicted),
+              topTokens: r.topTokens.map { Token(token: $0.token) })
+  }
+}
+
+private struct ShardSummary: Decodable { var first: Int; var records: [FeatureSummary] }
+
+/// Everything the renderer reads from an atlas directory except the per-feature evidence, which is read
+/// shard by shard while pages are written. Rendering reads artifacts only: never the model or the SAE.
+struct SiteInput: Sendable {
+  let atlas: AtlasDirectory
+  let record: AtlasRecord
+  let training: SAETrainingRecord?          // absent for an SAE loaded without training metrics
+  let features: FeaturesManifest
+  let layout: LayoutManifest
+  let hierarchy: ClusterHierarchyRecord
+  let steering: SteeringRecord?
+  let summaries: [FeatureSummary]           // [features], by index
+  let cachedShards: [FeatureShard]?         // every shard, when they were small enough to keep from pass 1
+  let map: MapGeometry
+  let naming: Naming
+
+  static func read(_ atlas: AtlasDirectory) throws -> SiteInput {
+    let record = try AtlasRecord.read(from: atlas.atlasRecord)
+    let training = FileManager.default.fileExists(atPath: atlas.saeTraining.path)
+      ? try SAETrainingRecord.read(from: atlas.saeTraining) : nil
+    let features = try FeaturesManifest.read(from: atlas.featuresManifest)
+    let layout = try LayoutManifest.read(from: atlas.layoutManifest)
+    let hierarchy = try CanonicalJSON.read(ClusterHierarchyRecord.self, from: atlas.layoutClusters)
+    let steering = FileManager.default.fileExists(atPath: atlas.steeringRecord.path)
+      ? try SteeringRecord.read(from: atlas.steeringRecord) : nil
+
+    let (summaries, cached) = try readSummaries(atlas, manifest: features)
+    let positions = try SafeTensorsFile(url: atlas.layoutPositions)
+    let x = try positions.floats("x")
+    let y = try positions.floats("y")
+    var assignment: [[Int]] = []
+    for level in hierarchy.levels.indices {
+      assignment.append(try positions.integers("cluster_level_\(level)"))
+    }
+    let n = features.features
+    guard x.count == n, y.count == n, assignment.allSatisfy({ $0.count == n }) else {
+      throw SiteError.inconsistentArtifacts(
+        "layout/positions.safetensors has \(x.count) points (cluster arrays \(assignment.map(\.count))), features/manifest.json has \(n) features")
+    }
+    for (level, ids) in assignment.enumerated() {
+      let count = hierarchy.levels[level].clusters.count
+      if let bad = ids.first(where: { $0 >= count || $0 < -1 }) {
+        throw SiteError.inconsistentArtifacts("cluster_level_\(level) names cluster \(bad), but layout/clusters.json has \(count) clusters at that level")
+      }
+    }
+    for (level, clusters) in hierarchy.levels.enumerated() {
+      for (k, cluster) in clusters.clusters.enumerated() where cluster.id != k || cluster.level != level {
+        throw SiteError.inconsistentArtifacts("layout/clusters.json level \(level) entry \(k) is cluster \(cluster.level)-\(cluster.id); entries must be in id order")
+      }
+    }
+    let map = MapGeometry(x: x, y: y, assignment: assignment)
+    return SiteInput(atlas: atlas, record: record, training: training, features: features, layout: layout,
+                     hierarchy: hierarchy, steering: steering, summaries: summaries, cachedShards: cached, map: map,
+                     naming: Naming(features: n))
+  }
+
+  /// Shard JSON up to this size is decoded once and kept for pass 2 (about 1.5× its size in memory);
+  /// larger atlases decode the summary fields now and each shard again while its pages are written.
+  static let cacheBudgetBytes = 320 << 20
+
+  /// Pass 1 over the shards (in parallel): labels, densities and top tokens of every feature.
+  private static func readSummaries(_ atlas: AtlasDirectory, manifest: FeaturesManifest) throws -> ([FeatureSummary], [FeatureShard]?) {
+    let shards = manifest.shards
+    var total = 0
+    for s in 0 ..< shards {
+      total += ((try? FileManager.default.attributesOfItem(atPath: atlas.featureShard(s).path))?[.size] as? Int) ?? 0
+    }
+    let keep = total <= cacheBudgetBytes
+    let results = ShardResults<([FeatureSummary], FeatureShard?)>(count: shards)
+    DispatchQueue.concurrentPerform(iterations: shards) { s in
+      results.set(s) {
+        let url = atlas.featureShard(s)
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+          throw ArtifactError.missing(path: url.path, hint: "run `\(ArtifactKind.features.producingCommand)` again")
+        }
+        do {
+          if keep {
+            let shard = try CanonicalJSON.decode(FeatureShard.self, from: data)
+            return (shard.records.map(FeatureSummary.init), shard)
+          }
+          return (try CanonicalJSON.decode(ShardSummary.self, from: data).records, nil)
+        } catch {
+          throw ArtifactError.malformed(path: url.path, reason: "\(error)")
+        }
+      }
+    }
+    var summaries: [FeatureSummary] = []
+    summaries.reserveCapacity(manifest.features)
+    var cached: [FeatureShard] = []
+    for s in 0 ..< shards {
+      let (part, shard) = try results.get(s)
+      summaries += part
+      if let shard { cached.append(shard) }
+    }
+    guard summaries.count == manifest.features else {
+      throw SiteError.inconsistentArtifacts("features/manifest.json lists \(manifest.features) features, the shards hold \(summaries.count)")
+    }
+    for (i, summary) in summaries.enumerated() where summary.index != i {
+      throw SiteError.inconsistentArtifacts("feature record \(summary.index) is at position \(i) of the shards; shards must hold features in order")
+    }
+    return (summaries, keep ? cached : nil)
+  }
+
+  /// Reads one shard with all its evidence (pass 2, while pages are written).
+  func shard(_ s: Int) throws -> FeatureShard {
+    if let cachedShards, s < cachedShards.count { return cachedShards[s] }
+    let url = atlas.featureShard(s)
+    let data: Data
+    do { data = try Data(contentsOf: url) } catch {
+      throw ArtifactError.missing(path: url.path, hint: "run `\(ArtifactKind.features.producingCommand)` again")
+    }
+    do { return try CanonicalJSON.decode(FeatureShard.self, from: data) } catch {
+      throw ArtifactError.malformed(path: url.path, reason: "\(error)")
+    }
+  }
+
+  var levels: Int { hierarchy.levels.count }
+
+  func cluster(level: Int, id: Int) -> ClusterRecord? {
+    guard level >= 0, level < hierarchy.levels.count, id >= 0, id < hierarchy.levels[level].clusters.count else { return nil }
+    return hierarchy.levels[level].clusters[id]
+  }
+}
+
+/// Results of parallel work, one slot per task; errors are kept and rethrown in order.
+final class ShardResults<T>: @unchecked Sendable {
+  private var slots: [Result<T, Error>?]
+  private let lock = NSLock()
+  init(count: Int) { slots = Array(repeating: nil, count: count) }
+  func set(_ i: Int, _ body: () throws -> T) {
+    let result = Result { try body() }
+    lock.withLock { slots[i] = result }
+  }
+  func get(_ i: Int) throws -> T {
+    guard let result = lock.withLock({ slots[i] }) else {
+      throw SiteError.inconsistentArtifacts("internal: task \(i) produced no result")
+    }
+    return try result.get()
+  }
+}
+
+/// File names and display ids: `f00042` (zero-padded to the width of the largest index), cluster
+/// pages `clusters/<level>-<id>.html`.
+struct Naming: Sendable {
+  let width: Int
+  init(features: Int) { width = max(1, String(max(0, features - 1)).count) }
+
+  func id(_ feature: Int) -> String {
+    let digits = String(feature)
+    return "f" + String(repeating: "0", count: max(0, width - digits.count)) + digits
+  }
+  func featureFile(_ feature: Int) -> String { id(feature) + ".html" }
+  func clusterFile(level: Int, id: Int, page: Int = 1) -> String {
+    page <= 1 ? "\(level)-\(id).html" : "\(level)-\(id)-p\(page).html"
+  }
+}

@@ -1,0 +1,253 @@
+#!/usr/bin/env python3
+"""Drives a rendered atlas in headless Chromium (Playwright) and checks that it works from file://.
+
+Run by AtlasSiteTests/BrowserTests.swift; also usable by hand:
+
+    python3 browser_check.py --site ATLAS/site --plan plan.json --screenshots DIR [--chromium PATH]
+
+The plan (JSON) names what to check:
+  {"mode": "normal" | "hostile",
+   "features": 300,                            # number of points the map must end up drawing
+   "search": {"query": "...", "expect": 42},   # a feature id (int) the search must list
+   "idSearch": {"query": "f042", "page": "features/f042.html"},
+   "hover": {"feature": 42, "label": "..."},   # hovering this point shows a tooltip with the label
+   "pages": ["features/f042.html", ...],       # more pages to load (no errors, screenshots)
+   "literal": {"features/f000.html": ["<script>alert(1)</script>", ...]}}  # hostile: text that must appear
+
+Prints one JSON object (timings, counts, problems) on stdout. Exits 1 if any check failed, 2 if the
+environment is unusable (no Playwright, no Chromium), so CI cannot pass silently.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:  # pragma: no cover - reported to the Swift test
+    print(json.dumps({"environment": "Python package 'playwright' is not installed: pip install playwright"}))
+    sys.exit(2)
+
+# Recorded before any page script runs: dialogs and the functions an injection would call.
+TRAP = """
+window.__atlasTrap = [];
+for (const name of ['alert', 'confirm', 'prompt', 'print']) {
+  const original = window[name];
+  window[name] = function () { window.__atlasTrap.push(name + ':' + Array.from(arguments).join(',')); };
+}
+"""
+
+# Things that must not exist in a rendered page: inline handlers, javascript: links, inline scripts,
+# images (the pages have none; an injected <img onerror> would add one), iframes, objects.
+DOM_AUDIT = """
+() => {
+  const bad = [];
+  for (const el of document.querySelectorAll('*')) {
+    for (const a of el.attributes) {
+      if (/^on/i.test(a.name)) bad.push(el.tagName + ' has ' + a.name);
+      if ((a.name === 'href' || a.name === 'src' || a.name === 'xlink:href') && /^\\s*javascript:/i.test(a.value)) bad.push(el.tagName + ' ' + a.name + '=' + a.value);
+    }
+  }
+  for (const s of document.querySelectorAll('script')) if (!s.src) bad.push('inline script: ' + s.textContent.slice(0, 60));
+  for (const tag of ['img', 'iframe', 'object', 'embed', 'textarea', 'form', 'base']) {
+    const count = document.getElementsByTagName(tag).length;
+    if (count) bad.push(count + ' <' + tag + '> element(s)');
+  }
+  return bad;
+}
+"""
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--site", required=True)
+    parser.add_argument("--plan", required=True)
+    parser.add_argument("--screenshots", required=True)
+    parser.add_argument("--chromium", default=os.environ.get("FEATURE_ATLAS_CHROMIUM", "/usr/lib/chromium/chromium"))
+    args = parser.parse_args()
+    with open(args.plan, encoding="utf-8") as f:
+        plan = json.load(f)
+    site = os.path.abspath(args.site)
+    os.makedirs(args.screenshots, exist_ok=True)
+    if not os.path.exists(args.chromium):
+        print(json.dumps({"environment": f"Chromium not found at {args.chromium} (apt-get install chromium, or set FEATURE_ATLAS_CHROMIUM)"}))
+        sys.exit(2)
+
+    problems, report = [], {"screenshots": [], "timings": {}}
+
+    def url(path):
+        return "file://" + os.path.join(site, path)
+
+    with sync_playwright() as p:
+        try:
+            browser = p.chromium.launch(executable_path=args.chromium, args=["--no-sandbox"])
+        except Exception as error:  # pragma: no cover
+            print(json.dumps({"environment": f"cannot launch Chromium at {args.chromium}: {error}"}))
+            sys.exit(2)
+        context = browser.new_context(viewport={"width": 1440, "height": 900}, device_scale_factor=1)
+        context.add_init_script(TRAP)
+        page = context.new_page()
+        log = {"console": [], "errors": [], "requests": [], "dialogs": []}
+        page.on("console", lambda m: log["console"].append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+        page.on("pageerror", lambda e: log["errors"].append(str(e)))
+        page.on("request", lambda r: None if r.url.startswith("file://") else log["requests"].append(r.url))
+        page.on("dialog", lambda d: (log["dialogs"].append(f"{d.type}: {d.message}"), d.dismiss()))
+
+        def shot(name, full=False):
+            path = os.path.join(args.screenshots, name + ".png")
+            page.screenshot(path=path, full_page=full)
+            report["screenshots"].append(path)
+
+        def check_clean(where):
+            for kind in ("console", "errors", "requests", "dialogs"):
+                for entry in log[kind]:
+                    problems.append(f"{where}: {kind}: {entry}")
+                log[kind].clear()
+            trapped = page.evaluate("window.__atlasTrap || []")
+            for call in trapped:
+                problems.append(f"{where}: script called {call}")
+            for issue in page.evaluate(DOM_AUDIT):
+                problems.append(f"{where}: {issue}")
+
+        def check_literal(where):
+            text = page.evaluate("document.body.textContent")
+            for needle in plan.get("literal", {}).get(where, []):
+                if needle not in text:
+                    problems.append(f"{where}: text {needle!r} is not displayed literally")
+
+        # MARK: index: load time, every point drawn
+        t0 = time.monotonic()
+        page.goto(url("index.html"))
+        page.wait_for_load_state("load")
+        report["timings"]["indexLoad"] = time.monotonic() - t0
+        try:
+            page.wait_for_selector("#map[data-ready='true']", timeout=20000)
+        except Exception:
+            problems.append("index.html: the map never finished loading its data chunks")
+        report["timings"]["indexReady"] = time.monotonic() - t0
+        points = page.get_attribute("#map", "data-points")
+        report["points"] = int(points or 0)
+        if report["points"] != plan.get("features", -1):
+            problems.append(f"index.html: the map drew {points} points, expected {plan.get('features')}")
+        page.wait_for_timeout(150)
+        shot("index")
+        check_clean("index.html")
+        check_literal("index.html")
+        if plan.get("loadOnly"):
+            browser.close()
+            report["problems"] = problems
+            print(json.dumps(report, indent=1))
+            sys.exit(1 if problems else 0)
+
+        # MARK: search by text
+        search = plan.get("search")
+        if search:
+            page.fill("#search", search["query"])
+            page.wait_for_timeout(250)
+            listed = page.eval_on_selector_all("#search-results li", "els => els.map(e => parseInt(e.dataset.feature, 10))")
+            report["searchResults"] = len(listed)
+            if search["expect"] not in listed:
+                problems.append(f"search {search['query']!r} does not list feature {search['expect']} (got {listed[:10]})")
+            texts = page.eval_on_selector_all("#search-results li .rl", "els => els.map(e => e.textContent)")
+            for needle in search.get("labels", []):
+                if needle not in texts:
+                    problems.append(f"search results do not show the label {needle!r} literally")
+            page.keyboard.press("ArrowDown")
+            page.wait_for_timeout(150)
+            selected = page.get_attribute("#search-results li[aria-selected='true']", "data-feature")
+            if selected is None:
+                problems.append("ArrowDown in the search box selects no result")
+            shot("search")
+            page.fill("#search", "")
+            check_clean("index.html search")
+
+        # MARK: search by id, Enter navigates
+        id_search = plan.get("idSearch")
+        if id_search:
+            page.fill("#search", id_search["query"])
+            page.wait_for_timeout(200)
+            with page.expect_navigation():
+                page.press("#search", "Enter")
+            if not page.url.endswith(id_search["page"]):
+                problems.append(f"Enter on {id_search['query']!r} opened {page.url}, expected {id_search['page']}")
+            check_clean(id_search["page"])
+            page.goto(url("index.html"))
+            page.wait_for_selector("#map[data-ready='true']", timeout=20000)
+
+        # MARK: hover shows the tooltip, click opens the feature
+        hover = plan.get("hover")
+        if hover:
+            position = page.evaluate(f"FA.screenPosition({hover['feature']})")
+            if not position:
+                problems.append(f"FA.screenPosition({hover['feature']}) is null")
+            else:
+                page.mouse.move(position["x"], position["y"])
+                page.wait_for_timeout(200)
+                visible = page.is_visible("#map-tip")
+                tip = page.text_content("#map-tip") or ""
+                if not visible:
+                    problems.append("hovering a point shows no tooltip")
+                if hover["label"] not in tip:
+                    problems.append(f"tooltip {tip!r} does not contain the label {hover['label']!r}")
+                shot("tooltip")
+                t0 = time.monotonic()
+                with page.expect_navigation():
+                    page.mouse.click(position["x"], position["y"])
+                report["timings"]["featureLoad"] = time.monotonic() - t0
+                expected = hover.get("page")
+                if expected and not page.url.endswith(expected):
+                    problems.append(f"clicking the point opened {page.url}, expected {expected}")
+                page.wait_for_timeout(100)
+                shot("feature")
+                shot("feature-full", full=True)
+                check_clean(expected or "feature page")
+                check_literal(expected or "")
+                page.goto(url("index.html"))
+                page.wait_for_selector("#map[data-ready='true']", timeout=20000)
+
+        # MARK: zoom with the keyboard: finer cluster names appear
+        page.focus("#map")
+        for _ in range(4):
+            page.keyboard.press("+")
+        page.wait_for_timeout(250)
+        report["labelsWhenZoomed"] = page.eval_on_selector_all(".map-overlay .lbl:not([hidden])", "els => els.map(e => e.className)")
+        if not any(c.split()[-1] in ("l1", "l2") for c in report["labelsWhenZoomed"]):
+            problems.append(f"zooming in shows no middle or fine cluster names: {report['labelsWhenZoomed'][:5]}")
+        shot("zoomed")
+        page.keyboard.press("0")
+        check_clean("index.html zoom")
+
+        # MARK: other pages
+        for path in plan.get("pages", []):
+            page.goto(url(path))
+            page.wait_for_load_state("load")
+            page.wait_for_timeout(100)
+            name = path.replace("/", "-").replace(".html", "")
+            shot(name)
+            check_clean(path)
+            check_literal(path)
+
+        if plan.get("mode") == "hostile":
+            tip_needles = plan.get("hostileTooltip")
+            if tip_needles:
+                page.goto(url("index.html"))
+                page.wait_for_selector("#map[data-ready='true']", timeout=20000)
+                position = page.evaluate(f"FA.screenPosition({tip_needles['feature']})")
+                page.mouse.move(position["x"], position["y"])
+                page.wait_for_timeout(200)
+                tip = page.text_content("#map-tip") or ""
+                if tip_needles["label"] not in tip:
+                    problems.append(f"hostile tooltip {tip!r} does not show {tip_needles['label']!r} literally")
+                shot("hostile-tooltip")
+                check_clean("index.html hostile hover")
+
+        browser.close()
+
+    report["problems"] = problems
+    print(json.dumps(report, indent=1))
+    sys.exit(1 if problems else 0)
+
+
+if __name__ == "__main__":
+    main()

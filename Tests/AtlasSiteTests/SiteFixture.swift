@@ -1,0 +1,116 @@
+import AtlasArtifacts
+import CLibXML2
+import Foundation
+import TestSupport
+
+import AtlasSite
+
+/// Shared helpers: a synthetic atlas rendered into a scratch directory, XHTML checks with libxml2 and a
+/// walk over every link of a page.
+enum SiteFixture {
+  /// The repository's own templates and assets.
+  static func resources() throws -> SiteResources {
+    try SiteResources.locate(explicit: TestPaths.packageRoot)
+  }
+
+  /// Writes a synthetic atlas (and renders it unless `render` is false).
+  static func atlas(_ name: String, options: SyntheticAtlasOptions = SyntheticAtlasOptions(), render: Bool = true,
+                    siteOptions: SiteOptions = SiteOptions()) throws -> (AtlasDirectory, SiteReport?) {
+    let root = try TestPaths.scratchDirectory(name)
+    let atlas = try SyntheticAtlas.write(to: root, options: options)
+    guard render else { return (atlas, nil) }
+    let report = try SiteRenderer(resources: resources(), options: siteOptions).render(atlas: atlas)
+    return (atlas, report)
+  }
+
+  /// Every file under `directory`, as paths relative to it, sorted.
+  static func files(under directory: URL) -> [String] {
+    let base = directory.standardizedFileURL.resolvingSymlinksInPath().path
+    var out: [String] = []
+    if let e = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.isRegularFileKey]) {
+      for case let url as URL in e where (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
+        out.append(String(url.standardizedFileURL.resolvingSymlinksInPath().path.dropFirst(base.count + 1)))
+      }
+    }
+    return out.sorted()
+  }
+
+  static func text(_ url: URL) throws -> String { try String(contentsOf: url, encoding: .utf8) }
+}
+
+// MARK: - libxml2
+
+/// Parses XHTML strictly (no recovery, no network, no DTD loading); the tree is freed on deinit.
+final class XMLPage {
+  let document: xmlDocPtr
+
+  /// Throws a message with line and column when `data` is not well-formed XML.
+  init(_ data: Data, name: String) throws {
+    xmlInitParser()
+    let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
+    let parsed = data.withUnsafeBytes { raw -> xmlDocPtr? in
+      guard let base = raw.baseAddress?.assumingMemoryBound(to: CChar.self) else { return nil }
+      xmlResetLastError()
+      return xmlReadMemory(base, Int32(raw.count), name, "UTF-8", options)
+    }
+    guard let parsed else {
+      var reason = "unknown error"
+      if let error = xmlGetLastError() {
+        let message = error.pointee.message.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "?"
+        reason = "line \(error.pointee.line), column \(error.pointee.int2): \(message)"
+      }
+      throw XMLCheckError(page: name, reason: reason)
+    }
+    document = parsed
+  }
+
+  deinit { xmlFreeDoc(document) }
+
+  /// Every element, depth first.
+  func elements() -> [xmlNodePtr] {
+    var out: [xmlNodePtr] = []
+    func walk(_ node: xmlNodePtr?) {
+      var node = node
+      while let current = node {
+        if current.pointee.type == XML_ELEMENT_NODE { out.append(current) }
+        walk(current.pointee.children)
+        node = current.pointee.next
+      }
+    }
+    walk(xmlDocGetRootElement(document))
+    return out
+  }
+
+  static func name(_ node: xmlNodePtr) -> String { node.pointee.name.map { String(cString: $0) } ?? "" }
+
+  static func attribute(_ node: xmlNodePtr, _ name: String) -> String? {
+    guard let value = xmlGetProp(node, name) else { return nil }
+    defer { free(value) }  // libxml2 allocates with malloc by default (xmlFree is a mutable global)
+    return String(cString: value)
+  }
+
+  /// All attributes of an element as (name, value).
+  static func attributes(_ node: xmlNodePtr) -> [(String, String)] {
+    var out: [(String, String)] = []
+    var attr = node.pointee.properties
+    while let a = attr {
+      let name = a.pointee.name.map { String(cString: $0) } ?? ""
+      out.append((name, attribute(node, name) ?? ""))
+      attr = a.pointee.next
+    }
+    return out
+  }
+
+  /// The text content of the whole document.
+  func textContent() -> String {
+    guard let root = xmlDocGetRootElement(document), let content = xmlNodeGetContent(root) else { return "" }
+    defer { free(content) }
+    return String(cString: content)
+  }
+}
+
+struct XMLCheckError: Error, CustomStringConvertible {
+  var page: String
+  var reason: String
+  var description: String { "\(page) is not well-formed XHTML: \(reason)" }
+}

@@ -1,0 +1,527 @@
+/* feature-atlas map: draws every feature on a canvas over the static SVG, with pan and zoom (wheel, drag,
+ * buttons, keyboard), cluster names chosen by zoom level, a hover tooltip, click-through to feature pages and
+ * search over labels, top tokens and ids. Data arrive as script files (data/map-meta.js, data/map-NNN.js)
+ * because pages opened from file:// cannot fetch(). All text is set with textContent, never as HTML. */
+(function () {
+  'use strict';
+
+  var FA = window.FA = window.FA || {};
+  var meta = null;
+  var n = 0, loadedChunks = 0, loadedPoints = 0;
+  var X, Y, F, levelIds = [], D = [], M = [], L = [], T = [], lowL = [], lowT = [], have;
+  var byColour = [];              // point indices per colour slot (palette index, or last = unclustered)
+  var grid = new Map(), CELL = 8; // map units per grid cell, for hover lookups
+  var map, canvas, ctx, overlay, tip, status, pool = [];
+  var view = { s: 1, tx: 0, ty: 0, base: 1, w: 0, h: 0 };
+  var hover = -1, selected = -1, dirty = false;
+
+  // MARK: - Data entry points (called by the data scripts)
+
+  FA.meta = function (m) {
+    meta = m;
+    n = m.n;
+    X = new Float32Array(n); Y = new Float32Array(n); F = new Uint8Array(n); have = new Uint8Array(n);
+    for (var l = 0; l < m.levels.length; l++) levelIds.push(new Int32Array(n).fill(-1));
+    for (var c = 0; c <= m.palette.length; c++) byColour.push([]);
+    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start); else start();
+  };
+
+  FA.chunk = function (k, data) {
+    var s = data.start;
+    for (var j = 0; j < data.x.length; j++) {
+      var i = s + j;
+      if (i >= n) break;
+      X[i] = data.x[j]; Y[i] = data.y[j]; F[i] = data.w[j]; have[i] = 1;
+      for (var l = 0; l < levelIds.length; l++) levelIds[l][i] = data.c[l] ? data.c[l][j] : -1;
+      D[i] = data.d[j]; M[i] = data.m[j]; L[i] = data.l[j]; T[i] = data.t[j];
+      lowL[i] = String(L[i]).toLowerCase(); lowT[i] = String(T[i]).toLowerCase();
+      var coarse = levelIds.length ? levelIds[0][i] : -1;
+      byColour[coarse < 0 ? meta.palette.length : coarse % meta.palette.length].push(i);
+      var key = cellKey(Math.floor(X[i] / CELL), Math.floor(Y[i] / CELL));
+      var bucket = grid.get(key);
+      if (bucket) bucket.push(i); else grid.set(key, [i]);
+      loadedPoints++;
+    }
+    loadedChunks++;
+  };
+
+  /** Test and debugging hook: where feature i is drawn, in CSS pixels relative to the page. */
+  FA.screenPosition = function (i) {
+    if (!canvas || i < 0 || i >= n || !have[i]) return null;
+    var r = canvas.getBoundingClientRect();
+    return { x: r.left + X[i] * view.s + view.tx, y: r.top + Y[i] * view.s + view.ty };
+  };
+
+  function cellKey(cx, cy) { return cx * 100003 + cy; }
+
+  // MARK: - Set-up and chunk loading
+
+  function start() {
+    map = document.getElementById('map');
+    if (!map || canvas) return;
+    canvas = document.createElement('canvas');
+    canvas.setAttribute('aria-hidden', 'true');
+    overlay = document.createElement('div');
+    overlay.className = 'map-overlay';
+    overlay.setAttribute('aria-hidden', 'true');
+    var svg = document.getElementById('map-static');
+    map.insertBefore(canvas, svg ? svg.nextSibling : map.firstChild);
+    map.insertBefore(overlay, canvas.nextSibling);
+    tip = document.getElementById('map-tip');
+    status = document.getElementById('map-status');
+    ctx = canvas.getContext('2d');
+    resize(true);
+    bindMap();
+    bindSearch();
+    window.addEventListener('resize', function () { resize(false); });
+    loadChunk(0);
+  }
+
+  function loadChunk(k) {
+    if (k >= meta.chunks) { finished(); return; }
+    setStatus('Loading map data… ' + k + ' of ' + meta.chunks);
+    var script = document.createElement('script');
+    script.src = 'data/map-' + String(k).padStart(3, '0') + '.js';
+    script.onload = function () {
+      if (k === 0) map.classList.add('live');
+      map.dataset.points = String(loadedPoints);
+      redraw();
+      loadChunk(k + 1);
+    };
+    script.onerror = function () { setStatus('Could not load ' + script.src + '; the map shows the static picture.'); };
+    document.body.appendChild(script);
+  }
+
+  function finished() {
+    map.dataset.points = String(loadedPoints);
+    map.dataset.ready = 'true';
+    setStatus(loadedPoints.toLocaleString('en-US') + ' features');
+    var s = document.getElementById('search-status');
+    if (s && !document.getElementById('search').value) s.textContent = 'Search ' + loadedPoints.toLocaleString('en-US') + ' labels, top tokens and ids.';
+    redraw();
+  }
+
+  function setStatus(text) { if (status) status.textContent = text; }
+
+  // MARK: - View transform
+
+  function resize(reset) {
+    var r = map.getBoundingClientRect();
+    var ratio = window.devicePixelRatio || 1;
+    var oldBase = view.base, oldW = view.w, oldH = view.h;
+    view.w = r.width; view.h = r.height;
+    canvas.width = Math.max(1, Math.round(r.width * ratio));
+    canvas.height = Math.max(1, Math.round(r.height * ratio));
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    view.base = Math.min(view.w / meta.width, view.h / meta.height);
+    if (reset || !oldW) { resetView(); return; }
+    // Keep the same centre and zoom factor.
+    var k = view.s / oldBase;
+    var cu = (oldW / 2 - view.tx) / view.s, cv = (oldH / 2 - view.ty) / view.s;
+    view.s = view.base * k;
+    view.tx = view.w / 2 - cu * view.s; view.ty = view.h / 2 - cv * view.s;
+    redraw();
+  }
+
+  function resetView() {
+    view.s = view.base;
+    view.tx = (view.w - meta.width * view.s) / 2;
+    view.ty = (view.h - meta.height * view.s) / 2;
+    redraw();
+  }
+
+  function zoomAt(px, py, factor) {
+    var s = Math.max(view.base * 0.7, Math.min(view.base * 120, view.s * factor));
+    var u = (px - view.tx) / view.s, v = (py - view.ty) / view.s;
+    view.s = s;
+    view.tx = px - u * s; view.ty = py - v * s;
+    redraw();
+  }
+
+  function pan(dx, dy) { view.tx += dx; view.ty += dy; redraw(); }
+
+  function redraw() {
+    if (dirty) return;
+    dirty = true;
+    window.requestAnimationFrame(draw);
+  }
+
+  // MARK: - Drawing
+
+  function draw() {
+    dirty = false;
+    var w = view.w, h = view.h, s = view.s, tx = view.tx, ty = view.ty;
+    ctx.clearRect(0, 0, w, h);
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(0, 0, w, h);
+    var zoom = s / view.base;
+    var r = Math.min(7, 1.7 * Math.pow(zoom, 0.4));
+    var useRects = loadedPoints > 30000 && zoom < 2.5;
+    ctx.globalAlpha = zoom < 2 ? 0.78 : 0.88;
+    var order = byColour.length - 1;
+    for (var pass = 0; pass < byColour.length; pass++) {
+      // Unclustered points first, underneath.
+      var slot = pass === 0 ? order : pass - 1;
+      var list = byColour[slot];
+      if (!list.length) continue;
+      ctx.fillStyle = slot === order ? meta.unclustered : meta.palette[slot];
+      ctx.beginPath();
+      for (var k = 0; k < list.length; k++) {
+        var i = list[k];
+        var sx = X[i] * s + tx, sy = Y[i] * s + ty;
+        if (sx < -r || sy < -r || sx > w + r || sy > h + r) continue;
+        if (useRects) ctx.rect(sx - r, sy - r, 2 * r, 2 * r);
+        else { ctx.moveTo(sx + r, sy); ctx.arc(sx, sy, r, 0, 6.2832); }
+      }
+      ctx.fill();
+    }
+    ctx.globalAlpha = 1;
+    ring(selected, r + 4, '#1b5fd1', 2.5);
+    ring(hover, r + 3, '#1d1c1a', 2);
+    drawLabels(zoom);
+  }
+
+  function ring(i, radius, colour, width) {
+    if (i < 0 || !have[i]) return;
+    ctx.beginPath();
+    ctx.arc(X[i] * view.s + view.tx, Y[i] * view.s + view.ty, radius, 0, 6.2832);
+    ctx.strokeStyle = '#ffffff'; ctx.lineWidth = width + 2.5; ctx.stroke();
+    ctx.strokeStyle = colour; ctx.lineWidth = width; ctx.stroke();
+  }
+
+  /** Cluster names of the level that suits the zoom (coarse when zoomed out, finer when zoomed in),
+   *  largest first, skipping any that would overlap; feature labels once only a few points are in view. */
+  function drawLabels(zoom) {
+    var levels = meta.levels.length;
+    var level = 0;
+    if (levels > 1 && zoom >= 2.2) level = 1;
+    if (levels > 2 && zoom >= 5.5) level = 2;
+    for (var extra = 3; extra < levels; extra++) if (zoom >= 5.5 * Math.pow(2.5, extra - 2)) level = extra;
+    var clusters = meta.levels[level] ? meta.levels[level].clusters : [];
+    var placed = [], used = 0;
+    var font = level === 0 ? 14.5 : level === 1 ? 12.5 : 11.5;
+    var candidates = [];
+    for (var c = 0; c < clusters.length; c++) {
+      var cl = clusters[c];
+      if (!cl.size) continue;
+      var sx = cl.x * view.s + view.tx, sy = cl.y * view.s + view.ty;
+      if (sx < -40 || sy < -20 || sx > view.w + 40 || sy > view.h + 20) continue;
+      candidates.push([cl.size, sx, sy, cl.label]);
+    }
+    candidates.sort(function (a, b) { return b[0] - a[0]; });
+    for (var k = 0; k < candidates.length && used < 90; k++) {
+      var cand = candidates[k];
+      var text = cand[3].length > 38 ? cand[3].slice(0, 37) + '…' : cand[3];
+      var bw = text.length * font * 0.56 + 10, bh = font * 1.45;
+      var box = [cand[1] - bw / 2, cand[2] - bh / 2, cand[1] + bw / 2, cand[2] + bh / 2];
+      if (overlaps(box, placed)) continue;
+      placed.push(box);
+      label(used++, text, 'lbl l' + Math.min(level, 2), cand[1], cand[2]);
+    }
+    // Feature labels when zoomed in far enough that few points are visible.
+    if (zoom >= 4 && loadedPoints) {
+      var visible = visiblePoints(140);
+      if (visible && visible.length <= 120) {
+        for (var v = 0; v < visible.length && used < 220; v++) {
+          var i = visible[v];
+          var px = X[i] * view.s + view.tx, py = Y[i] * view.s + view.ty;
+          var t = String(L[i]);
+          if (t.length > 30) t = t.slice(0, 29) + '…';
+          var fb = [px + 5, py - 7, px + 10 + t.length * 6.1, py + 7];
+          if (overlaps(fb, placed)) continue;
+          placed.push(fb);
+          label(used++, t, 'lbl pl', px, py);
+        }
+      }
+    }
+    for (var p = used; p < pool.length; p++) pool[p].hidden = true;
+  }
+
+  function overlaps(box, boxes) {
+    for (var b = 0; b < boxes.length; b++) {
+      var o = boxes[b];
+      if (box[0] < o[2] && o[0] < box[2] && box[1] < o[3] && o[1] < box[3]) return true;
+    }
+    return false;
+  }
+
+  function label(slot, text, cls, x, y) {
+    var el = pool[slot];
+    if (!el) { el = document.createElement('div'); overlay.appendChild(el); pool.push(el); }
+    if (el.textContent !== text) el.textContent = text;
+    if (el.className !== cls) el.className = cls;
+    el.style.left = x.toFixed(1) + 'px';
+    el.style.top = y.toFixed(1) + 'px';
+    el.hidden = false;
+  }
+
+  /** Indices of points inside the viewport, or null once there are more than `limit`. */
+  function visiblePoints(limit) {
+    var u0 = -view.tx / view.s, v0 = -view.ty / view.s;
+    var u1 = (view.w - view.tx) / view.s, v1 = (view.h - view.ty) / view.s;
+    var found = [];
+    for (var cx = Math.floor(u0 / CELL); cx <= Math.floor(u1 / CELL); cx++) {
+      for (var cy = Math.floor(v0 / CELL); cy <= Math.floor(v1 / CELL); cy++) {
+        var bucket = grid.get(cellKey(cx, cy));
+        if (!bucket) continue;
+        for (var b = 0; b < bucket.length; b++) {
+          var i = bucket[b];
+          if (X[i] >= u0 && X[i] <= u1 && Y[i] >= v0 && Y[i] <= v1) {
+            found.push(i);
+            if (found.length > limit) return null;
+          }
+        }
+      }
+    }
+    return found;
+  }
+
+  /** The point nearest to (px, py) within a few pixels, or -1. */
+  function pick(px, py) {
+    var u = (px - view.tx) / view.s, v = (py - view.ty) / view.s;
+    var radius = Math.max(6, 1.7 * Math.pow(view.s / view.base, 0.4) + 4) / view.s;
+    var best = -1, bestD = radius * radius;
+    for (var cx = Math.floor((u - radius) / CELL); cx <= Math.floor((u + radius) / CELL); cx++) {
+      for (var cy = Math.floor((v - radius) / CELL); cy <= Math.floor((v + radius) / CELL); cy++) {
+        var bucket = grid.get(cellKey(cx, cy));
+        if (!bucket) continue;
+        for (var b = 0; b < bucket.length; b++) {
+          var i = bucket[b], du = X[i] - u, dv = Y[i] - v, d = du * du + dv * dv;
+          if (d <= bestD) { bestD = d; best = i; }
+        }
+      }
+    }
+    return best;
+  }
+
+  // MARK: - Names, links and the tooltip
+
+  function featureId(i) { return 'f' + String(i).padStart(meta.idWidth, '0'); }
+  function featureHref(i) { return 'features/' + featureId(i) + '.html'; }
+  function colourOf(i) {
+    var c = levelIds.length ? levelIds[0][i] : -1;
+    return c < 0 ? meta.unclustered : meta.palette[c % meta.palette.length];
+  }
+  function clusterPath(i) {
+    var names = [];
+    for (var l = 0; l < levelIds.length; l++) {
+      var c = levelIds[l][i];
+      var cl = c >= 0 ? meta.levels[l].clusters[c] : null;
+      names.push(cl ? cl.label : 'unclustered');
+    }
+    return names.join(' › ');
+  }
+
+  function showTip(i, px, py) {
+    if (i < 0) { tip.hidden = true; return; }
+    tip.textContent = '';
+    var head = div('tip-id');
+    var sw = document.createElement('span');
+    sw.className = 'swatch';
+    sw.style.background = colourOf(i);
+    sw.style.borderRadius = '50%';
+    sw.style.display = 'inline-block';
+    head.appendChild(sw);
+    head.appendChild(document.createTextNode(featureId(i)));
+    tip.appendChild(head);
+    tip.appendChild(div('tip-label', L[i]));
+    tip.appendChild(div('tip-meta', 'density ' + D[i] + ' · max activation ' + M[i]));
+    if (T[i]) tip.appendChild(div('tip-meta', 'top tokens: ' + T[i]));
+    tip.appendChild(div('tip-path', clusterPath(i)));
+    if (F[i] & 1) tip.appendChild(div('tip-warn', 'label contradicted by its evidence'));
+    if (F[i] & 2) tip.appendChild(div('tip-warn', 'dead feature'));
+    tip.hidden = false;
+    var tw = tip.offsetWidth, th = tip.offsetHeight;
+    var left = px + 16, top = py + 16;
+    if (left + tw > view.w - 8) left = px - tw - 16;
+    if (top + th > view.h - 8) top = py - th - 16;
+    tip.style.left = Math.max(8, left) + 'px';
+    tip.style.top = Math.max(8, top) + 'px';
+  }
+
+  function div(cls, text) {
+    var el = document.createElement('div');
+    el.className = cls;
+    if (text !== undefined) el.textContent = String(text);
+    return el;
+  }
+
+  // MARK: - Pointer, wheel and keyboard
+
+  function bindMap() {
+    var pointers = new Map(), downAt = null, moved = false, pinch = 0;
+    function local(e) { var r = canvas.getBoundingClientRect(); return [e.clientX - r.left, e.clientY - r.top]; }
+
+    map.addEventListener('wheel', function (e) {
+      e.preventDefault();
+      var p = local(e);
+      var delta = e.deltaY * (e.deltaMode === 1 ? 30 : e.deltaMode === 2 ? 400 : 1);
+      zoomAt(p[0], p[1], Math.exp(-delta * 0.0016));
+    }, { passive: false });
+
+    map.addEventListener('pointerdown', function (e) {
+      if (e.target.closest && e.target.closest('.map-toolbar')) return;
+      pointers.set(e.pointerId, local(e));
+      map.setPointerCapture(e.pointerId);
+      downAt = local(e); moved = false;
+      if (pointers.size === 2) pinch = spread();
+    });
+    map.addEventListener('pointermove', function (e) {
+      var p = local(e);
+      if (pointers.has(e.pointerId)) {
+        var last = pointers.get(e.pointerId);
+        pointers.set(e.pointerId, p);
+        if (pointers.size === 2) {
+          var now = spread();
+          if (pinch > 0) { var c = centre(); zoomAt(c[0], c[1], now / pinch); }
+          pinch = now; moved = true;
+          return;
+        }
+        if (downAt && (Math.abs(p[0] - downAt[0]) > 3 || Math.abs(p[1] - downAt[1]) > 3)) moved = true;
+        if (moved) { map.classList.add('dragging'); tip.hidden = true; pan(p[0] - last[0], p[1] - last[1]); }
+        return;
+      }
+      var i = pick(p[0], p[1]);
+      if (i !== hover) { hover = i; redraw(); }
+      map.classList.toggle('pointing', i >= 0);
+      showTip(i, p[0], p[1]);
+    });
+    function end(e) {
+      var wasDown = pointers.delete(e.pointerId);
+      map.classList.remove('dragging');
+      if (pointers.size < 2) pinch = 0;
+      if (wasDown && !moved && e.type === 'pointerup') {
+        var p = local(e), i = pick(p[0], p[1]);
+        if (i >= 0) window.location.href = featureHref(i);
+      }
+    }
+    map.addEventListener('pointerup', end);
+    map.addEventListener('pointercancel', end);
+    map.addEventListener('pointerleave', function () { if (hover >= 0) { hover = -1; redraw(); } tip.hidden = true; });
+    function spread() { var ps = Array.from(pointers.values()); return Math.hypot(ps[0][0] - ps[1][0], ps[0][1] - ps[1][1]); }
+    function centre() { var ps = Array.from(pointers.values()); return [(ps[0][0] + ps[1][0]) / 2, (ps[0][1] + ps[1][1]) / 2]; }
+
+    map.addEventListener('keydown', function (e) {
+      if (e.target !== map || e.altKey || e.ctrlKey || e.metaKey) return;
+      var step = 80, handled = true;
+      switch (e.key) {
+        case '+': case '=': zoomAt(view.w / 2, view.h / 2, 1.4); break;
+        case '-': case '_': zoomAt(view.w / 2, view.h / 2, 1 / 1.4); break;
+        case '0': resetView(); break;
+        case 'ArrowLeft': pan(step, 0); break;
+        case 'ArrowRight': pan(-step, 0); break;
+        case 'ArrowUp': pan(0, step); break;
+        case 'ArrowDown': pan(0, -step); break;
+        default: handled = false;
+      }
+      if (handled) e.preventDefault();
+    });
+    button('zoom-in', function () { zoomAt(view.w / 2, view.h / 2, 1.5); });
+    button('zoom-out', function () { zoomAt(view.w / 2, view.h / 2, 1 / 1.5); });
+    button('zoom-reset', resetView);
+  }
+
+  function button(id, action) {
+    var b = document.getElementById(id);
+    if (b) b.addEventListener('click', function (e) { e.preventDefault(); action(); });
+  }
+
+  /** Centres the view on feature i (zooming in somewhat) and marks it. */
+  function focusPoint(i) {
+    if (i < 0 || !have[i]) return;
+    selected = i;
+    var zoom = Math.max(view.s, view.base * 4);
+    view.s = zoom;
+    view.tx = view.w / 2 - X[i] * zoom; view.ty = view.h / 2 - Y[i] * zoom;
+    redraw();
+  }
+
+  // MARK: - Search
+
+  function bindSearch() {
+    var input = document.getElementById('search');
+    var list = document.getElementById('search-results');
+    var note = document.getElementById('search-status');
+    if (!input || !list) return;
+    var results = [], active = -1, timer = 0;
+
+    input.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(run, 60); });
+    input.addEventListener('keydown', function (e) {
+      if (e.key === 'ArrowDown') { move(1); e.preventDefault(); }
+      else if (e.key === 'ArrowUp') { move(-1); e.preventDefault(); }
+      else if (e.key === 'Enter') {
+        clearTimeout(timer); run(true);
+        var i = results[active >= 0 ? active : 0];
+        if (i !== undefined) window.location.href = featureHref(i);
+        e.preventDefault();
+      } else if (e.key === 'Escape') { input.value = ''; run(); }
+    });
+    document.addEventListener('keydown', function (e) {
+      if (e.key === '/' && document.activeElement !== input && !/INPUT|TEXTAREA/.test(document.activeElement.tagName)) {
+        input.focus(); e.preventDefault();
+      }
+    });
+
+    function run(keepActive) {
+      var q = input.value.trim().toLowerCase();
+      var previous = active;
+      results = q ? query(q) : [];
+      active = keepActive && previous < results.length ? previous : (results.length ? 0 : -1);
+      render();
+      if (!q) note.textContent = 'Searches labels, top tokens and feature ids.';
+      else if (loadedChunks < meta.chunks) note.textContent = results.length + ' matches so far (still loading map data)';
+      else note.textContent = results.length ? (results.length >= 50 ? 'first 50 matches' : results.length + ' match' + (results.length === 1 ? '' : 'es')) : 'No feature matches “' + input.value.trim() + '”.';
+    }
+
+    function query(q) {
+      var scored = [];
+      var idMatch = /^f?0*(\d+)$/.exec(q);
+      if (idMatch) {
+        var id = parseInt(idMatch[1], 10);
+        if (id < n && have[id]) scored.push([1e9, id]);
+      }
+      for (var i = 0; i < n; i++) {
+        if (!have[i]) continue;
+        var l = lowL[i], score = 0, at = l.indexOf(q);
+        if (at === 0) score = 3;
+        else if (at > 0) score = /[\s“"'(\-]/.test(l.charAt(at - 1)) ? 2.2 : 1.5;
+        else if (lowT[i].indexOf(q) >= 0) score = 1;
+        if (score > 0 && !(idMatch && i === parseInt(idMatch[1], 10))) scored.push([score, i]);
+      }
+      scored.sort(function (a, b) { return b[0] - a[0] || a[1] - b[1]; });
+      return scored.slice(0, 50).map(function (e) { return e[1]; });
+    }
+
+    function render() {
+      list.textContent = '';
+      results.forEach(function (i, k) {
+        var li = document.createElement('li');
+        li.id = 'sr-' + k;
+        li.setAttribute('role', 'option');
+        li.setAttribute('aria-selected', k === active ? 'true' : 'false');
+        li.dataset.feature = String(i);
+        var id = document.createElement('span'); id.className = 'rid'; id.textContent = featureId(i);
+        var lab = document.createElement('span'); lab.className = 'rl'; lab.textContent = L[i];
+        var toks = document.createElement('span'); toks.className = 'rt'; toks.textContent = T[i] || '';
+        li.appendChild(id); li.appendChild(lab); li.appendChild(toks);
+        li.addEventListener('mousedown', function (e) { e.preventDefault(); window.location.href = featureHref(i); });
+        li.addEventListener('mouseenter', function () { selected = i; redraw(); });
+        list.appendChild(li);
+      });
+      input.setAttribute('aria-expanded', results.length ? 'true' : 'false');
+      if (active >= 0) { input.setAttribute('aria-activedescendant', 'sr-' + active); selected = results[active]; }
+      else { input.removeAttribute('aria-activedescendant'); selected = -1; }
+      redraw();
+    }
+
+    function move(step) {
+      if (!results.length) return;
+      active = (active + step + results.length) % results.length;
+      var items = list.children;
+      for (var k = 0; k < items.length; k++) items[k].setAttribute('aria-selected', k === active ? 'true' : 'false');
+      input.setAttribute('aria-activedescendant', 'sr-' + active);
+      if (items[active]) items[active].scrollIntoView({ block: 'nearest' });
+      focusPoint(results[active]);
+    }
+  }
+})();
