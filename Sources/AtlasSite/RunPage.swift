@@ -105,9 +105,13 @@ enum RunPage {
       sae = [RowView(key: "Origin", value: d(t.origin)), RowView(key: "Architecture", value: d(t.architecture)),
              RowView(key: "d_in × d_sae", value: "\(Format.count(t.dIn)) × \(Format.count(t.dSAE))"),
              RowView(key: "k", value: t.k.map(String.init) ?? "n/a"),
-             RowView(key: "Training tokens", value: Format.count(t.trainingTokens)),
-             RowView(key: "Training time", value: Format.seconds(t.seconds)),
-             RowView(key: "Throughput", value: "\(Format.count(Int(t.tokensPerSecond.rounded()))) tokens/s")]
+             RowView(key: "Training tokens", value: Format.count(t.trainingTokens))]
+      if let train = r.stages.last(where: { $0.name == "train" }), let seconds = train.details["trainingSeconds"] {
+        sae.append(RowView(key: "Training time", value: Format.seconds(seconds)))
+        if let rate = train.details["tokensPerSecond"] {
+          sae.append(RowView(key: "Throughput", value: "\(Format.count(Int(rate.rounded()))) tokens/s"))
+        }
+      }
       sae += flatten(t.parameters, prefix: "parameters")
       let tokens = { (p: TrainingCurvePoint) in Double(p.tokens) }
       let compact = { (v: Double) in Format.compact(Int(v)) }
@@ -142,7 +146,9 @@ enum RunPage {
     let l = input.layout
     var layout = [RowView(key: "Levels", value: input.hierarchy.levels.map { "\(d($0.name)) (\($0.clusters.count))" }.joined(separator: " › "))]
     layout += l.quality.keys.sorted().map { RowView(key: d($0), value: Format.number(l.quality[$0] ?? .nan, significant: 3)) }
-    layout += l.timings.keys.sorted().map { RowView(key: "time: " + d($0), value: Format.seconds(l.timings[$0] ?? .nan)) }
+    if let timings = r.stages.last(where: { $0.name == "layout" })?.details {
+      layout += timings.keys.sorted().map { RowView(key: "time: " + d($0), value: Format.seconds(timings[$0] ?? .nan)) }
+    }
     layout += flatten(l.parameters, prefix: "parameters")
 
     let longest = r.stages.map(\.seconds).max() ?? 1

@@ -182,8 +182,7 @@ package enum SyntheticAtlas {
                            "initialisation": .string("spectral"), "epochs": .number(200), "seed": .number(Double(options.seed % 1000))]),
       inputs: ["sae.weights": digest("weights", options.seed)], features: options.features,
       levels: layout.levels.map(\.name),
-      quality: ["trustworthiness@10": 0.931, "continuity@10": 0.905, "nmiSource.level0": 0.412],
-      timings: ["knn": 3.21, "graph": 0.52, "spectral": 1.13, "optimise": 12.4, "cluster": 0.81])
+      quality: ["trustworthiness@10": 0.931, "continuity@10": 0.905, "nmiSource.level0": 0.412])
     try manifest.write(to: atlas.layoutManifest)
   }
 
@@ -236,9 +235,13 @@ package enum SyntheticAtlas {
                          name: hostile ? SyntheticContent.hostile[2] : "SmolLM2-135M-Instruct", architecture: "llama",
                          dModel: 576, layers: 30, vocabularySize: 49152),
       corpus: corpus, hookPoint: "blocks.15.hook_resid_post", configuration: .object(configuration),
-      stages: [StageRecord(name: "capture", seconds: 412.5, skipped: false), StageRecord(name: "train", seconds: 1830.2, skipped: false),
-               StageRecord(name: "features", seconds: 655.0, skipped: false), StageRecord(name: "layout", seconds: 18.1, skipped: true),
-               StageRecord(name: "steer", seconds: 240.7, skipped: false)])
+      stages: [StageRecord(name: "capture", seconds: 412.5, skipped: false, fingerprint: digest("capture", 1)),
+               StageRecord(name: "train", seconds: 1830.2, skipped: false, fingerprint: digest("train", 1),
+                           details: ["trainingSeconds": 1830.2, "tokensPerSecond": 6602]),
+               StageRecord(name: "features", seconds: 655.0, skipped: false, fingerprint: digest("features", 1)),
+               StageRecord(name: "layout", seconds: 18.1, skipped: true, fingerprint: digest("layout", 1),
+                           details: ["neighbours": 3.21, "graph": 0.52, "spectral": 1.13, "optimization": 12.4, "clustering": 0.81]),
+               StageRecord(name: "steer", seconds: 240.7, skipped: false, fingerprint: digest("steer", 1))])
   }
 
   private static func trainingRecord(_ options: SyntheticAtlasOptions) -> SAETrainingRecord {
@@ -251,7 +254,7 @@ package enum SyntheticAtlas {
     }
     return SAETrainingRecord(
       origin: "trained", architecture: "topk", dIn: 576, dSAE: options.features, k: 32, trainingTokens: 12_083_200,
-      seconds: 1830.2, tokensPerSecond: 6602, parameters: .object(["learningRate": .number(0.0004), "k": .number(32)]),
+      parameters: .object(["learningRate": .number(0.0004), "k": .number(32)]),
       inputDigest: digest("activations", options.seed), weightsDigest: digest("weights", options.seed),
       quality: SAEQuality(fvu: 0.187, mse: 0.0412, l0: 32, deadFraction: 0.031, denseFraction: 0.004, ceLossRecovered: 0.874,
                           ceClean: 2.91, ceSpliced: 3.32, ceZeroAblation: 6.18, klDivergence: 0.38, heldOutTokens: 131_072),
