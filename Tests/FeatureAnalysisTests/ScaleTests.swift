@@ -48,7 +48,7 @@ struct ScaleTests {
   /// FEATURE_ANALYSIS_SCALE="latents,tokens" (default 16384,100000) sets the size; the figures printed are
   /// the ones reported for 4k/16k/65k latents. Run in release, with OPENBLAS_CORETYPE set as the
   /// feature-atlas binary sets it (see KernelSelection), for timings.
-  @Test("Analysing 100k tokens × k = 32 for 16k latents finishes with bounded memory")
+  @Test("Synthetic TopK codes at scale (default 16k latents, 100k tokens × k = 32) are analysed with bounded memory")
   func scale() throws {
     let requestedScale = ProcessInfo.processInfo.environment["FEATURE_ANALYSIS_SCALE"]
     let spec = (requestedScale ?? "16384,100000").split(separator: ",").compactMap { Int($0) }
