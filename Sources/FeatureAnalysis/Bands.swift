@@ -36,7 +36,8 @@ struct FeatureBands: Sendable, Equatable {
   /// members of smallest priority are its examples: a uniform draw from every firing in the band, because
   /// a band's smallest priorities are also below the sample's cut-off whenever the sample holds ≥ perBand
   /// of its members (fewer members: all of them are shown).
-  static func compute(sample: [SampledFiring], maximum: Float, configuration c: FeatureAnalysisConfiguration) -> FeatureBands {
+  static func compute(sample: [SampledFiring], maximum: Float, configuration c: FeatureAnalysisConfiguration,
+                      quantileTitles: [String]) -> FeatureBands {
     guard !sample.isEmpty, maximum > 0 else { return .empty }
     let values = sample.map(\.value).sorted()
     let m = Double(sample.count)
@@ -51,27 +52,47 @@ struct FeatureBands: Sendable, Equatable {
     let width = Double(maximum) / Double(c.intervals)
     func intervalBand(_ v: Float) -> Int { min(c.intervals - 1, Int(Double(v) / width)) }
 
-    var byQuantile = [[SampledFiring]](repeating: [], count: quantileBands)
-    var byInterval = [[SampledFiring]](repeating: [], count: c.intervals)
+    // Each band's picks: its `examplesPerBand` members of smallest priority (kept sorted while scanning).
+    var quantileCounts = [Int](repeating: 0, count: quantileBands), intervalCounts = [Int](repeating: 0, count: c.intervals)
+    var quantilePicks = [[SampledFiring]](repeating: [], count: quantileBands)
+    var intervalPicks = [[SampledFiring]](repeating: [], count: c.intervals)
+    let keep = c.examplesPerBand
+    func offer(_ firing: SampledFiring, _ picks: inout [SampledFiring]) {
+      guard keep > 0 else { return }
+      if picks.count == keep {
+        guard let last = picks.last, SampledFiring.before(firing, last) else { return }
+        picks.removeLast()
+      }
+      var at = picks.count
+      while at > 0, SampledFiring.before(firing, picks[at - 1]) { at -= 1 }
+      picks.insert(firing, at: at)
+    }
     for firing in sample {
-      byQuantile[quantileBand(firing.value)].append(firing)
-      byInterval[intervalBand(firing.value)].append(firing)
+      let q = quantileBand(firing.value), i = intervalBand(firing.value)
+      quantileCounts[q] += 1
+      intervalCounts[i] += 1
+      offer(firing, &quantilePicks[q])
+      offer(firing, &intervalPicks[i])
     }
     func picks(_ members: [SampledFiring]) -> [(window: Int32, position: Int32, value: Float)] {
-      members.sorted(by: SampledFiring.before).prefix(c.examplesPerBand)
-        .sorted { $0.value > $1.value || ($0.value == $1.value && SampledFiring.before($0, $1)) }
+      members.sorted { $0.value > $1.value || ($0.value == $1.value && SampledFiring.before($0, $1)) }
         .map { ($0.window, $0.position, $0.value) }
     }
     let quantiles = (0 ..< quantileBands).map { b in
-      Band(title: "quantile \(percent(c.quantiles[b]))–\(percent(c.quantiles[b + 1]))%", lower: edges[b], upper: edges[b + 1],
-           share: Double(byQuantile[b].count) / m, picks: picks(byQuantile[b]))
+      Band(title: quantileTitles[b], lower: edges[b], upper: edges[b + 1],
+           share: Double(quantileCounts[b]) / m, picks: picks(quantilePicks[b]))
     }
     let intervals = (0 ..< c.intervals).map { b in
       let lower = Float(Double(b) * width), upper = b == c.intervals - 1 ? maximum : Float(Double(b + 1) * width)
       return Band(title: "interval \(short(lower))–\(short(upper))", lower: lower, upper: upper,
-                  share: Double(byInterval[b].count) / m, picks: picks(byInterval[b]))
+                  share: Double(intervalCounts[b]) / m, picks: picks(intervalPicks[b]))
     }
     return FeatureBands(quantiles: quantiles, intervals: intervals, sampleSize: sample.count)
+  }
+
+  /// "quantile 25–50%" for each band of the configuration.
+  static func quantileTitles(_ c: FeatureAnalysisConfiguration) -> [String] {
+    (0 ..< c.quantiles.count - 1).map { "quantile \(percent(c.quantiles[$0]))–\(percent(c.quantiles[$0 + 1]))%" }
   }
 
   static func percent(_ q: Double) -> String {
@@ -79,5 +100,15 @@ struct FeatureBands: Sendable, Equatable {
     return p == p.rounded() ? String(Int(p)) : String(format: "%.4g", p)
   }
 
-  static func short(_ v: Float) -> String { v == 0 ? "0" : String(format: "%.3g", Double(v)) }
+  /// Three significant digits, like printf's %.3g, without its cost for everyday magnitudes.
+  static func short(_ v: Float) -> String {
+    let x = Double(v)
+    guard x != 0, x.isFinite else { return x == 0 ? "0" : "\(x)" }
+    let exponent = Int(log10(abs(x)).rounded(.down))
+    guard (-4 ..< 3).contains(exponent) else { return String(format: "%.3g", x) }
+    let scale = pow(10, Double(2 - exponent))
+    var text = "\((x * scale).rounded() / scale)"
+    if text.hasSuffix(".0") { text.removeLast(2) }
+    return text
+  }
 }

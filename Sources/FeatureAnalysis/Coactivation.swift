@@ -40,7 +40,8 @@ enum Coactivation {
               let j = Int(j32)
               let both = Double(counts[j])
               let union = Double(size + featureStart[j + 1] - featureStart[j]) - both
-              top.offer(Float(both / union), j32)
+              let score = Float(both / union)
+              if score >= top.threshold { top.offer(score, j32) }
               counts[j] = 0
             }
             for (slot, (value, index)) in zip(top.values, top.indices).enumerated() {

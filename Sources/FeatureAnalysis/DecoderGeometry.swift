@@ -106,20 +106,35 @@ public struct LogitEffects: Sendable, Equatable {
     self.suppressedTokens = suppressedTokens; self.suppressedValues = suppressedValues
   }
 
+  /// Promoted tokens of a feature, largest first (empty for a feature that was not computed).
   public func promoted(_ feature: Int) -> [(token: Int, value: Float)] {
-    (feature * k ..< (feature + 1) * k).map { (Int(promotedTokens[$0]), promotedValues[$0]) }
+    guard feature >= 0, feature < features else { return [] }
+    return (feature * k ..< (feature + 1) * k).compactMap {
+      promotedTokens[$0] < 0 ? nil : (Int(promotedTokens[$0]), promotedValues[$0])
+    }
   }
 
+  /// Suppressed tokens of a feature, most negative first (empty for a feature that was not computed).
   public func suppressed(_ feature: Int) -> [(token: Int, value: Float)] {
-    (feature * k ..< (feature + 1) * k).map { (Int(suppressedTokens[$0]), suppressedValues[$0]) }
+    guard feature >= 0, feature < features else { return [] }
+    return (feature * k ..< (feature + 1) * k).compactMap {
+      suppressedTokens[$0] < 0 ? nil : (Int(suppressedTokens[$0]), suppressedValues[$0])
+    }
   }
 
   /// Top and bottom `k` tokens per feature. Features go through in blocks of `blockSize`: one sgemm gives
   /// the block's logits [blockSize, vocab], each row is scanned for its extremes, and the buffer is reused.
-  /// decoder: [n, d], normWeight: [d], unembedding: [vocab, d].
+  /// decoder: [n, d], normWeight: [d], unembedding: [vocab, d]. `features` limits the work to those
+  /// features (e.g. the live ones); the others get empty lists. Blocks are fixed by `blockSize` and the
+  /// feature list, not the core count, so the result is the same on any number of workers.
   public static func compute(decoder: Matrix, normWeight: [Float], unembedding: Matrix, k: Int = 10,
-                             blockSize: Int = 128, workers: Int = Parallel.workers) throws(FeatureAnalysisError) -> LogitEffects {
+                             features: [Int]? = nil, blockSize: Int = 128,
+                             workers: Int = Parallel.workers) throws(FeatureAnalysisError) -> LogitEffects {
     let n = decoder.rows, d = decoder.columns, vocab = unembedding.rows
+    let selected = features ?? Array(0 ..< n)
+    if let bad = selected.first(where: { $0 < 0 || $0 >= n }) {
+      throw .invalidInput(what: "feature \(bad) for logit effects", expected: "an index in 0..<\(n)", found: "\(bad)")
+    }
     guard normWeight.count == d, unembedding.columns == d else {
       throw .invalidInput(what: "logit-effect shapes", expected: "W_dec [n, d], norm weight [d], W_U [vocab, d] with one d",
                           found: "W_dec [\(n), \(d)], norm weight [\(normWeight.count)], W_U [\(vocab), \(unembedding.columns)]")
@@ -130,13 +145,13 @@ public struct LogitEffects: Sendable, Equatable {
       }
     }
     let k = max(0, min(k, vocab))
-    var effects = LogitEffects(features: n, k: k, promotedTokens: [Int32](repeating: 0, count: n * k),
+    var effects = LogitEffects(features: n, k: k, promotedTokens: [Int32](repeating: -1, count: n * k),
                                promotedValues: [Float](repeating: 0, count: n * k),
-                               suppressedTokens: [Int32](repeating: 0, count: n * k),
+                               suppressedTokens: [Int32](repeating: -1, count: n * k),
                                suppressedValues: [Float](repeating: 0, count: n * k))
-    guard n > 0, k > 0, d > 0 else { return effects }
+    guard !selected.isEmpty, k > 0, d > 0 else { return effects }
     let block = max(1, blockSize)
-    let blocks = (n + block - 1) / block
+    let blocks = (selected.count + block - 1) / block
     decoder.storage.withUnsafeBufferPointer { dec in
       unembedding.storage.withUnsafeBufferPointer { wu in
         normWeight.withUnsafeBufferPointer { g in
@@ -150,9 +165,10 @@ public struct LogitEffects: Sendable, Equatable {
                     var scaled = [Float](repeating: 0, count: block * d)     // [block, d]
                     var logits = [Float](repeating: 0, count: block * vocab) // [block, vocab]
                     for b in range {
-                      let first = b * block, rows = min(block, n - first)
+                      let first = b * block, rows = min(block, selected.count - first)
                       for r in 0 ..< rows {
-                        for c in 0 ..< d { scaled[r * d + c] = D.value[(first + r) * d + c] * G.value[c] }
+                        let feature = selected[first + r]
+                        for c in 0 ..< d { scaled[r * d + c] = D.value[feature * d + c] * G.value[c] }
                       }
                       scaled.withUnsafeBufferPointer { s in
                         logits.withUnsafeMutableBufferPointer { l in
@@ -163,7 +179,7 @@ public struct LogitEffects: Sendable, Equatable {
                             var up = TopSelection(k: k), down = TopSelection(k: k)
                             up.scan(row, count: vocab)
                             down.scan(row, count: vocab, negate: true)
-                            let base = (first + r) * k
+                            let base = selected[first + r] * k
                             for slot in 0 ..< k {
                               out.value.0[base + slot] = up.indices[slot]
                               out.value.1[base + slot] = up.values[slot]

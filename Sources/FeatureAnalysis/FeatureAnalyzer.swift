@@ -114,6 +114,10 @@ public final class FeatureAnalyzer {
     }
   }
 
+  /// Firings per feature on the analysis windows so far, e.g. to compute logit effects for live features
+  /// only (`LogitEffects.compute(…, features:)`) before `finishFirstPass`.
+  public var firingCounts: [Int] { state.firings.array }
+
   @inline(__always)
   func pairKey(_ previous: Int, _ token: Int) -> UInt64 {
     UInt64(UInt32(bitPattern: vocabulary.group[previous])) << 32 | UInt64(UInt32(bitPattern: vocabulary.group[token]))
@@ -127,11 +131,22 @@ public final class FeatureAnalyzer {
   public func finishFirstPass(logitEffects: LogitEffects? = nil,
                               decoderNeighbours: NeighbourTable? = nil) throws(FeatureAnalysisError) -> [Int] {
     guard phase == .firstPass else { throw .outOfOrder(call: "finishFirstPass", phase: phase.rawValue) }
-    if let logitEffects, logitEffects.features != latents {
-      throw .invalidInput(what: "logit effects", expected: "\(latents) features", found: "\(logitEffects.features)")
+    if let logitEffects {
+      guard logitEffects.features == latents else {
+        throw .invalidInput(what: "logit effects", expected: "\(latents) features", found: "\(logitEffects.features)")
+      }
+      if let bad = (logitEffects.promotedTokens + logitEffects.suppressedTokens).first(where: { Int($0) >= vocabulary.size }) {
+        throw .invalidInput(what: "a logit-effect token", expected: "an id below the vocabulary size \(vocabulary.size)",
+                            found: "\(bad)")
+      }
     }
-    if let decoderNeighbours, decoderNeighbours.count != latents {
-      throw .invalidInput(what: "decoder neighbours", expected: "\(latents) features", found: "\(decoderNeighbours.count)")
+    if let decoderNeighbours {
+      guard decoderNeighbours.count == latents, decoderNeighbours.indices.count == latents * decoderNeighbours.k,
+            decoderNeighbours.scores.count == decoderNeighbours.indices.count,
+            decoderNeighbours.indices.allSatisfy({ $0 >= -1 && Int($0) < latents }) else {
+        throw .invalidInput(what: "decoder neighbours", expected: "\(latents) rows of k neighbour indices in -1..<\(latents)",
+                            found: "\(decoderNeighbours.count) rows, \(decoderNeighbours.indices.count) indices")
+      }
     }
     self.logitEffects = logitEffects
     self.decoderNeighbours = decoderNeighbours
@@ -153,11 +168,13 @@ public final class FeatureAnalyzer {
     guard let samples = state.samples else { return [] }
     var out = [FeatureBands](repeating: .empty, count: latents)
     let state = self.state, configuration = self.configuration, n = latents
+    let titles = FeatureBands.quantileTitles(configuration)
     out.withUnsafeMutableBufferPointer { buffer in
       let target = UnsafeSendable(buffer.baseAddress!)
       Parallel.chunks(n, parts: parts) { range in
         for f in range {
-          target.value[f] = FeatureBands.compute(sample: samples[f].heap, maximum: state.maxima[f], configuration: configuration)
+          target.value[f] = FeatureBands.compute(sample: samples[f].heap, maximum: state.maxima[f], configuration: configuration,
+                                                 quantileTitles: titles)
         }
       }
     }

@@ -119,6 +119,9 @@ func validateBatch(_ windows: [AnalysisWindow], _ codes: LatentCodes, latents: I
   var rows = 0
   for window in windows {
     let T = window.tokens.count
+    guard (0 ... Int(Int32.max)).contains(window.index) else {
+      throw .malformedWindow(window: window.index, reason: "a window index must be in 0...\(Int32.max)")
+    }
     guard T >= 1 else { throw .malformedWindow(window: window.index, reason: "it has no tokens") }
     guard window.sources.count == T, window.documents.count == T else {
       throw .malformedWindow(window: window.index,

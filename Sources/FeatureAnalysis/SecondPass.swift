@@ -120,7 +120,7 @@ extension FeatureAnalyzer {
       let p = Int(plan.position[id])
       let lo = radius.map { max(1, p - $0) } ?? 1
       let hi = radius.map { min(T - 1, p + $0) } ?? T - 1
-      guard let slot = slots[plan.feature[id]], lo <= hi else { continue }
+      guard let slot = slots[plan.feature[id]], p < T, lo <= hi else { continue }   // a window that changed length
       plan.spanStart[id] = Int32(lo)
       plan.spanLength[id] = Int32(hi - lo + 1)
       plan.spanOffset[id] = plan.arena.count

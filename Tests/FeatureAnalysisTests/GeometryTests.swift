@@ -44,6 +44,25 @@ struct GeometryTests {
     #expect(hand.suppressed(0).map(\.token) == [3, 1] && hand.suppressed(0).map(\.value) == [-8, -2])
   }
 
+  @Test("Logit effects of selected features equal the full computation; the others are empty")
+  func selectedLogitEffects() throws {
+    let decoder = Self.gaussian(9, 6, seed: 5), unembedding = Self.gaussian(30, 6, seed: 6)
+    let g = [Float](repeating: 1, count: 6)
+    let all = try LogitEffects.compute(decoder: decoder, normWeight: g, unembedding: unembedding, k: 4, blockSize: 1)
+    let some = try LogitEffects.compute(decoder: decoder, normWeight: g, unembedding: unembedding, k: 4, features: [7, 2], blockSize: 1)
+    for f in 0 ..< 9 {
+      if f == 2 || f == 7 {
+        #expect(some.promoted(f).map(\.token) == all.promoted(f).map(\.token) && some.promoted(f).map(\.value) == all.promoted(f).map(\.value))
+        #expect(some.suppressed(f).map(\.token) == all.suppressed(f).map(\.token))
+      } else {
+        #expect(some.promoted(f).isEmpty && some.suppressed(f).isEmpty)
+      }
+    }
+    #expect(throws: FeatureAnalysisError.self) {
+      try LogitEffects.compute(decoder: decoder, normWeight: g, unembedding: unembedding, features: [9])
+    }
+  }
+
   @Test("Mismatched shapes are an error, not a crash")
   func logitShapes() {
     #expect(throws: FeatureAnalysisError.self) {

@@ -111,6 +111,20 @@ struct ProtocolTests {
     }
   }
 
+  @Test("Logit effects or neighbour tables that do not fit the analyzer are rejected")
+  func mismatchedTables() throws {
+    let corpus = SyntheticCorpus(windows: 4, length: 6)
+    let analyzer = try FeatureAnalyzer(latents: 2, sources: SyntheticCorpus.sources, vocabulary: TokenVocabulary(texts: corpus.texts))
+    let outOfVocabulary = LogitEffects(features: 2, k: 1, promotedTokens: [0, 5_000], promotedValues: [1, 1],
+                                       suppressedTokens: [0, 0], suppressedValues: [-1, -1])
+    #expect(throws: FeatureAnalysisError.self) { try analyzer.finishFirstPass(logitEffects: outOfVocabulary) }
+    let wrongCount = NeighbourTable(count: 3, k: 1, indices: [1, 0, 0], scores: [1, 1, 1])
+    #expect(throws: FeatureAnalysisError.self) { try analyzer.finishFirstPass(decoderNeighbours: wrongCount) }
+    let badIndex = NeighbourTable(count: 2, k: 1, indices: [1, 9], scores: [1, 1])
+    #expect(throws: FeatureAnalysisError.self) { try analyzer.finishFirstPass(decoderNeighbours: badIndex) }
+    #expect(try analyzer.finishFirstPass(decoderNeighbours: NeighbourTable(count: 2, k: 1, indices: [1, -1], scores: [0.5, 0])) == [])
+  }
+
   @Test("A bad configuration is rejected with the field named")
   func configuration() {
     var c = FeatureAnalysisConfiguration()

@@ -171,4 +171,30 @@ struct StatisticsTests {
     let boilerplate = record.topExamples.filter { coded[$0.window].window.tokens[2 ... 6] == [1, 2, 3, 4, 1] }
     #expect(boilerplate.count <= 1)
   }
+
+  @Test("Token counts of a diffuse feature stay within the Space-Saving bound: never above the truth, short by ≤ firings / capacity")
+  func boundedTokenCounts() throws {
+    var corpus = SyntheticCorpus(windows: 80, length: 50, vocabulary: 300)
+    var rng = SplitMix64(seed: 21)
+    for w in corpus.windows.indices { for p in 1 ..< 50 where rng.nextInt(below: 100) < 25 { corpus.windows[w].tokens[p] = 4 } }
+    let coded = corpus.coded { window, p in [(0, Float(1 + window.tokens[p] % 3))] }   // fires everywhere
+    var c = FeatureAnalysisConfiguration()
+    c.tokenSummaryCapacity = 16
+    let record = try analyse(coded, latents: 1, sources: SyntheticCorpus.sources, texts: corpus.texts, configuration: c).records[0]
+    var truth: [String: Int] = [:]
+    for cw in coded where !cw.window.heldOut { for p in 1 ..< 50 { truth[corpus.texts[cw.window.tokens[p]], default: 0] += 1 } }
+    let top = try #require(record.topTokens.first)
+    #expect(top.token == " the")
+    let slack = record.firings / 16
+    for entry in record.topTokens {
+      let real = truth[entry.token] ?? 0
+      #expect(entry.count <= real)
+      if entry.token == " the" { #expect(entry.count >= real - slack) }
+    }
+    #expect(top.meanActivation == Float(1 + 4 % 3))
+    // With room for every distinct token the counts are exact.
+    c.tokenSummaryCapacity = 400
+    let exact = try analyse(coded, latents: 1, sources: SyntheticCorpus.sources, texts: corpus.texts, configuration: c).records[0]
+    for entry in exact.topTokens { #expect(entry.count == truth[entry.token]) }
+  }
 }
