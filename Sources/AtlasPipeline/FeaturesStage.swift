@@ -49,8 +49,9 @@ public struct FeaturesStage {
     }
     progress.finish("analyse features (pass 1)")
     let weights = model.model.weights
+    let live = analyzer.firingCounts.indices.filter { analyzer.firingCounts[$0] > 0 }
     let logits = try LogitEffects.compute(decoder: autoencoder.decoder, normWeight: weights.outputNorm,
-                                          unembedding: weights.unembedding, k: configuration.logitTokens)
+                                          unembedding: weights.unembedding, k: configuration.logitTokens, features: live)
     let neighbours = try DecoderNeighbours.compute(decoder: autoencoder.decoder, k: configuration.decoderNeighbours)
     let requested = Set(try analyzer.finishFirstPass(logitEffects: logits, decoderNeighbours: neighbours))
 
