@@ -87,7 +87,7 @@ public struct AtlasBuild {
         configuration: try JSONValue(encoding: c), stages: mergedStages(previous?.stages ?? [], records))
       try record.write(to: atlas.atlasRecord)
     }
-    func timed<T>(_ stage: StageName, fingerprint: String, skipped: Bool, details: [String: Double] = [:],
+    @discardableResult func timed<T>(_ stage: StageName, fingerprint: String, skipped: Bool, details: [String: Double] = [:],
                   _ body: () throws -> T) throws -> T {
       header(stage)
       let t0 = Date()
@@ -117,8 +117,9 @@ public struct AtlasBuild {
       captureFingerprint = result.manifest.fingerprint
       let seconds = Date().timeIntervalSince(t0)
       let tokens = Double(result.manifest.windows * result.manifest.windowLength)
-      records.append(StageRecord(name: "capture", seconds: seconds, skipped: false, fingerprint: captureFingerprint,
-                                 details: ["tokens": tokens, "tokensPerSecond": tokens / max(seconds, 1e-9)]))
+      if result.reused { progress.log("  unchanged, reused (\(String(format: "%.1f", seconds)) s)") }
+      records.append(StageRecord(name: "capture", seconds: seconds, skipped: result.reused, fingerprint: captureFingerprint,
+                                 details: result.reused ? [:] : ["tokens": tokens, "tokensPerSecond": tokens / max(seconds, 1e-9)]))
       metrics["tokens"] = tokens
       try writeAtlasRecord()
     }

@@ -85,8 +85,14 @@ public struct CaptureStage {
     return hasher.hexDigest()
   }
 
+  /// The capture's manifest, and whether a finished capture with the same fingerprint was reused as is.
+  public struct Outcome: Sendable {
+    public var manifest: ActivationsManifest
+    public var reused: Bool
+  }
+
   @discardableResult
-  public func run(model: LlamaModel, windows source: some WindowSource, inputs: [String: String]) throws -> ActivationsManifest {
+  public func run(model: LlamaModel, windows source: some WindowSource, inputs: [String: String]) throws -> Outcome {
     let points = try configuration.hookPoints.map { try HookPoint(name: $0) }
     for p in points { try model.validate(p) }
     guard source.plannedWindows > 0 else { throw CaptureError.noWindows }
@@ -99,7 +105,7 @@ public struct CaptureStage {
       hookPoints: points.map(\.name), dModel: d, dtype: configuration.dtype.rawValue, windowLength: T,
       plannedWindows: source.plannedWindows, sourceNames: source.sourceNames, heldOutWindows: source.heldOutWindows,
       shards: [], complete: false)
-    if manifest.complete { return manifest }
+    if manifest.complete { return Outcome(manifest: manifest, reused: true) }
     try FileManager.default.createDirectory(at: atlas.activations, withIntermediateDirectories: true)
     try manifest.write(to: atlas.activationsManifest)
 
@@ -131,7 +137,7 @@ public struct CaptureStage {
       progress.progress("capture", done: done * T, total: total, unit: "tokens")
     }
     progress.finish("capture")
-    return manifest
+    return Outcome(manifest: manifest, reused: false)
   }
 
   /// Reads an existing manifest; keeps it if it has the same fingerprint, after verifying each shard's

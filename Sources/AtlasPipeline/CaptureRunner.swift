@@ -10,6 +10,8 @@ public enum CaptureRunner {
     public var manifest: ActivationsManifest
     public var corpus: CorpusRecord
     public var seconds: Double
+    /// A finished capture with the same fingerprint was found and reused.
+    public var reused: Bool
   }
 
   /// Inputs the capture fingerprint covers: model, tokenizer and the corpus plan's digest.
@@ -25,8 +27,9 @@ public enum CaptureRunner {
     for warning in source.warnings { progress.log("  warning: \(warning)") }
     let summary = source.plan.sources.map { "\($0.name) \($0.tokens)" }.joined(separator: ", ")
     progress.log("  corpus: \(source.plannedWindows) windows of \(source.windowLength) tokens (\(summary))")
-    let manifest = try CaptureStage(configuration: capture, atlas: atlas, progress: progress)
+    let outcome = try CaptureStage(configuration: capture, atlas: atlas, progress: progress)
       .run(model: model.language.model, windows: source, inputs: inputs(model: model, corpusDigest: source.digest))
-    return Result(manifest: manifest, corpus: source.record, seconds: Date().timeIntervalSince(started))
+    return Result(manifest: outcome.manifest, corpus: source.record, seconds: Date().timeIntervalSince(started),
+                  reused: outcome.reused)
   }
 }

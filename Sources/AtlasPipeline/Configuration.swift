@@ -199,7 +199,7 @@ extension JSONValue {
   /// Keys of optional configuration fields (nil by default, so missing from the encoded defaults).
   static let optionalKeys: Set<String> = [
     "model", "load", "loadNormalisationScale", "learningRate", "gradientClipNorm", "epochs", "targets",
-    "default", "path", "kind", "textKey", "weight",
+    "default", "path", "kind", "textKey", "weight", "k", "l1Coefficient",
   ]
 }
 

@@ -41,7 +41,7 @@ public enum ConfigurationTemplate {
       sae:
         # load: /path/to/saelens-or-sparsify-folder   # use an SAE trained elsewhere instead of training
         training:
-          architecture: {topK: {k: \(t.architecture.k ?? 32)}}   # or {batchTopK: {k: 32}} or {relu: {l1Coefficient: 5}}
+          architecture: {type: topk, k: \(t.architecture.k ?? 32)}   # or {type: batchtopk, k: 32} or {type: relu, l1Coefficient: 5}
           latents: \(t.latents)
           batchSize: \(t.batchSize)
           tokens: \(t.tokens)        # training budget (epochs over the captured tokens as needed)
@@ -77,7 +77,7 @@ public enum ConfigurationTemplate {
         features: \(s.features)              # always steered (feature indices)
         automatic: \(s.automatic)            # picked automatically: high evidence, spread across coarse clusters
         prompts: \(list(s.prompts))
-        strengths: \(s.strengths.map { String(format: "%g", $0) })     # multiples of the feature's max activation
+        strengths: [\(s.strengths.map { String(format: "%g", $0) }.joined(separator: ", "))]     # multiples of the feature's max activation
         mode: \(s.mode.rawValue)                # add (h += s·max·d) or clamp (component along d set to s·max)
         maxNewTokens: \(s.maxNewTokens)
 

@@ -46,6 +46,38 @@ public enum SAETrainingArchitecture: Codable, Sendable, Equatable, Hashable {
     }
   }
 
+  // Encoded flat, `{"type": "topk", "k": 32}` / `{"type": "relu", "l1Coefficient": 5}`, so a YAML file can
+  // change one field (e.g. only `k`, or only `type`) and the rest keeps its value.
+  private enum CodingKeys: String, CodingKey { case type, k, l1Coefficient }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    let type = try c.decode(String.self, forKey: .type)
+    switch type.lowercased() {
+    case "topk": self = .topK(k: try c.decodeIfPresent(Int.self, forKey: .k) ?? 32)
+    case "batchtopk": self = .batchTopK(k: try c.decodeIfPresent(Int.self, forKey: .k) ?? 32)
+    case "relu": self = .relu(l1Coefficient: try c.decodeIfPresent(Double.self, forKey: .l1Coefficient) ?? 5)
+    default:
+      throw DecodingError.dataCorruptedError(forKey: .type, in: c,
+                                             debugDescription: "architecture '\(type)' is unknown; expected topk, batchtopk or relu")
+    }
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    switch self {
+    case .topK(let k):
+      try c.encode("topk", forKey: .type)
+      try c.encode(k, forKey: .k)
+    case .batchTopK(let k):
+      try c.encode("batchtopk", forKey: .type)
+      try c.encode(k, forKey: .k)
+    case .relu(let l1):
+      try c.encode("relu", forKey: .type)
+      try c.encode(l1, forKey: .l1Coefficient)
+    }
+  }
+
   /// Whether decoder rows are renormalised after every step (and gradients projected before it).
   var keepsUnitNormDecoder: Bool {
     switch self {

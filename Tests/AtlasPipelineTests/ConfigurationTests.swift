@@ -25,7 +25,7 @@ struct ConfigurationTests {
       sae:
         training:
           latents: 2048
-          architecture: {batchTopK: {k: 16}}
+          architecture: {type: batchtopk}
       steering:
         strengths: [1, 3]
       """
@@ -36,7 +36,7 @@ struct ConfigurationTests {
     #expect(c.corpus.windowLength == base.corpus.windowLength)
     #expect(c.corpus.sources == [CorpusSourceSpecification(path: "/data/texts", weight: 2), CorpusSourceSpecification(default: true)])
     #expect(c.sae.training.latents == 2048)
-    #expect(c.sae.training.architecture.k == 16)
+    #expect(c.sae.training.architecture == .batchTopK(k: 32))  // k kept: only `type` changed
     #expect(c.sae.training.batchSize == base.sae.training.batchSize)
     #expect(c.steering.strengths == [1, 3])
     #expect(c.layout == base.layout)

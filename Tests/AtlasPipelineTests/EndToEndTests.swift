@@ -42,7 +42,7 @@ struct EndToEndTests {
     // Unchanged: everything is reused, nothing is rewritten.
     let before = EndToEnd.digests(first)
     let again = try EndToEnd.build(first)
-    #expect(again.stages.allSatisfy(\.skipped), "\(again.stages.filter { !$0.skipped }.map(\.name))")
+    #expect(again.stages.allSatisfy { $0.skipped }, "\(again.stages.filter { !$0.skipped }.map(\.name))")
     #expect(EndToEnd.digests(first).filter { $0.key != "atlas.json" } == before.filter { $0.key != "atlas.json" })
 
     // --force layout redoes layout and everything after it, and nothing before.

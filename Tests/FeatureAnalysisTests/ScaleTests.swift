@@ -109,7 +109,7 @@ struct ScaleTests {
     let total = times.reduce(0) { $0 + $1.1 }
     print("scale: \(latents) latents, \(summary.analysedTokens) analysed + \(summary.heldOutTokens) held-out tokens, k = 32, "
           + "\(requested.count) requested windows, logit effects over \(unembeddingRows) tokens, \(Parallel.workers) workers, "
-          + "OpenBLAS \(KernelSelection.coreName)")
+          + "OpenBLAS \(BLAS.coreName)")
     for (name, seconds) in times { print(String(format: "  %-20@ %8.2f s", name as NSString, seconds)) }
     print(String(format: "  total (excluding %.1f s of synthetic-code generation): %.2f s; peak RSS (VmHWM) %.0f MiB", generation, total, peak))
     #expect(records == latents)
