@@ -1,3 +1,4 @@
+import AtlasPipeline
 import Foundation
 import GGUF
 import Llama
@@ -14,11 +15,13 @@ enum ForwardBench {
     let sequenceLength = options.int("seq", 256)
     let totalTokens = options.int("tokens", 2048)
     let started = Date()
-    let model = try LlamaModel(gguf: try GGUFFile(url: URL(fileURLWithPath: modelPath)), maxPositions: 4096)
+    let language = try LanguageModel(url: URL(fileURLWithPath: modelPath), maxPositions: 4096)
+    let model = language.model
     print("model loaded in \(String(format: "%.2f", Date().timeIntervalSince(started))) s (dequantized to f32)")
-    let ids = try BenchText.tokenIDs(options, count: totalTokens, model: model)
+    let textFile = try BenchText.file(options)
+    let ids = try BenchText.tokenIDs(textFile, count: totalTokens, model: language)
     let sequences = stride(from: 0, to: totalTokens, by: sequenceLength).map { Array(ids[$0 ..< min($0 + sequenceLength, totalTokens)]) }
-    print("input: \(sequences.count) x \(sequenceLength) tokens (\(BenchText.describe(options))); runs: \(runs); OpenBLAS \(BLAS.coreName); \(BenchMachine.load())")
+    print("input: \(sequences.count) x \(sequenceLength) tokens (\(textFile.lastPathComponent)); runs: \(runs); OpenBLAS \(BLAS.coreName); \(BenchMachine.load())")
 
     struct Touch: ActivationObserver {
       let points: Set<HookPoint>
@@ -47,6 +50,32 @@ enum ForwardBench {
       }
       timing.print("generation batch \(batch), \(newTokens) new tokens each (prefill included)")
     }
+
+    // The peer, in the same run: transformers fp32 on the same text (2 threads).
+    let peers = URL(fileURLWithPath: options.string("peers", "/work/peers"))
+    let python = options.string("python", peers.appendingPathComponent(".venv/bin/python").path)
+    guard FileManager.default.fileExists(atPath: python) else { return }
+    let json = FileManager.default.temporaryDirectory.appendingPathComponent("atlas-bench-peer-forward.json")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: python)
+    process.arguments = [peers.appendingPathComponent("bench_forward.py").path, modelPath, textFile.path,
+                         "--layer", "\(layer)", "--runs", "\(runs)", "--tokens", "\(totalTokens)", "--seqs", "\(sequenceLength)",
+                         "--skip-llamacpp", "--json", json.path]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    guard let peer = try? JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any],
+      let results = peer["results"] as? [String: [String: Any]]
+    else { print("(peer bench_forward.py failed)"); return }
+    func rate(_ key: String) -> Double { results[key]?["tokens_per_s_median"] as? Double ?? .nan }
+    let torchCapture = rate("torch_stopL\(layer)_seq\(sequenceLength)")
+    let torchFull = rate("torch_full_seq\(sequenceLength)_alllogits")
+    print(String(format: "torch %@ fp32, stop after block %d, %d x %d                  %9.1f tokens/s", (peer["torch"] as? String ?? "?") as NSString,
+                 layer, sequences.count, sequenceLength, torchCapture))
+    print(String(format: "torch fp32, full forward, logits at every position               %9.1f tokens/s", torchFull))
+    print(String(format: "ratios: capture %.2fx torch (target ≥ 1.25x), full forward %.2fx torch (target ≥ 1.2x); %@",
+                 capture.tokensPerSecond / torchCapture, full.tokensPerSecond / torchFull, BenchMachine.load()))
   }
 }
 
@@ -105,12 +134,26 @@ enum BenchMachine {
   }
 }
 
-/// Benchmark input text: --text FILE tokenized with the model's tokenizer, else deterministic ids.
+/// Benchmark input text: --text FILE (default: the texts in /usr/share/common-licenses), tokenized with
+/// the model's tokenizer; the same file is given to the peer.
 enum BenchText {
-  static func tokenIDs(_ options: BenchOptions, count: Int, model: LlamaModel) throws -> [Int] {
-    var rng = SplitMix64(seed: 1)
-    return (0 ..< count).map { _ in 100 + rng.nextInt(below: 20_000) }
+  static func file(_ options: BenchOptions) throws -> URL {
+    if let path = options.values["text"] { return URL(fileURLWithPath: path) }
+    let folder = "/usr/share/common-licenses"
+    var text = ""
+    for name in ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted() {
+      if let s = try? String(contentsOfFile: folder + "/" + name, encoding: .utf8) { text += s + "\n\n" }
+    }
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("atlas-bench-text.txt")
+    try text.write(to: url, atomically: true, encoding: .utf8)
+    return url
   }
 
-  static func describe(_ options: BenchOptions) -> String { "pseudo-random ids" }
+  static func tokenIDs(_ file: URL, count: Int, model: LanguageModel) throws -> [Int] {
+    let ids = model.tokenizer.encode(try String(contentsOf: file, encoding: .utf8))
+    guard ids.count >= count else {
+      throw PipelineError.invalidConfiguration("\(file.path) has \(ids.count) tokens; the benchmark needs \(count)")
+    }
+    return Array(ids.prefix(count))
+  }
 }

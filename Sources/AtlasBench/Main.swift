@@ -5,6 +5,7 @@ import Foundation
 @main
 struct AtlasBench {
   static let benchmarks: [(name: String, summary: String, run: @Sendable ([String]) throws -> Void)] = [
+    ("capture", "capture tokens/s on the default corpus vs peers/capture_acts.py, peak RSS, bytes/token [--tokens N]", CaptureBench.run),
     ("clusters", "NMI of clusters vs each feature's dominant corpus source, ours vs HDBSCAN on umap-learn [--atlas DIR]", ClustersBench.run),
     ("corpus", "load the default corpus, plan 300k tokens and stream its windows [--budget N] [--cache DIR]", BenchCorpus.run),
     ("forward", "prefill (capture to block L, full forward) and generation throughput of the engine", ForwardBench.run),

@@ -1,0 +1,63 @@
+import AtlasArtifacts
+import AtlasPipeline
+import Corpus
+import Foundation
+
+/// `atlas-bench capture [--tokens N] [--peers DIR]`: capture throughput on the default corpus, peak memory
+/// and bytes on disk per token, next to `peers/capture_acts.py` (transformers fp32, stopping after the
+/// same block) on the same text, windows (<|endoftext|> + 127 tokens) and batch, in the same run.
+enum CaptureBench {
+  static func run(_ arguments: [String]) throws {
+    let options = BenchOptions(arguments)
+    let tokens = options.int("tokens", 40_000)
+    let batch = options.int("batch", 16)
+    let peers = URL(fileURLWithPath: options.string("peers", "/work/peers"))
+    let python = options.string("python", peers.appendingPathComponent(".venv/bin/python").path)
+    let work = FileManager.default.temporaryDirectory.appendingPathComponent("atlas-bench-capture-\(getpid())")
+    try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: work) }
+
+    let modelURL = try DefaultPaths.model(options.values["model"])
+    let model = try LoadedModel.load(modelURL, maxPositions: 256)
+    var corpus = CorpusSection()
+    corpus.tokens = tokens
+    var capture = CaptureConfiguration()
+    capture.windowsPerBatch = batch
+    print("capture to \(capture.hookPoints[0]) of \(tokens) default-corpus tokens, windows of 128, batch \(batch); \(BenchMachine.load())")
+    let atlas = AtlasDirectory(work.appendingPathComponent("atlas"))
+    let rssBefore = BenchMachine.peakRSSMiB()
+    let result = try CaptureRunner.run(model: model, corpus: corpus, capture: capture, atlas: atlas, progress: CollectingProgress())
+    let captured = result.manifest.windows * result.manifest.windowLength
+    let bytes = result.manifest.shards.reduce(0) { $0 + $1.bytes }
+    let ours = Double(captured) / result.seconds
+    print(String(format: "feature-atlas: %d tokens in %.1f s = %.0f tokens/s; peak RSS %.0f MiB (%.0f before capture); %.0f bytes/token on disk (F16)",
+                 captured, result.seconds, ours, BenchMachine.peakRSSMiB(), rssBefore, Double(bytes) / Double(captured)))
+
+    // The same sampled documents as text for the peer, separated as in our windows.
+    let source = try CorpusWindowSource(configuration: try corpus.configuration(), tokenizer: model.language.tokenizer,
+                                        beginToken: model.language.boundaryToken)
+    let windows = try source.windows(0 ..< source.plannedWindows)
+    let text = windows.map { model.language.tokenizer.decodeText(Array($0.tokens.dropFirst())) }.joined()
+    let textFile = work.appendingPathComponent("corpus.txt")
+    try text.write(to: textFile, atomically: true, encoding: .utf8)
+    guard FileManager.default.fileExists(atPath: python) else {
+      print("(no Python at \(python); pass --peers/--python to compare with capture_acts.py)")
+      return
+    }
+    let out = work.appendingPathComponent("peer")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: python)
+    process.arguments = [peers.appendingPathComponent("capture_acts.py").path, modelURL.path, textFile.path, "15", out.path,
+                         "--ctx", "127", "--prepend-id", "\(model.language.boundaryToken)", "--batch", "\(batch)",
+                         "--tokenizer", "hf", "--max-tokens", "\(tokens)", "--threads", "2"]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    let record = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out.path + ".json"))) as? [String: Any]
+    let peer = (record?["tokens_per_s"] as? Double) ?? .nan
+    let peerTokens = (record?["tokens_processed"] as? Int) ?? 0
+    print(String(format: "capture_acts.py (torch %@ fp32): %d tokens = %.0f tokens/s", (record?["torch"] as? String ?? "?") as NSString, peerTokens, peer))
+    print(String(format: "ratio feature-atlas / torch: %.2fx (target ≥ 1.25x); %@", ours / peer, BenchMachine.load()))
+  }
+}
