@@ -12,7 +12,8 @@ public struct FeatureAtlasCommand: AsyncParsableCommand {
       features, runs steering experiments and writes a static site to <atlas>/site/index.html.
       The other commands run one stage or use the engine directly.
       """,
-    subcommands: [Build.self, Init.self, Inspect.self, Forward.self, Generate.self, Capture.self])
+    subcommands: [Build.self, Init.self, Capture.self, Train.self, Analyze.self, Layout.self, Steer.self, Render.self,
+                  Inspect.self, Forward.self, Generate.self])
 
   public init() {}
 }
