@@ -61,7 +61,7 @@ let package = Package(
       swiftSettings: fast),
 
     // MARK: - Tests
-    .target(name: "TestSupport", dependencies: ["AtlasArtifacts"], path: "Tests/TestSupport"),
+    .target(name: "TestSupport", dependencies: ["AtlasArtifacts", "GGUF"], path: "Tests/TestSupport"),
     .testTarget(name: "TensorMathTests", dependencies: ["TensorMath", "TestSupport"]),
     .testTarget(
       name: "GGUFTests", dependencies: ["GGUF", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")],

@@ -8,12 +8,12 @@ import GGUF
 /// error tests need. Tensor data is laid out in order, each tensor at the next multiple of the alignment
 /// (`general.alignment` when set, else 32); there is no padding after the last tensor, so cutting the
 /// file anywhere always loses bytes the reader needs.
-struct GGUFWriter {
-  enum Failure: Error, CustomStringConvertible {
+public struct GGUFWriter {
+  public enum Failure: Error, CustomStringConvertible {
     case mixedArray(key: String)
     case wrongByteCount(tensor: String, expected: Int, found: Int)
 
-    var description: String {
+    public var description: String {
       switch self {
       case .mixedArray(let key): "array of metadata key '\(key)' mixes element types"
       case .wrongByteCount(let tensor, let expected, let found): "tensor '\(tensor)': \(found) bytes, expected \(expected)"
@@ -34,6 +34,8 @@ struct GGUFWriter {
     var offset: UInt64?  // nil: laid out by the writer
   }
 
+  public init() {}
+
   private var magicBytes: [UInt8] = Array("GGUF".utf8)
   private var formatVersion: UInt32 = 3
   private var entries: [Entry] = []
@@ -41,35 +43,35 @@ struct GGUFWriter {
 
   // MARK: - Building
 
-  func magic(_ bytes: [UInt8]) -> GGUFWriter { with { $0.magicBytes = bytes } }
-  func version(_ version: UInt32) -> GGUFWriter { with { $0.formatVersion = version } }
+  public func magic(_ bytes: [UInt8]) -> GGUFWriter { with { $0.magicBytes = bytes } }
+  public func version(_ version: UInt32) -> GGUFWriter { with { $0.formatVersion = version } }
 
-  func metadata(_ key: String, _ value: GGUFValue) -> GGUFWriter { with { $0.entries.append(.value(key: key, value)) } }
-  func metadata(_ key: String, _ value: String) -> GGUFWriter { metadata(key, .string(value)) }
-  func metadata(_ key: String, _ value: UInt32) -> GGUFWriter { metadata(key, .uint32(value)) }
-  func metadata(_ key: String, _ value: Float) -> GGUFWriter { metadata(key, .float32(value)) }
-  func metadata(_ key: String, _ value: Bool) -> GGUFWriter { metadata(key, .bool(value)) }
-  func metadata(_ key: String, _ values: [String]) -> GGUFWriter { metadata(key, .array(values.map { .string($0) })) }
-  func metadata(_ key: String, _ values: [Int32]) -> GGUFWriter { metadata(key, .array(values.map { .int32($0) })) }
+  public func metadata(_ key: String, _ value: GGUFValue) -> GGUFWriter { with { $0.entries.append(.value(key: key, value)) } }
+  public func metadata(_ key: String, _ value: String) -> GGUFWriter { metadata(key, .string(value)) }
+  public func metadata(_ key: String, _ value: UInt32) -> GGUFWriter { metadata(key, .uint32(value)) }
+  public func metadata(_ key: String, _ value: Float) -> GGUFWriter { metadata(key, .float32(value)) }
+  public func metadata(_ key: String, _ value: Bool) -> GGUFWriter { metadata(key, .bool(value)) }
+  public func metadata(_ key: String, _ values: [String]) -> GGUFWriter { metadata(key, .array(values.map { .string($0) })) }
+  public func metadata(_ key: String, _ values: [Int32]) -> GGUFWriter { metadata(key, .array(values.map { .int32($0) })) }
 
   /// A key with an arbitrary value type code followed by arbitrary payload bytes.
-  func rawMetadata(_ key: String, typeCode: UInt32, payload: [UInt8]) -> GGUFWriter {
+  public func rawMetadata(_ key: String, typeCode: UInt32, payload: [UInt8]) -> GGUFWriter {
     with { $0.entries.append(.raw(key: key, typeCode: typeCode, payload: payload)) }
   }
 
   /// A float32 tensor; `shape` is outer-first (numpy order), `[rows, columns]`.
-  func tensor(_ name: String, shape: [Int], float32 values: [Float]) -> GGUFWriter {
+  public func tensor(_ name: String, shape: [Int], float32 values: [Float]) -> GGUFWriter {
     tensor(name, shape: shape, type: .f32, bytes: values.flatMap { le($0.bitPattern) })
   }
 
   /// A tensor of any type from its raw (quantized) bytes; `shape` is outer-first.
-  func tensor(_ name: String, shape: [Int], type: GGMLType, bytes: [UInt8]) -> GGUFWriter {
+  public func tensor(_ name: String, shape: [Int], type: GGMLType, bytes: [UInt8]) -> GGUFWriter {
     rawTensor(name, dimensions: shape.reversed().map(UInt64.init), typeCode: type.rawValue, bytes: bytes)
   }
 
   /// A tensor directory entry written as given: any type code, and an explicit data offset when `offset`
   /// is set (the bytes are still appended to the data section).
-  func rawTensor(_ name: String, dimensions: [UInt64], typeCode: UInt32, offset: UInt64? = nil, bytes: [UInt8]) -> GGUFWriter {
+  public func rawTensor(_ name: String, dimensions: [UInt64], typeCode: UInt32, offset: UInt64? = nil, bytes: [UInt8]) -> GGUFWriter {
     with { $0.tensors.append(Tensor(name: name, dimensions: dimensions, typeCode: typeCode, data: bytes, offset: offset)) }
   }
 
@@ -82,14 +84,14 @@ struct GGUFWriter {
   // MARK: - Encoding
 
   /// The alignment the data is laid out with: `general.alignment` when it is valid, else 32.
-  var alignment: Int {
+  public var alignment: Int {
     for case .value(GGUFKey.General.alignment, let value) in entries {
       if let a = value.integer, a > 0, a <= 1 << 30, a & (a - 1) == 0 { return a }
     }
     return 32
   }
 
-  func encoded() throws -> Data {
+  public func encoded() throws -> Data {
     var out: [UInt8] = magicBytes
     out += le(formatVersion)
     out += le(UInt64(tensors.count))
@@ -177,21 +179,21 @@ struct GGUFWriter {
 
 // MARK: - Little-endian helpers
 
-func le<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
+public func le<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
   withUnsafeBytes(of: value.littleEndian) { Array($0) }
 }
 
 /// A GGUF string: u64 length, then the UTF-8 bytes.
-func string(_ s: String) -> [UInt8] { le(UInt64(s.utf8.count)) + Array(s.utf8) }
+public func string(_ s: String) -> [UInt8] { le(UInt64(s.utf8.count)) + Array(s.utf8) }
 
-func padded(_ n: Int, _ alignment: Int) -> Int { (n + alignment - 1) / alignment * alignment }
+public func padded(_ n: Int, _ alignment: Int) -> Int { (n + alignment - 1) / alignment * alignment }
 
 // MARK: - A small complete model
 
 extension GGUFWriter {
   /// A miniature Llama-shaped file: the metadata keys the project reads, a tokenizer, and tensors of
   /// several types (F32 norms, a Q8_0 embedding, a Q4_1 projection, an F16 and a BF16 vector).
-  static func tinyLlama(version: UInt32 = 3, alignment: UInt32? = nil) -> GGUFWriter {
+  public static func tinyLlama(version: UInt32 = 3, alignment: UInt32? = nil) -> GGUFWriter {
     var writer = GGUFWriter().version(version)
       .metadata(GGUFKey.General.architecture, "llama")
       .metadata(GGUFKey.General.name, "Tiny Llama")
@@ -227,7 +229,7 @@ extension GGUFWriter {
   }
 
   /// `count` Q8_0 blocks with scale 1/64 and quants drawn from a small linear congruential sequence.
-  static func q8_0Blocks(_ count: Int, seed: UInt64) -> [UInt8] {
+  public static func q8_0Blocks(_ count: Int, seed: UInt64) -> [UInt8] {
     var state = seed
     return (0 ..< count).flatMap { _ -> [UInt8] in
       le(Float16(1.0 / 64).bitPattern) + (0 ..< 32).map { _ in
@@ -238,7 +240,7 @@ extension GGUFWriter {
   }
 
   /// `count` Q4_1 blocks with d = 1/16, m = -1/2 and pseudo-random nibbles.
-  static func q4_1Blocks(_ count: Int, seed: UInt64) -> [UInt8] {
+  public static func q4_1Blocks(_ count: Int, seed: UInt64) -> [UInt8] {
     var state = seed
     return (0 ..< count).flatMap { _ -> [UInt8] in
       le(Float16(1.0 / 16).bitPattern) + le(Float16(-0.5).bitPattern) + (0 ..< 16).map { _ in
