@@ -39,6 +39,7 @@ enum BenchLayout {
 
     print("layout: \(source): n=\(vectors.rows) d=\(vectors.columns), load \(loadAverage())")
     if options.flag("cpu-profile") { try cpuProfile(vectors, configuration) }
+    if options.flag("knn-tiles") { try knnTiles(vectors, k: configuration.neighbours) }
     let start = Date()
     let result = try FeatureMap.build(vectors: vectors, layout: configuration)
     let wall = Date().timeIntervalSince(start)
@@ -144,6 +145,12 @@ enum BenchLayout {
     step("knn")
     let fuzzy = FuzzySimplicialSet.build(from: knn)
     step("graph")
+    let epochs = configuration.resolvedEpochs(for: vectors.rows)
+    let pruned = LayoutOptimizer.prune(fuzzy.graph, epochs: epochs)
+    let maximum = pruned.weights.max() ?? 1
+    let samples = pruned.weights.reduce(0.0) { $0 + Double($1 / maximum) } * Double(epochs)
+    print(String(format: "  [graph] %d directed edges (%d after pruning), %.1f M attractive samples over %d epochs",
+                 fuzzy.graph.edgeCount, pruned.edgeCount, samples / 1e6, epochs))
     let initial = SpectralInit.layout(fuzzy.graph, unitRows: unit, seed: configuration.seed).positions
     step("spectral")
     let curve = SimilarityCurve.fit(spread: configuration.spread, minDistance: configuration.minDistance)
@@ -153,6 +160,39 @@ enum BenchLayout {
     step("sgd")
     _ = try Clustering.hierarchy(graph: fuzzy.graph, unitRows: unit, positions: positions)
     step("clusters")
+  }
+
+  /// Exact kNN at several tile sizes, and the bare sgemm work, in CPU seconds.
+  static func knnTiles(_ vectors: Matrix, k: Int) throws {
+    let unit = try NearestNeighbours.unitRows(vectors)
+    let n = unit.rows, d = unit.columns
+    for tile in [256, 512, 1024, 2048] {
+      var c0 = cpuSeconds()
+      var w0 = Date()
+      _ = NearestNeighbours.exact(unit, k: k, tile: tile)
+      print(String(format: "  [knn] tile %d: cpu %.3f s wall %.3f s", tile, cpuSeconds() - c0, Date().timeIntervalSince(w0)))
+      c0 = cpuSeconds()
+      w0 = Date()
+      var out = [Float](repeating: 0, count: tile * tile)
+      unit.storage.withUnsafeBufferPointer { u in
+        out.withUnsafeMutableBufferPointer { o in
+          BLAS.singleThreaded {
+            var a = 0
+            while a < n {
+              var b = a
+              while b < n {
+                BLAS.sgemm(transA: false, transB: true, m: min(tile, n - a), n: min(tile, n - b), k: d,
+                           a: u.baseAddress! + a * d, lda: d, b: u.baseAddress! + b * d, ldb: d,
+                           c: o.baseAddress!, ldc: min(tile, n - b))
+                b += tile
+              }
+              a += tile
+            }
+          }
+        }
+      }
+      print(String(format: "  [sgemm only, 1 thread] tile %d: cpu %.3f s wall %.3f s", tile, cpuSeconds() - c0, Date().timeIntervalSince(w0)))
+    }
   }
 
   static func cpuSeconds() -> Double {

@@ -72,62 +72,42 @@ public enum LayoutOptimizer {
 
   // MARK: - One epoch
 
+  /// Raw views of the arrays one epoch reads and writes; rows of disjoint point ranges go to different workers.
+  struct EpochBuffers: @unchecked Sendable {
+    var old: UnsafePointer<Float>            // [n * 2], positions at the start of the epoch
+    var new: UnsafeMutablePointer<Float>     // [n * 2]
+    var offsets: UnsafePointer<Int>          // [n + 1]
+    var columns: UnsafePointer<Int32>        // [edges]
+    var perSample: UnsafePointer<Float>      // [edges]
+    var perNegative: UnsafePointer<Float>    // [edges]
+    var next: UnsafeMutablePointer<Float>    // [edges]
+    var nextNegative: UnsafeMutablePointer<Float>  // [edges]
+  }
+
   /// One epoch: every point, in parallel, applies its due edges and negative samples to itself.
   static func runEpoch(_ old: [Float], graph: SparseGraph, schedule: inout Schedule, curve: SimilarityCurve,
                        epoch: Int, alpha: Float, configuration: LayoutConfiguration) -> [Float] {
     let n = graph.count
     var new = old
-    let a = curve.a, b = curve.b
-    let gamma = configuration.repulsionStrength
-    let seed = configuration.seed
     old.withUnsafeBufferPointer { oldBuffer in
       new.withUnsafeMutableBufferPointer { newBuffer in
-        schedule.nextSample.withUnsafeMutableBufferPointer { next in
-          schedule.nextNegativeSample.withUnsafeMutableBufferPointer { nextNegative in
-            let pointers = UnsafeSendable((oldBuffer.baseAddress!, newBuffer.baseAddress!, next.baseAddress!,
-                                           nextNegative.baseAddress!))
-            let perSample = schedule.epochsPerSample, perNegative = schedule.epochsPerNegativeSample
-            Parallel.chunks(n, parts: 16) { range in
-              let (old, new, next, nextNegative) = pointers.value
-              let e = Float(epoch)
-              for i in range {
-                var x = old[2 * i], y = old[2 * i + 1]
-                var rng = SplitMix64(seed: seed ^ (UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(i) &* 0xC2B2_AE3D_27D4_EB4F))
-                for edge in graph.offsets[i] ..< graph.offsets[i + 1] where next[edge] <= e {
-                  let j = Int(graph.columns[edge])
-                  let ox = old[2 * j], oy = old[2 * j + 1]
-                  // umap-learn moves both ends of each of the two directed copies of an edge: two pulls.
-                  for _ in 0 ..< 2 {
-                    let dx = x - ox, dy = y - oy
-                    let d2 = dx * dx + dy * dy
-                    if d2 > 0 {
-                      let p = Elementary.pow(d2, b)
-                      let coefficient = -2 * a * b * p / d2 / (a * p + 1)
-                      x += clip(coefficient * dx) * alpha
-                      y += clip(coefficient * dy) * alpha
+        graph.offsets.withUnsafeBufferPointer { offsets in
+          graph.columns.withUnsafeBufferPointer { columns in
+            schedule.epochsPerSample.withUnsafeBufferPointer { perSample in
+              schedule.epochsPerNegativeSample.withUnsafeBufferPointer { perNegative in
+                schedule.nextSample.withUnsafeMutableBufferPointer { next in
+                  schedule.nextNegativeSample.withUnsafeMutableBufferPointer { nextNegative in
+                    let buffers = EpochBuffers(
+                      old: oldBuffer.baseAddress!, new: newBuffer.baseAddress!, offsets: offsets.baseAddress!,
+                      columns: columns.baseAddress!, perSample: perSample.baseAddress!,
+                      perNegative: perNegative.baseAddress!, next: next.baseAddress!,
+                      nextNegative: nextNegative.baseAddress!)
+                    Parallel.chunks(n, parts: 16) { range in
+                      movePoints(range, buffers, n: n, curve: curve, epoch: epoch, alpha: alpha,
+                                 gamma: configuration.repulsionStrength, seed: configuration.seed)
                     }
                   }
-                  next[edge] += perSample[edge]
-                  let negatives = Int((e - nextNegative[edge]) / perNegative[edge])
-                  for _ in 0 ..< max(0, negatives) {
-                    let k = rng.nextInt(below: n)
-                    if k == i { continue }
-                    let dx = x - old[2 * k], dy = y - old[2 * k + 1]
-                    let d2 = dx * dx + dy * dy
-                    if d2 > 0 {
-                      let p = Elementary.pow(d2, b)
-                      let coefficient = 2 * gamma * b / ((0.001 + d2) * (a * p + 1))
-                      x += clip(coefficient * dx) * alpha
-                      y += clip(coefficient * dy) * alpha
-                    } else {
-                      x += 4 * alpha
-                      y += 4 * alpha
-                    }
-                  }
-                  nextNegative[edge] += Float(max(0, negatives)) * perNegative[edge]
                 }
-                new[2 * i] = x
-                new[2 * i + 1] = y
               }
             }
           }
@@ -135,6 +115,61 @@ public enum LayoutOptimizer {
       }
     }
     return new
+  }
+
+  /// The points of `range` each take their due attractive and repulsive steps (the SGD inner loop).
+  @inline(__always)
+  static func movePoints(_ range: Range<Int>, _ b: EpochBuffers, n: Int, curve: SimilarityCurve, epoch: Int,
+                         alpha: Float, gamma: Float, seed: UInt64) {
+    let a = curve.a, power = curve.b
+    let e = Float(epoch)
+    let attractScale = -2 * a * power
+    let repelScale = 2 * gamma * power
+    let epochSalt = seed ^ (UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15)
+    for i in range {
+      var x = b.old[2 * i], y = b.old[2 * i + 1]
+      var rng = SplitMix64(seed: epochSalt ^ (UInt64(i) &* 0xC2B2_AE3D_27D4_EB4F))
+      for edge in b.offsets[i] ..< b.offsets[i + 1] where b.next[edge] <= e {
+        // One step per sampled edge: its pull and its negative samples are all evaluated at the point's
+        // current position and summed, so they are independent (the CPU overlaps them) instead of one
+        // long chain of dependent updates.
+        let j = Int(b.columns[edge])
+        var gx: Float = 0, gy: Float = 0
+        do {
+          let dx = x - b.old[2 * j], dy = y - b.old[2 * j + 1]
+          let d2 = dx * dx + dy * dy
+          if d2 > 0 {
+            let p = Elementary.pow(d2, power)
+            let coefficient = attractScale * p / (d2 * (a * p + 1))
+            // umap-learn pulls each end of an edge twice per sample (once per directed copy).
+            gx = 2 * clip(coefficient * dx)
+            gy = 2 * clip(coefficient * dy)
+          }
+        }
+        b.next[edge] += b.perSample[edge]
+        let negatives = max(0, Int((e - b.nextNegative[edge]) / b.perNegative[edge]))
+        for _ in 0 ..< negatives {
+          let k = rng.nextInt(below: n)
+          if k == i { continue }
+          let dx = x - b.old[2 * k], dy = y - b.old[2 * k + 1]
+          let d2 = dx * dx + dy * dy
+          if d2 > 0 {
+            let p = Elementary.pow(d2, power)
+            let coefficient = repelScale / ((0.001 + d2) * (a * p + 1))
+            gx += clip(coefficient * dx)
+            gy += clip(coefficient * dy)
+          } else {
+            gx += 4
+            gy += 4
+          }
+        }
+        b.nextNegative[edge] += Float(negatives) * b.perNegative[edge]
+        x += gx * alpha
+        y += gy * alpha
+      }
+      b.new[2 * i] = x
+      b.new[2 * i + 1] = y
+    }
   }
 
   @inline(__always)
