@@ -100,12 +100,15 @@ enum BenchLayout {
       let url = URL(fileURLWithPath: dir)
       try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
       try Npy.write(result.layout.positions, shape: [n, 2], to: url.appendingPathComponent("layout2d.npy"))
+      let k = result.layout.knn.k
+      try Npy.write(result.layout.knn.indices.map(Float.init), shape: [n, k], to: url.appendingPathComponent("knn_indices.npy"))
+      try Npy.write(result.layout.knn.distances, shape: [n, k], to: url.appendingPathComponent("knn_distances.npy"))
       for (index, level) in result.clusters.levels.enumerated() {
         try Npy.write(level.assignments.map(Float.init), shape: [n], to: url.appendingPathComponent("clusters\(index).npy"))
       }
       let json = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys])
       try AtomicFile.write(json, to: url.appendingPathComponent("layout.json"))
-      print("  wrote \(dir)/layout2d.npy, clusters{0,1,2}.npy, layout.json")
+      print("  wrote \(dir)/layout2d.npy, knn_{indices,distances}.npy, clusters{0,1,2}.npy, layout.json")
     }
   }
 

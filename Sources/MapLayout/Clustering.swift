@@ -117,24 +117,26 @@ public enum Clustering {
       if better { best = (result.labels, result.count, result.fits, gamma) }
       return (result.count, result.fits)
     }
+    func closeEnough() -> Bool { if let b = best, b.fits, score(b.count) < 0.1 { true } else { false } }  // ~10%
     // Bracket: too few communities (or too large a share) at lo, enough at hi.
     var lo = 1.0, hi = 1.0
     var probe = consider(1)
     if probe.count >= target && probe.fits {
-      while lo > 1e-6 {
+      while lo > 1e-6 && !closeEnough() {
+        hi = lo
         lo /= 4
         probe = consider(lo)
         if probe.count < target || !probe.fits { break }
       }
     } else {
-      while hi < 1e6 {
+      while hi < 1e6 && !closeEnough() {
+        lo = hi
         hi *= 4
         probe = consider(hi)
         if probe.count >= target && probe.fits { break }
       }
     }
-    for _ in 0 ..< 14 {
-      if let b = best, b.fits, score(b.count) < 0.05 { break }
+    for _ in 0 ..< 14 where !closeEnough() {
       let mid = (lo * hi).squareRoot()
       let result = consider(mid)
       if result.count >= target && result.fits { hi = mid } else { lo = mid }
