@@ -40,6 +40,7 @@ enum BenchLayout {
     print("layout: \(source): n=\(vectors.rows) d=\(vectors.columns), load \(loadAverage())")
     if options.flag("cpu-profile") { try cpuProfile(vectors, configuration) }
     if options.flag("knn-tiles") { try knnTiles(vectors, k: configuration.neighbours) }
+    if options.flag("sgd-kernels") { try sgdKernels(vectors, configuration) }
     let start = Date()
     let result = try FeatureMap.build(vectors: vectors, layout: configuration)
     let wall = Date().timeIntervalSince(start)
@@ -196,6 +197,23 @@ enum BenchLayout {
       }
       print(String(format: "  [sgemm only, 1 thread] tile %d: cpu %.3f s wall %.3f s", tile, cpuSeconds() - c0, Date().timeIntervalSince(w0)))
     }
+  }
+
+  /// The reference and the interleaved SGD kernels on the same input: CPU seconds and whether the bits agree.
+  static func sgdKernels(_ vectors: Matrix, _ configuration: LayoutConfiguration) throws {
+    let unit = try NearestNeighbours.unitRows(vectors)
+    let fuzzy = FuzzySimplicialSet.build(from: NearestNeighbours.exact(unit, k: configuration.neighbours))
+    let initial = SpectralInit.layout(fuzzy.graph, unitRows: unit, seed: configuration.seed).positions
+    let curve = SimilarityCurve.fit(spread: configuration.spread, minDistance: configuration.minDistance)
+    let epochs = BenchOptions(CommandLine.arguments).int("sgd-epochs", configuration.resolvedEpochs(for: vectors.rows))
+    var results: [[Float]] = []
+    for kernel in [LayoutOptimizer.Kernel.reference, .interleaved, .reference, .interleaved] {
+      let c0 = cpuSeconds(), w0 = Date()
+      results.append(LayoutOptimizer.optimize(initial: initial, graph: fuzzy.graph, curve: curve, epochs: epochs,
+                                              configuration: configuration, kernel: kernel))
+      print(String(format: "  [sgd] %@: cpu %.3f s wall %.3f s", "\(kernel)", cpuSeconds() - c0, Date().timeIntervalSince(w0)))
+    }
+    print("  [sgd] reference == interleaved bitwise: \(results[0].map(\.bitPattern) == results[1].map(\.bitPattern))")
   }
 
   static func cpuSeconds() -> Double {

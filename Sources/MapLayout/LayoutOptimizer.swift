@@ -50,13 +50,28 @@ public enum LayoutOptimizer {
   /// Runs `epochs` epochs from `initial` [n * 2]; `progress(epoch)` is called every 10 epochs.
   public static func optimize(initial: [Float], graph: SparseGraph, curve: SimilarityCurve, epochs: Int,
                               configuration: LayoutConfiguration, progress: (Int) -> Void = { _ in }) -> [Float] {
+    optimize(initial: initial, graph: graph, curve: curve, epochs: epochs, configuration: configuration,
+             kernel: .interleaved, progress: progress)
+  }
+
+  /// Which inner loop moves the points: both give the same bits.
+  package enum Kernel: Sendable {
+    /// One point at a time, plain scalar code: the reference.
+    case reference
+    /// Four points interleaved (independent chains the CPU overlaps).
+    case interleaved
+  }
+
+  package static func optimize(initial: [Float], graph: SparseGraph, curve: SimilarityCurve, epochs: Int,
+                               configuration: LayoutConfiguration, kernel: Kernel,
+                               progress: (Int) -> Void = { _ in }) -> [Float] {
     let graph = prune(graph, epochs: epochs)
     var positions = rescaleToBox(initial)
     var schedule = makeSchedule(graph, negativeSampleRate: configuration.negativeSampleRate)
     for epoch in 0 ..< epochs {
       let alpha = configuration.learningRate * (1 - Float(epoch) / Float(epochs))
       runEpoch(&positions, graph: graph, schedule: &schedule, curve: curve, epoch: epoch, alpha: alpha,
-               configuration: configuration)
+               configuration: configuration, kernel: kernel)
       if epoch % 10 == 0 { progress(epoch) }
     }
     return positions
@@ -92,7 +107,10 @@ public enum LayoutOptimizer {
   /// before the block's step). Close to umap-learn's sequential sweep, but reproducible: no point reads a
   /// value another worker is writing.
   static func runEpoch(_ positions: inout [Float], graph: SparseGraph, schedule: inout Schedule,
-                       curve: SimilarityCurve, epoch: Int, alpha: Float, configuration: LayoutConfiguration) {
+                       curve: SimilarityCurve, epoch: Int, alpha: Float, configuration: LayoutConfiguration,
+                       kernel: Kernel) {
+    let step = EpochStep(n: graph.count, curve: curve, epoch: epoch, alpha: alpha,
+                         gamma: configuration.repulsionStrength, seed: configuration.seed)
     let n = graph.count
     let block = blockSize(n)
     var moved = [Float](repeating: 0, count: 2 * block)
@@ -113,9 +131,11 @@ public enum LayoutOptimizer {
                     while start < n {
                       let range = start ..< min(n, start + block)
                       Parallel.chunks(range.count, parts: 4) { part in
-                        movePoints(part.lowerBound + range.lowerBound ..< part.upperBound + range.lowerBound, buffers,
-                                   blockStart: range.lowerBound, n: n, curve: curve, epoch: epoch, alpha: alpha,
-                                   gamma: configuration.repulsionStrength, seed: configuration.seed)
+                        let points = part.lowerBound + range.lowerBound ..< part.upperBound + range.lowerBound
+                        switch kernel {
+                        case .reference: step.movePointsReference(points, buffers, blockStart: range.lowerBound)
+                        case .interleaved: step.movePoints(points, buffers, blockStart: range.lowerBound)
+                        }
                       }
                       for i in range {
                         positionBuffer[2 * i] = movedBuffer[2 * (i - range.lowerBound)]
@@ -133,64 +153,5 @@ public enum LayoutOptimizer {
     }
   }
 
-  /// The points of `range` each take their due attractive and repulsive steps (the SGD inner loop).
-  @inline(__always)
-  static func movePoints(_ range: Range<Int>, _ b: EpochBuffers, blockStart: Int, n: Int, curve: SimilarityCurve,
-                         epoch: Int, alpha: Float, gamma: Float, seed: UInt64) {
-    let a = curve.a, power = curve.b
-    let e = Float(epoch)
-    let attractScale = -2 * a * power
-    let repelScale = 2 * gamma * power
-    let epochSalt = seed ^ (UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15)
-    for i in range {
-      var x = b.positions[2 * i], y = b.positions[2 * i + 1]
-      var rng = SplitMix64(seed: epochSalt ^ (UInt64(i) &* 0xC2B2_AE3D_27D4_EB4F))
-      for edge in b.offsets[i] ..< b.offsets[i + 1] where b.next[edge] <= e {
-        // umap-learn pulls each end of an edge twice per sample (once per directed copy): two pulls, the
-        // second from where the first left the point. (Applying both at once doubles the step and makes
-        // tight pairs overshoot each other and drift off together.)
-        let j = Int(b.columns[edge])
-        let ox = b.positions[2 * j], oy = b.positions[2 * j + 1]
-        for _ in 0 ..< 2 {
-          let dx = x - ox, dy = y - oy
-          let d2 = dx * dx + dy * dy
-          if d2 > 0 {
-            let p = Elementary.pow(d2, power)
-            let coefficient = attractScale * p / (d2 * (a * p + 1))
-            x += clip(coefficient * dx) * alpha
-            y += clip(coefficient * dy) * alpha
-          }
-        }
-        // The edge's negative samples are all evaluated at this position and summed: independent work
-        // the CPU overlaps, instead of one long chain of dependent updates (2.5x faster).
-        var gx: Float = 0, gy: Float = 0
-        b.next[edge] += b.perSample[edge]
-        let negatives = max(0, Int((e - b.nextNegative[edge]) / b.perNegative[edge]))
-        for _ in 0 ..< negatives {
-          let k = rng.nextInt(below: n)
-          if k == i { continue }
-          let dx = x - b.positions[2 * k], dy = y - b.positions[2 * k + 1]
-          let d2 = dx * dx + dy * dy
-          if d2 > 0 {
-            let p = Elementary.pow(d2, power)
-            let coefficient = repelScale / ((0.001 + d2) * (a * p + 1))
-            gx += clip(coefficient * dx)
-            gy += clip(coefficient * dy)
-          } else {
-            gx += 4
-            gy += 4
-          }
-        }
-        b.nextNegative[edge] += Float(negatives) * b.perNegative[edge]
-        x += gx * alpha
-        y += gy * alpha
-      }
-      b.moved[2 * (i - blockStart)] = x
-      b.moved[2 * (i - blockStart) + 1] = y
-    }
-  }
-
-  @inline(__always)
-  static func clip(_ v: Float) -> Float { min(4, max(-4, v)) }
 
 }

@@ -83,3 +83,22 @@ struct LayoutTests {
     #expect(LayoutConfiguration().resolvedEpochs(for: 16384) == 200)
   }
 }
+
+@Suite("Optimiser kernels")
+struct OptimizerKernelTests {
+  @Test("The interleaved SGD kernel gives the reference kernel's bits")
+  func interleavedMatchesReference() throws {
+    let data = PlantedGroups(n: 700, d: 24, groups: 7, spread: 1.3, seed: 12)
+    let unit = try NearestNeighbours.unitRows(data.vectors)
+    let set = FuzzySimplicialSet.build(from: NearestNeighbours.exact(unit, k: 15))
+    let initial = SpectralInit.layout(set.graph, unitRows: unit, seed: 1).positions
+    let configuration = LayoutConfiguration()
+    let curve = SimilarityCurve.fit(spread: configuration.spread, minDistance: configuration.minDistance)
+    let reference = LayoutOptimizer.optimize(initial: initial, graph: set.graph, curve: curve, epochs: 60,
+                                             configuration: configuration, kernel: .reference)
+    let fast = LayoutOptimizer.optimize(initial: initial, graph: set.graph, curve: curve, epochs: 60,
+                                        configuration: configuration, kernel: .interleaved)
+    #expect(reference.map(\.bitPattern) == fast.map(\.bitPattern))
+    #expect(reference != LayoutOptimizer.rescaleToBox(initial))
+  }
+}
