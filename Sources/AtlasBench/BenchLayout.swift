@@ -32,6 +32,10 @@ enum BenchLayout {
     if let epochs = options.values["epochs"].flatMap(Int.init) { configuration.epochs = epochs }
     if let method = options.values["knn"].flatMap(NeighbourMethod.init(rawValue:)) { configuration.neighbourMethod = method }
     configuration.exactKNNLimit = options.int("exact-limit", configuration.exactKNNLimit)
+    configuration.nnDescent.trees = options.int("nnd-trees", configuration.nnDescent.trees)
+    configuration.nnDescent.leafSize = options.int("nnd-leaf", configuration.nnDescent.leafSize)
+    configuration.nnDescent.candidates = options.int("nnd-candidates", configuration.nnDescent.candidates)
+    configuration.nnDescent.maxIterations = options.int("nnd-iterations", configuration.nnDescent.maxIterations)
     if options.flag("random-init") { configuration.initialization = .random }
     configuration.negativeSampleRate = options.int("negative-rate", configuration.negativeSampleRate)
     configuration.repulsionStrength = Float(options.double("repulsion", Double(configuration.repulsionStrength)))
@@ -143,10 +147,16 @@ enum BenchLayout {
     }
     let unit = try NearestNeighbours.unitRows(vectors)
     step("normalise")
-    let knn = configuration.usesExactSearch(for: vectors.rows)
-      ? NearestNeighbours.exact(unit, k: configuration.neighbours)
-      : NearestNeighbours.nnDescent(unit, k: configuration.neighbours).graph
-    step("knn")
+    let knn: KNNGraph
+    if configuration.usesExactSearch(for: vectors.rows) {
+      knn = NearestNeighbours.exact(unit, k: configuration.neighbours)
+      step("knn")
+    } else {
+      let (graph, report) = NearestNeighbours.nnDescent(unit, k: configuration.neighbours, configuration: configuration.nnDescent)
+      knn = graph
+      step("knn")
+      print("  [nn-descent] \(report.iterations) rounds, new entries per round \(report.changesPerIteration)")
+    }
     let fuzzy = FuzzySimplicialSet.build(from: knn)
     step("graph")
     let epochs = configuration.resolvedEpochs(for: vectors.rows)

@@ -75,7 +75,8 @@ public enum Clustering {
     var currentCount = Int((labels.max() ?? -1) + 1)
     for (position, target) in targets.dropLast().reversed().enumerated() {
       let coarsest = position == targets.count - 2
-      let aggregated = base.aggregated(current, communities: currentCount)
+      let aggregated = bridged(base.aggregated(current, communities: currentCount), clusterOf: current,
+                               count: currentCount, unitRows: unitRows, target: target)
       let share = coarsest ? configuration.maxLargestShare : 1
       let sizes = clusterSizes(current, count: currentCount)
       var (groups, r) = searchResolution(aggregated, target: min(target, currentCount), maxShare: share,

@@ -98,3 +98,26 @@ struct ClusterTests {
     #expect(Clustering.clusterTerms(memberTerms: [["Solo"]], background: index, count: 3) == ["Solo"])
   }
 }
+
+@Suite("Clusters of a disconnected graph")
+struct DisconnectedClusterTests {
+  @Test("Coarse levels still reach their targets when the neighbour graph falls apart into many components")
+  func bridgesComponents() throws {
+    // 40 tight groups in a 48-d space: no kNN edge crosses groups, so the graph has 40 components.
+    let data = PlantedGroups(n: 1600, d: 48, groups: 40, spread: 0.3, seed: 17)
+    let unit = try NearestNeighbours.unitRows(data.vectors)
+    let set = FuzzySimplicialSet.build(from: NearestNeighbours.exact(unit, k: 10))
+    #expect(SpectralInit.connectedComponents(set.graph).count == 40)
+    var configuration = ClusterConfiguration()
+    configuration.targets = [6, 20, 40]
+    let h = try Clustering.hierarchy(graph: set.graph, unitRows: unit, positions: [Float](repeating: 0, count: 3200),
+                                     configuration: configuration)
+    #expect(h.isNested)
+    #expect((4 ... 9).contains(h.levels[0].clusters.count), "\(h.levels[0].clusters.count) coarse clusters")
+    #expect((14 ... 28).contains(h.levels[1].clusters.count), "\(h.levels[1].clusters.count) middle clusters")
+    #expect(h.levels[0].largestShare <= 0.25)
+    // The fine level keeps the planted groups apart.
+    let fine = h.levels[2].assignments.map(Int.init)
+    #expect(Quality.normalizedMutualInformation(fine, data.labels) > 0.95)
+  }
+}
