@@ -22,8 +22,10 @@ enum BenchLayout {
       source = path
     } else {
       let n = options.int("synthetic", 4096)
-      vectors = syntheticDirections(n: n, d: options.int("dimensions", 576), seed: UInt64(options.int("seed", 0)))
-      source = "synthetic Gaussian mixture of directions, n=\(n)"
+      let signal = Float(options.double("signal", 0.3))
+      vectors = syntheticDirections(n: n, d: options.int("dimensions", 576), signal: signal,
+                                    seed: UInt64(options.int("seed", 0)))
+      source = "synthetic Gaussian mixture of directions (signal \(signal)), n=\(n)"
     }
     var configuration = LayoutConfiguration()
     configuration.neighbours = options.int("neighbours", configuration.neighbours)
@@ -117,8 +119,9 @@ enum BenchLayout {
     }
   }
 
-  /// Directions around 2-level planted centres: √n/4 groups, each with 4 sub-groups, unit-norm noise mixed in.
-  static func syntheticDirections(n: Int, d: Int, seed: UInt64) -> Matrix {
+  /// Directions around 2-level planted centres: √n/4 groups, each with 4 sub-groups; each point is
+  /// signal * its sub-group's direction + sqrt(1 - signal²) * a random unit direction.
+  static func syntheticDirections(n: Int, d: Int, signal: Float, seed: UInt64) -> Matrix {
     var rng = SplitMix64(seed: seed ^ 0x53594E5448)
     let groups = max(2, Int(Double(n).squareRoot() / 4))
     func unit() -> [Float] {
@@ -132,7 +135,8 @@ enum BenchLayout {
     for i in 0 ..< n {
       let s = rng.nextInt(below: subs.count)
       let noise = unit()
-      for c in 0 ..< d { m[i, c] = 0.55 * subs[s][c] + 0.83 * noise[c] }
+      let noiseWeight = (1 - signal * signal).squareRoot()
+      for c in 0 ..< d { m[i, c] = signal * subs[s][c] + noiseWeight * noise[c] }
     }
     return m
   }
