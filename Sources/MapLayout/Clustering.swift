@@ -81,6 +81,9 @@ public enum Clustering {
       let sizes = clusterSizes(current, count: currentCount)
       var (groups, r) = searchResolution(aggregated, target: min(target, currentCount), maxShare: share,
                                          nodeSizes: sizes, points: n)
+      // A coarse cluster of a few points (one stray fine cluster) is noise at that scale: merge it.
+      groups = mergeSmall(aggregated, labels: groups, minimumSize: max(configuration.minClusterSize, n / (10 * target)),
+                          nodeSizes: sizes)
       if coarsest { groups = splitOversized(aggregated, groups: groups, sizes: sizes, maxShare: share, points: n) }
       current = current.map { groups[Int($0)] }
       currentCount = Int((groups.max() ?? -1) + 1)
@@ -202,12 +205,14 @@ public enum Clustering {
                                  selfLoops: nodes.map { graph.selfLoops[$0] })
   }
 
-  /// Clusters smaller than `minimumSize` join the neighbouring cluster they share most weight with.
-  static func mergeSmall(_ graph: Louvain.WeightedGraph, labels: [Int32], minimumSize: Int) -> [Int32] {
+  /// Clusters smaller than `minimumSize` points (nodes weighted by `nodeSizes`) join the neighbouring
+  /// cluster they share most weight with.
+  static func mergeSmall(_ graph: Louvain.WeightedGraph, labels: [Int32], minimumSize: Int,
+                         nodeSizes: [Int]? = nil) -> [Int32] {
     var labels = labels
     for _ in 0 ..< 4 {
       let count = Int((labels.max() ?? -1) + 1)
-      let sizes = clusterSizes(labels, count: count)
+      let sizes = clusterSizes(labels, count: count, weights: nodeSizes)
       var members = [[Int]](repeating: [], count: count)
       for (i, l) in labels.enumerated() { members[Int(l)].append(i) }
       var changed = false
