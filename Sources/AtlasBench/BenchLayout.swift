@@ -86,7 +86,7 @@ enum BenchLayout {
     if !options.flag("no-trust") {
       let clock = Date()
       let low = Matrix(rows: n, columns: 2, storage: result.layout.positions)
-      let tw = Quality.trustworthiness(high: vectors, low: low, k: 10, metric: .cosine)
+      let tw = try Quality.trustworthiness(high: vectors, low: low, k: 10, metric: .cosine)
       print(String(format: "  trustworthiness (k=10, cosine) %.4f  [%.1f s]", tw, Date().timeIntervalSince(clock)))
       report["trustworthiness"] = tw
     }
@@ -94,9 +94,9 @@ enum BenchLayout {
       let other = try Npy.read(URL(fileURLWithPath: path)).values.map { Int($0) }
       for (index, level) in result.clusters.levels.enumerated() {
         let ours = level.assignments.map(Int.init)
-        let all = Quality.normalizedMutualInformation(ours, other)
+        let all = try Quality.normalizedMutualInformation(ours, other)
         let kept = other.indices.filter { other[$0] >= 0 }
-        let clean = Quality.normalizedMutualInformation(kept.map { ours[$0] }, kept.map { other[$0] })
+        let clean = try Quality.normalizedMutualInformation(kept.map { ours[$0] }, kept.map { other[$0] })
         print(String(format: "  NMI vs HDBSCAN, level %d: %.3f (all points, noise as a label), %.3f (non-noise)", index, all, clean))
       }
     }

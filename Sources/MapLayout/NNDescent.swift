@@ -35,6 +35,9 @@ extension NearestNeighbours {
   {
     let n = unitRows.rows
     let k = min(k, n)
+    if n == 0 || unitRows.columns == 0 {
+      return (KNNGraph(checked: max(1, k), indices: [], distances: []), NNDescentReport(iterations: 0, changesPerIteration: []))
+    }
     var lists = CandidateLists(rows: n, capacity: k - 1)
     let d = unitRows.columns
     var changes: [Int] = []

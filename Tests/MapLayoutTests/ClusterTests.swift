@@ -16,8 +16,8 @@ struct ClusterTests {
     #expect(h.levels.count == 3)
     #expect(h.isNested)
     let coarse = h.levels[0]
-    let nmi = Quality.normalizedMutualInformation(coarse.assignments.map(Int.init), data.labels)
-    let ari = Quality.adjustedRandIndex(coarse.assignments.map(Int.init), data.labels)
+    let nmi = try Quality.normalizedMutualInformation(coarse.assignments.map(Int.init), data.labels)
+    let ari = try Quality.adjustedRandIndex(coarse.assignments.map(Int.init), data.labels)
     #expect(nmi > 0.95 && ari > 0.9, "NMI \(nmi), ARI \(ari), \(coarse.clusters.count) clusters")
     #expect(coarse.largestShare <= 0.25)
     for (index, level) in h.levels.enumerated() {
@@ -118,6 +118,6 @@ struct DisconnectedClusterTests {
     #expect(h.levels[0].largestShare <= 0.25)
     // The fine level keeps the planted groups apart.
     let fine = h.levels[2].assignments.map(Int.init)
-    #expect(Quality.normalizedMutualInformation(fine, data.labels) > 0.95)
+    #expect(try Quality.normalizedMutualInformation(fine, data.labels) > 0.95)
   }
 }
