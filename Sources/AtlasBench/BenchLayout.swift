@@ -22,8 +22,10 @@ enum BenchLayout {
       source = path
     } else {
       let n = options.int("synthetic", 4096)
-      vectors = syntheticDirections(n: n, d: options.int("dimensions", 576), seed: UInt64(options.int("seed", 0)))
-      source = "synthetic Gaussian mixture of directions, n=\(n)"
+      let signal = Float(options.double("signal", 0.3))
+      vectors = syntheticDirections(n: n, d: options.int("dimensions", 576), signal: signal,
+                                    seed: UInt64(options.int("seed", 0)))
+      source = "synthetic Gaussian mixture of directions (signal \(signal)), n=\(n)"
     }
     var configuration = LayoutConfiguration()
     configuration.neighbours = options.int("neighbours", configuration.neighbours)
@@ -32,6 +34,10 @@ enum BenchLayout {
     if let epochs = options.values["epochs"].flatMap(Int.init) { configuration.epochs = epochs }
     if let method = options.values["knn"].flatMap(NeighbourMethod.init(rawValue:)) { configuration.neighbourMethod = method }
     configuration.exactKNNLimit = options.int("exact-limit", configuration.exactKNNLimit)
+    configuration.nnDescent.trees = options.int("nnd-trees", configuration.nnDescent.trees)
+    configuration.nnDescent.leafSize = options.int("nnd-leaf", configuration.nnDescent.leafSize)
+    configuration.nnDescent.candidates = options.int("nnd-candidates", configuration.nnDescent.candidates)
+    configuration.nnDescent.maxIterations = options.int("nnd-iterations", configuration.nnDescent.maxIterations)
     if options.flag("random-init") { configuration.initialization = .random }
     configuration.negativeSampleRate = options.int("negative-rate", configuration.negativeSampleRate)
     configuration.repulsionStrength = Float(options.double("repulsion", Double(configuration.repulsionStrength)))
@@ -39,6 +45,8 @@ enum BenchLayout {
 
     print("layout: \(source): n=\(vectors.rows) d=\(vectors.columns), load \(loadAverage())")
     if options.flag("cpu-profile") { try cpuProfile(vectors, configuration) }
+    if options.flag("knn-tiles") { try knnTiles(vectors, k: configuration.neighbours) }
+    if options.flag("sgd-kernels") { try sgdKernels(vectors, configuration) }
     let start = Date()
     let result = try FeatureMap.build(vectors: vectors, layout: configuration)
     let wall = Date().timeIntervalSince(start)
@@ -78,7 +86,7 @@ enum BenchLayout {
     if !options.flag("no-trust") {
       let clock = Date()
       let low = Matrix(rows: n, columns: 2, storage: result.layout.positions)
-      let tw = Quality.trustworthiness(high: vectors, low: low, k: 10, metric: .cosine)
+      let tw = try Quality.trustworthiness(high: vectors, low: low, k: 10, metric: .cosine)
       print(String(format: "  trustworthiness (k=10, cosine) %.4f  [%.1f s]", tw, Date().timeIntervalSince(clock)))
       report["trustworthiness"] = tw
     }
@@ -86,9 +94,9 @@ enum BenchLayout {
       let other = try Npy.read(URL(fileURLWithPath: path)).values.map { Int($0) }
       for (index, level) in result.clusters.levels.enumerated() {
         let ours = level.assignments.map(Int.init)
-        let all = Quality.normalizedMutualInformation(ours, other)
+        let all = try Quality.normalizedMutualInformation(ours, other)
         let kept = other.indices.filter { other[$0] >= 0 }
-        let clean = Quality.normalizedMutualInformation(kept.map { ours[$0] }, kept.map { other[$0] })
+        let clean = try Quality.normalizedMutualInformation(kept.map { ours[$0] }, kept.map { other[$0] })
         print(String(format: "  NMI vs HDBSCAN, level %d: %.3f (all points, noise as a label), %.3f (non-noise)", index, all, clean))
       }
     }
@@ -99,17 +107,21 @@ enum BenchLayout {
       let url = URL(fileURLWithPath: dir)
       try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
       try Npy.write(result.layout.positions, shape: [n, 2], to: url.appendingPathComponent("layout2d.npy"))
+      let k = result.layout.knn.k
+      try Npy.write(result.layout.knn.indices.map(Float.init), shape: [n, k], to: url.appendingPathComponent("knn_indices.npy"))
+      try Npy.write(result.layout.knn.distances, shape: [n, k], to: url.appendingPathComponent("knn_distances.npy"))
       for (index, level) in result.clusters.levels.enumerated() {
         try Npy.write(level.assignments.map(Float.init), shape: [n], to: url.appendingPathComponent("clusters\(index).npy"))
       }
       let json = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys])
       try AtomicFile.write(json, to: url.appendingPathComponent("layout.json"))
-      print("  wrote \(dir)/layout2d.npy, clusters{0,1,2}.npy, layout.json")
+      print("  wrote \(dir)/layout2d.npy, knn_{indices,distances}.npy, clusters{0,1,2}.npy, layout.json")
     }
   }
 
-  /// Directions around 2-level planted centres: √n/4 groups, each with 4 sub-groups, unit-norm noise mixed in.
-  static func syntheticDirections(n: Int, d: Int, seed: UInt64) -> Matrix {
+  /// Directions around 2-level planted centres: √n/4 groups, each with 4 sub-groups; each point is
+  /// signal * its sub-group's direction + sqrt(1 - signal²) * a random unit direction.
+  static func syntheticDirections(n: Int, d: Int, signal: Float, seed: UInt64) -> Matrix {
     var rng = SplitMix64(seed: seed ^ 0x53594E5448)
     let groups = max(2, Int(Double(n).squareRoot() / 4))
     func unit() -> [Float] {
@@ -123,7 +135,8 @@ enum BenchLayout {
     for i in 0 ..< n {
       let s = rng.nextInt(below: subs.count)
       let noise = unit()
-      for c in 0 ..< d { m[i, c] = 0.55 * subs[s][c] + 0.83 * noise[c] }
+      let noiseWeight = (1 - signal * signal).squareRoot()
+      for c in 0 ..< d { m[i, c] = signal * subs[s][c] + noiseWeight * noise[c] }
     }
     return m
   }
@@ -138,12 +151,24 @@ enum BenchLayout {
     }
     let unit = try NearestNeighbours.unitRows(vectors)
     step("normalise")
-    let knn = configuration.usesExactSearch(for: vectors.rows)
-      ? NearestNeighbours.exact(unit, k: configuration.neighbours)
-      : NearestNeighbours.nnDescent(unit, k: configuration.neighbours).graph
-    step("knn")
+    let knn: KNNGraph
+    if configuration.usesExactSearch(for: vectors.rows) {
+      knn = NearestNeighbours.exact(unit, k: configuration.neighbours)
+      step("knn")
+    } else {
+      let (graph, report) = NearestNeighbours.nnDescent(unit, k: configuration.neighbours, configuration: configuration.nnDescent)
+      knn = graph
+      step("knn")
+      print("  [nn-descent] \(report.iterations) rounds, new entries per round \(report.changesPerIteration)")
+    }
     let fuzzy = FuzzySimplicialSet.build(from: knn)
     step("graph")
+    let epochs = configuration.resolvedEpochs(for: vectors.rows)
+    let pruned = LayoutOptimizer.prune(fuzzy.graph, epochs: epochs)
+    let maximum = pruned.weights.max() ?? 1
+    let samples = pruned.weights.reduce(0.0) { $0 + Double($1 / maximum) } * Double(epochs)
+    print(String(format: "  [graph] %d directed edges (%d after pruning), %.1f M attractive samples over %d epochs",
+                 fuzzy.graph.edgeCount, pruned.edgeCount, samples / 1e6, epochs))
     let initial = SpectralInit.layout(fuzzy.graph, unitRows: unit, seed: configuration.seed).positions
     step("spectral")
     let curve = SimilarityCurve.fit(spread: configuration.spread, minDistance: configuration.minDistance)
@@ -153,6 +178,56 @@ enum BenchLayout {
     step("sgd")
     _ = try Clustering.hierarchy(graph: fuzzy.graph, unitRows: unit, positions: positions)
     step("clusters")
+  }
+
+  /// Exact kNN at several tile sizes, and the bare sgemm work, in CPU seconds.
+  static func knnTiles(_ vectors: Matrix, k: Int) throws {
+    let unit = try NearestNeighbours.unitRows(vectors)
+    let n = unit.rows, d = unit.columns
+    for tile in [256, 512, 1024, 2048] {
+      var c0 = cpuSeconds()
+      var w0 = Date()
+      _ = NearestNeighbours.exact(unit, k: k, tile: tile)
+      print(String(format: "  [knn] tile %d: cpu %.3f s wall %.3f s", tile, cpuSeconds() - c0, Date().timeIntervalSince(w0)))
+      c0 = cpuSeconds()
+      w0 = Date()
+      var out = [Float](repeating: 0, count: tile * tile)
+      unit.storage.withUnsafeBufferPointer { u in
+        out.withUnsafeMutableBufferPointer { o in
+          BLAS.singleThreaded {
+            var a = 0
+            while a < n {
+              var b = a
+              while b < n {
+                BLAS.sgemm(transA: false, transB: true, m: min(tile, n - a), n: min(tile, n - b), k: d,
+                           a: u.baseAddress! + a * d, lda: d, b: u.baseAddress! + b * d, ldb: d,
+                           c: o.baseAddress!, ldc: min(tile, n - b))
+                b += tile
+              }
+              a += tile
+            }
+          }
+        }
+      }
+      print(String(format: "  [sgemm only, 1 thread] tile %d: cpu %.3f s wall %.3f s", tile, cpuSeconds() - c0, Date().timeIntervalSince(w0)))
+    }
+  }
+
+  /// The reference and the interleaved SGD kernels on the same input: CPU seconds and whether the bits agree.
+  static func sgdKernels(_ vectors: Matrix, _ configuration: LayoutConfiguration) throws {
+    let unit = try NearestNeighbours.unitRows(vectors)
+    let fuzzy = FuzzySimplicialSet.build(from: NearestNeighbours.exact(unit, k: configuration.neighbours))
+    let initial = SpectralInit.layout(fuzzy.graph, unitRows: unit, seed: configuration.seed).positions
+    let curve = SimilarityCurve.fit(spread: configuration.spread, minDistance: configuration.minDistance)
+    let epochs = BenchOptions(CommandLine.arguments).int("sgd-epochs", configuration.resolvedEpochs(for: vectors.rows))
+    var results: [[Float]] = []
+    for kernel in [LayoutOptimizer.Kernel.reference, .interleaved, .reference, .interleaved] {
+      let c0 = cpuSeconds(), w0 = Date()
+      results.append(LayoutOptimizer.optimize(initial: initial, graph: fuzzy.graph, curve: curve, epochs: epochs,
+                                              configuration: configuration, kernel: kernel))
+      print(String(format: "  [sgd] %@: cpu %.3f s wall %.3f s", "\(kernel)", cpuSeconds() - c0, Date().timeIntervalSince(w0)))
+    }
+    print("  [sgd] reference == interleaved bitwise: \(results[0].map(\.bitPattern) == results[1].map(\.bitPattern))")
   }
 
   static func cpuSeconds() -> Double {

@@ -4,8 +4,8 @@ extension Quality {
   /// Normalised mutual information with the arithmetic-mean normaliser, as scikit-learn's
   /// `normalized_mutual_info_score` (its default): MI / ((H(a) + H(b)) / 2), natural logarithms.
   /// Two single-cluster labelings score 1. Labels are arbitrary integers (negative ones are a label too).
-  public static func normalizedMutualInformation(_ a: [Int], _ b: [Int]) -> Double {
-    precondition(a.count == b.count, "normalizedMutualInformation: \(a.count) vs \(b.count) labels")
+  public static func normalizedMutualInformation(_ a: [Int], _ b: [Int]) throws(LayoutError) -> Double {
+    guard a.count == b.count else { throw .shapeMismatch(what: "labels compared by NMI", expected: a.count, found: b.count) }
     let table = Contingency(a, b)
     if table.rowSums.count == table.columnSums.count && table.rowSums.count <= 1 { return 1 }
     let mi = table.mutualInformation
@@ -15,8 +15,8 @@ extension Quality {
   }
 
   /// Adjusted Rand index (Hubert & Arabie 1985), as scikit-learn's `adjusted_rand_score`.
-  public static func adjustedRandIndex(_ a: [Int], _ b: [Int]) -> Double {
-    precondition(a.count == b.count, "adjustedRandIndex: \(a.count) vs \(b.count) labels")
+  public static func adjustedRandIndex(_ a: [Int], _ b: [Int]) throws(LayoutError) -> Double {
+    guard a.count == b.count else { throw .shapeMismatch(what: "labels compared by ARI", expected: a.count, found: b.count) }
     let table = Contingency(a, b)
     func pairs(_ x: Double) -> Double { x * (x - 1) / 2 }
     let index = table.cells.values.reduce(0) { $0 + pairs(Double($1)) }

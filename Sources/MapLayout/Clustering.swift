@@ -75,11 +75,15 @@ public enum Clustering {
     var currentCount = Int((labels.max() ?? -1) + 1)
     for (position, target) in targets.dropLast().reversed().enumerated() {
       let coarsest = position == targets.count - 2
-      let aggregated = base.aggregated(current, communities: currentCount)
+      let aggregated = bridged(base.aggregated(current, communities: currentCount), clusterOf: current,
+                               count: currentCount, unitRows: unitRows, target: target)
       let share = coarsest ? configuration.maxLargestShare : 1
       let sizes = clusterSizes(current, count: currentCount)
       var (groups, r) = searchResolution(aggregated, target: min(target, currentCount), maxShare: share,
                                          nodeSizes: sizes, points: n)
+      // A coarse cluster of a few points (one stray fine cluster) is noise at that scale: merge it.
+      groups = mergeSmall(aggregated, labels: groups, minimumSize: max(configuration.minClusterSize, n / (10 * target)),
+                          nodeSizes: sizes)
       if coarsest { groups = splitOversized(aggregated, groups: groups, sizes: sizes, maxShare: share, points: n) }
       current = current.map { groups[Int($0)] }
       currentCount = Int((groups.max() ?? -1) + 1)
@@ -117,24 +121,26 @@ public enum Clustering {
       if better { best = (result.labels, result.count, result.fits, gamma) }
       return (result.count, result.fits)
     }
+    func closeEnough() -> Bool { if let b = best, b.fits, score(b.count) < 0.1 { true } else { false } }  // ~10%
     // Bracket: too few communities (or too large a share) at lo, enough at hi.
     var lo = 1.0, hi = 1.0
     var probe = consider(1)
     if probe.count >= target && probe.fits {
-      while lo > 1e-6 {
+      while lo > 1e-6 && !closeEnough() {
+        hi = lo
         lo /= 4
         probe = consider(lo)
         if probe.count < target || !probe.fits { break }
       }
     } else {
-      while hi < 1e6 {
+      while hi < 1e6 && !closeEnough() {
+        lo = hi
         hi *= 4
         probe = consider(hi)
         if probe.count >= target && probe.fits { break }
       }
     }
-    for _ in 0 ..< 14 {
-      if let b = best, b.fits, score(b.count) < 0.05 { break }
+    for _ in 0 ..< 14 where !closeEnough() {
       let mid = (lo * hi).squareRoot()
       let result = consider(mid)
       if result.count >= target && result.fits { hi = mid } else { lo = mid }
@@ -199,12 +205,14 @@ public enum Clustering {
                                  selfLoops: nodes.map { graph.selfLoops[$0] })
   }
 
-  /// Clusters smaller than `minimumSize` join the neighbouring cluster they share most weight with.
-  static func mergeSmall(_ graph: Louvain.WeightedGraph, labels: [Int32], minimumSize: Int) -> [Int32] {
+  /// Clusters smaller than `minimumSize` points (nodes weighted by `nodeSizes`) join the neighbouring
+  /// cluster they share most weight with.
+  static func mergeSmall(_ graph: Louvain.WeightedGraph, labels: [Int32], minimumSize: Int,
+                         nodeSizes: [Int]? = nil) -> [Int32] {
     var labels = labels
     for _ in 0 ..< 4 {
       let count = Int((labels.max() ?? -1) + 1)
-      let sizes = clusterSizes(labels, count: count)
+      let sizes = clusterSizes(labels, count: count, weights: nodeSizes)
       var members = [[Int]](repeating: [], count: count)
       for (i, l) in labels.enumerated() { members[Int(l)].append(i) }
       var changed = false

@@ -81,7 +81,7 @@ public enum FeatureMap {
     if exact {
       knn = NearestNeighbours.exact(unit, k: configuration.neighbours)
     } else {
-      var search = NNDescentConfiguration()
+      var search = configuration.nnDescent
       search.seed = configuration.seed
       knn = NearestNeighbours.nnDescent(unit, k: configuration.neighbours, configuration: search).graph
     }

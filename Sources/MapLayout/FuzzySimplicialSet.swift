@@ -7,9 +7,21 @@ public struct SparseGraph: Sendable, Equatable {
   public var columns: [Int32]    // [edges], ascending within a row
   public var weights: [Float]    // [edges]
 
-  public init(count: Int, offsets: [Int], columns: [Int32], weights: [Float]) {
-    precondition(offsets.count == count + 1 && columns.count == weights.count && offsets.last == columns.count,
-                 "SparseGraph shapes disagree")
+  /// A graph from stored arrays; throws when the shapes disagree or an index is out of range.
+  public init(validating count: Int, offsets: [Int], columns: [Int32], weights: [Float]) throws(LayoutError) {
+    guard offsets.count == count + 1 else { throw .shapeMismatch(what: "graph offsets", expected: count + 1, found: offsets.count) }
+    guard weights.count == columns.count else { throw .shapeMismatch(what: "graph weights", expected: columns.count, found: weights.count) }
+    guard offsets.first == 0, offsets.last == columns.count, zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }) else {
+      throw .invalidParameter(name: "graph offsets", value: "\(offsets.prefix(3))...\(offsets.last ?? 0)",
+                              expected: "ascending from 0 to \(columns.count)")
+    }
+    if let bad = columns.first(where: { $0 < 0 || Int($0) >= count }) {
+      throw .invalidParameter(name: "graph column", value: "\(bad)", expected: "0 ..< \(count)")
+    }
+    self.init(count: count, offsets: offsets, columns: columns, weights: weights)
+  }
+
+  init(count: Int, offsets: [Int], columns: [Int32], weights: [Float]) {
     self.count = count
     self.offsets = offsets
     self.columns = columns

@@ -16,26 +16,36 @@ public enum NeighbourMethod: String, Codable, Sendable, CaseIterable {
   case nnDescent
 }
 
-/// Parameters of the UMAP-style layout. Defaults follow umap-learn where a choice exists there.
+/// Parameters of the UMAP-style layout. Defaults follow umap-learn except two, chosen by measurement
+/// on SAE decoder directions (TopK SAEs on SmolLM2 layer 15, 4,096 and 16,384 latents): with umap-learn's
+/// `min_dist` 0.1 and `repulsion_strength` 1 the map's trustworthiness (k = 10, cosine) is 0.632 / 0.565,
+/// below umap-learn's own 0.637 / 0.581 (its approximate kNN graph happens to score higher than the exact
+/// one: umap-learn given our exact graph scores 0.565 too). Stronger repulsion and tighter packing spread
+/// each point's true neighbours less: minDistance 0.05 with repulsionStrength 4 gives 0.707 / 0.600.
 public struct LayoutConfiguration: Codable, Sendable, Equatable {
   /// Neighbours per point, the point itself included (umap-learn's `n_neighbors`).
   public var neighbours: Int = 15
-  /// Minimum distance between points in the map (umap-learn's `min_dist`).
-  public var minDistance: Float = 0.1
+  /// Minimum distance between points in the map (umap-learn's `min_dist`; its default is 0.1).
+  public var minDistance: Float = 0.05
   /// Scale of the embedded points (umap-learn's `spread`).
   public var spread: Float = 1
   /// Optimisation epochs; nil = 500 below 10,000 points, 200 above (as umap-learn).
   public var epochs: Int? = nil
   /// Repulsive samples per attractive sample.
   public var negativeSampleRate: Int = 5
-  /// Weight of the repulsive term (umap-learn's `repulsion_strength`).
-  public var repulsionStrength: Float = 1
+  /// Weight of the repulsive term (umap-learn's `repulsion_strength`; its default is 1).
+  public var repulsionStrength: Float = 4
   /// Initial SGD step; decays linearly to zero.
   public var learningRate: Float = 1
   public var initialization: LayoutInitialization = .spectral
   public var neighbourMethod: NeighbourMethod = .automatic
-  /// Largest n for which `automatic` uses the exact search.
-  public var exactKNNLimit: Int = 32_768
+  /// Largest n for which `automatic` uses the exact search. Measured on SAE decoder directions (16,384
+  /// TopK latents): NN-descent finds only 39-60% of the true neighbours (pynndescent 38%), at a cost close
+  /// to the exact search's; exact at 65,536 takes about 16x the 16,384 time (BLAS-bound). Hence exact up
+  /// to 65,536 and approximate beyond.
+  public var exactKNNLimit: Int = 65_536
+  /// Parameters of the approximate search (its seed is replaced by `seed`).
+  public var nnDescent = NNDescentConfiguration()
   public var seed: UInt64 = 0
 
   public init() {}

@@ -4,10 +4,10 @@ import TensorMath
 /// map's similarity curve): attraction along sampled edges, repulsion from random negative samples.
 ///
 /// Why not Hogwild: umap-learn lets threads race on shared positions, so its parallel output differs
-/// run to run. Here each epoch reads every *other* point from the positions at the start of the epoch
-/// and moves only the point that owns the edge (its own position updated sequentially as in SGD); the
-/// graph is symmetric, so every edge still pulls both ends. No two workers write the same value, and the
-/// negative samples come from a generator seeded by (seed, epoch, point): bit-identical for any core count.
+/// run to run. Here an epoch sweeps the points block by block (see `runEpoch`); each point moves only
+/// itself, along its own row of the symmetric graph (so every edge still pulls both ends). No worker reads
+/// a value another is writing, and the negative samples come from a generator seeded by (seed, epoch,
+/// point): bit-identical output for any core count.
 public enum LayoutOptimizer {
   /// Edge schedule of one run (umap-learn's `epochs_per_sample` and friends), for the rows of `graph`.
   struct Schedule {
@@ -50,13 +50,28 @@ public enum LayoutOptimizer {
   /// Runs `epochs` epochs from `initial` [n * 2]; `progress(epoch)` is called every 10 epochs.
   public static func optimize(initial: [Float], graph: SparseGraph, curve: SimilarityCurve, epochs: Int,
                               configuration: LayoutConfiguration, progress: (Int) -> Void = { _ in }) -> [Float] {
+    optimize(initial: initial, graph: graph, curve: curve, epochs: epochs, configuration: configuration,
+             kernel: .interleaved, progress: progress)
+  }
+
+  /// Which inner loop moves the points: both give the same bits.
+  package enum Kernel: Sendable {
+    /// One point at a time, plain scalar code: the reference.
+    case reference
+    /// Four points interleaved (independent chains the CPU overlaps).
+    case interleaved
+  }
+
+  package static func optimize(initial: [Float], graph: SparseGraph, curve: SimilarityCurve, epochs: Int,
+                               configuration: LayoutConfiguration, kernel: Kernel,
+                               progress: (Int) -> Void = { _ in }) -> [Float] {
     let graph = prune(graph, epochs: epochs)
     var positions = rescaleToBox(initial)
     var schedule = makeSchedule(graph, negativeSampleRate: configuration.negativeSampleRate)
     for epoch in 0 ..< epochs {
       let alpha = configuration.learningRate * (1 - Float(epoch) / Float(epochs))
-      positions = runEpoch(positions, graph: graph, schedule: &schedule, curve: curve, epoch: epoch, alpha: alpha,
-                           configuration: configuration)
+      runEpoch(&positions, graph: graph, schedule: &schedule, curve: curve, epoch: epoch, alpha: alpha,
+               configuration: configuration, kernel: kernel)
       if epoch % 10 == 0 { progress(epoch) }
     }
     return positions
@@ -72,72 +87,71 @@ public enum LayoutOptimizer {
 
   // MARK: - One epoch
 
-  /// One epoch: every point, in parallel, applies its due edges and negative samples to itself.
-  static func runEpoch(_ old: [Float], graph: SparseGraph, schedule: inout Schedule, curve: SimilarityCurve,
-                       epoch: Int, alpha: Float, configuration: LayoutConfiguration) -> [Float] {
+  /// Raw views of the arrays one epoch reads and writes; rows of disjoint point ranges go to different workers.
+  struct EpochBuffers: @unchecked Sendable {
+    var positions: UnsafePointer<Float>      // [n * 2], read only during a block's step
+    var moved: UnsafeMutablePointer<Float>   // [block * 2], the block's new positions
+    var offsets: UnsafePointer<Int>          // [n + 1]
+    var columns: UnsafePointer<Int32>        // [edges]
+    var perSample: UnsafePointer<Float>      // [edges]
+    var perNegative: UnsafePointer<Float>    // [edges]
+    var next: UnsafeMutablePointer<Float>    // [edges]
+    var nextNegative: UnsafeMutablePointer<Float>  // [edges]
+  }
+
+  /// Points per block of the block-sequential sweep (at most 64 blocks per epoch).
+  static func blockSize(_ n: Int) -> Int { max(256, (n + 63) / 64) }
+
+  /// One epoch, block by block in index order: the points of a block move in parallel, each reading the
+  /// others' current positions (blocks before it already moved this epoch, its own block as it was
+  /// before the block's step). Close to umap-learn's sequential sweep, but reproducible: no point reads a
+  /// value another worker is writing.
+  static func runEpoch(_ positions: inout [Float], graph: SparseGraph, schedule: inout Schedule,
+                       curve: SimilarityCurve, epoch: Int, alpha: Float, configuration: LayoutConfiguration,
+                       kernel: Kernel) {
+    let step = EpochStep(n: graph.count, curve: curve, epoch: epoch, alpha: alpha,
+                         gamma: configuration.repulsionStrength, seed: configuration.seed)
     let n = graph.count
-    var new = old
-    let a = curve.a, b = curve.b
-    let gamma = configuration.repulsionStrength
-    let seed = configuration.seed
-    old.withUnsafeBufferPointer { oldBuffer in
-      new.withUnsafeMutableBufferPointer { newBuffer in
-        schedule.nextSample.withUnsafeMutableBufferPointer { next in
-          schedule.nextNegativeSample.withUnsafeMutableBufferPointer { nextNegative in
-            let pointers = UnsafeSendable((oldBuffer.baseAddress!, newBuffer.baseAddress!, next.baseAddress!,
-                                           nextNegative.baseAddress!))
-            let perSample = schedule.epochsPerSample, perNegative = schedule.epochsPerNegativeSample
-            Parallel.chunks(n, parts: 16) { range in
-              let (old, new, next, nextNegative) = pointers.value
-              let e = Float(epoch)
-              for i in range {
-                var x = old[2 * i], y = old[2 * i + 1]
-                var rng = SplitMix64(seed: seed ^ (UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(i) &* 0xC2B2_AE3D_27D4_EB4F))
-                for edge in graph.offsets[i] ..< graph.offsets[i + 1] where next[edge] <= e {
-                  let j = Int(graph.columns[edge])
-                  let ox = old[2 * j], oy = old[2 * j + 1]
-                  // umap-learn moves both ends of each of the two directed copies of an edge: two pulls.
-                  for _ in 0 ..< 2 {
-                    let dx = x - ox, dy = y - oy
-                    let d2 = dx * dx + dy * dy
-                    if d2 > 0 {
-                      let p = Elementary.pow(d2, b)
-                      let coefficient = -2 * a * b * p / d2 / (a * p + 1)
-                      x += clip(coefficient * dx) * alpha
-                      y += clip(coefficient * dy) * alpha
+    let block = blockSize(n)
+    var moved = [Float](repeating: 0, count: 2 * block)
+    positions.withUnsafeMutableBufferPointer { positionBuffer in
+      moved.withUnsafeMutableBufferPointer { movedBuffer in
+        graph.offsets.withUnsafeBufferPointer { offsets in
+          graph.columns.withUnsafeBufferPointer { columns in
+            schedule.epochsPerSample.withUnsafeBufferPointer { perSample in
+              schedule.epochsPerNegativeSample.withUnsafeBufferPointer { perNegative in
+                schedule.nextSample.withUnsafeMutableBufferPointer { next in
+                  schedule.nextNegativeSample.withUnsafeMutableBufferPointer { nextNegative in
+                    let buffers = EpochBuffers(
+                      positions: UnsafePointer(positionBuffer.baseAddress!), moved: movedBuffer.baseAddress!,
+                      offsets: offsets.baseAddress!, columns: columns.baseAddress!, perSample: perSample.baseAddress!,
+                      perNegative: perNegative.baseAddress!, next: next.baseAddress!,
+                      nextNegative: nextNegative.baseAddress!)
+                    var start = 0
+                    while start < n {
+                      let range = start ..< min(n, start + block)
+                      Parallel.chunks(range.count, parts: 4) { part in
+                        let points = part.lowerBound + range.lowerBound ..< part.upperBound + range.lowerBound
+                        switch kernel {
+                        case .reference: step.movePointsReference(points, buffers, blockStart: range.lowerBound)
+                        case .interleaved: step.movePoints(points, buffers, blockStart: range.lowerBound)
+                        }
+                      }
+                      for i in range {
+                        positionBuffer[2 * i] = movedBuffer[2 * (i - range.lowerBound)]
+                        positionBuffer[2 * i + 1] = movedBuffer[2 * (i - range.lowerBound) + 1]
+                      }
+                      start = range.upperBound
                     }
                   }
-                  next[edge] += perSample[edge]
-                  let negatives = Int((e - nextNegative[edge]) / perNegative[edge])
-                  for _ in 0 ..< max(0, negatives) {
-                    let k = rng.nextInt(below: n)
-                    if k == i { continue }
-                    let dx = x - old[2 * k], dy = y - old[2 * k + 1]
-                    let d2 = dx * dx + dy * dy
-                    if d2 > 0 {
-                      let p = Elementary.pow(d2, b)
-                      let coefficient = 2 * gamma * b / ((0.001 + d2) * (a * p + 1))
-                      x += clip(coefficient * dx) * alpha
-                      y += clip(coefficient * dy) * alpha
-                    } else {
-                      x += 4 * alpha
-                      y += 4 * alpha
-                    }
-                  }
-                  nextNegative[edge] += Float(max(0, negatives)) * perNegative[edge]
                 }
-                new[2 * i] = x
-                new[2 * i + 1] = y
               }
             }
           }
         }
       }
     }
-    return new
   }
 
-  @inline(__always)
-  static func clip(_ v: Float) -> Float { min(4, max(-4, v)) }
 
 }

@@ -41,21 +41,45 @@ enum Louvain {
 
     /// The graph whose nodes are the communities of `labels` (0 ..< communities).
     func aggregated(_ labels: [Int32], communities: Int) -> WeightedGraph {
-      var loops = [Double](repeating: 0, count: communities)
-      var rows = [[Int32: Double]](repeating: [:], count: communities)
-      for i in 0 ..< count {
-        let c = labels[i]
-        loops[Int(c)] += selfLoops[i]
-        for e in offsets[i] ..< offsets[i + 1] {
-          let d = labels[Int(columns[e])]
-          if d == c { loops[Int(c)] += weights[e] } else { rows[Int(c)][d, default: 0] += weights[e] }
-        }
+      // Members of each community, then one pass over their edges with a dense scratch row.
+      var memberOffsets = [Int](repeating: 0, count: communities + 1)
+      for l in labels { memberOffsets[Int(l) + 1] += 1 }
+      for c in 0 ..< communities { memberOffsets[c + 1] += memberOffsets[c] }
+      var fill = memberOffsets
+      var members = [Int](repeating: 0, count: count)
+      for (i, l) in labels.enumerated() {
+        members[fill[Int(l)]] = i
+        fill[Int(l)] += 1
       }
+      var loops = [Double](repeating: 0, count: communities)
+      var scratch = [Double](repeating: 0, count: communities)
+      var seen = [Bool](repeating: false, count: communities)
+      var touched: [Int32] = []
       var offsets = [0], columns: [Int32] = [], weights: [Double] = []
-      for row in rows {
-        for (d, w) in row.sorted(by: { $0.key < $1.key }) {
+      for c in 0 ..< communities {
+        touched.removeAll(keepingCapacity: true)
+        for m in memberOffsets[c] ..< memberOffsets[c + 1] {
+          let i = members[m]
+          loops[c] += selfLoops[i]
+          for e in self.offsets[i] ..< self.offsets[i + 1] {
+            let d = labels[Int(self.columns[e])]
+            if Int(d) == c {
+              loops[c] += self.weights[e]
+            } else {
+              if !seen[Int(d)] {
+                seen[Int(d)] = true
+                touched.append(d)
+              }
+              scratch[Int(d)] += self.weights[e]
+            }
+          }
+        }
+        touched.sort()
+        for d in touched {
           columns.append(d)
-          weights.append(w)
+          weights.append(scratch[Int(d)])
+          scratch[Int(d)] = 0
+          seen[Int(d)] = false
         }
         offsets.append(columns.count)
       }

@@ -2,10 +2,11 @@ import TensorMath
 
 /// Parameters of the approximate neighbour search (random-projection forest + NN-descent).
 public struct NNDescentConfiguration: Codable, Sendable, Equatable {
-  /// Random-projection trees whose leaves seed the lists (exact search inside each leaf).
-  public var trees: Int = 6
+  /// Random-projection trees whose leaves seed the lists (exact search inside each leaf). On SAE decoder
+  /// directions the leaves find most neighbours (8 x 1024: recall 0.60 at 16,384 points; 6 x 384: 0.39).
+  public var trees: Int = 8
   /// Largest leaf of a tree; leaves are searched with one sgemm each.
-  public var leafSize: Int = 384
+  public var leafSize: Int = 1024
   /// Upper bound on NN-descent rounds.
   public var maxIterations: Int = 8
   /// Candidates (new and old, each) sampled per point and round.
@@ -34,6 +35,9 @@ extension NearestNeighbours {
   {
     let n = unitRows.rows
     let k = min(k, n)
+    if n == 0 || unitRows.columns == 0 {
+      return (KNNGraph(checked: max(1, k), indices: [], distances: []), NNDescentReport(iterations: 0, changesPerIteration: []))
+    }
     var lists = CandidateLists(rows: n, capacity: k - 1)
     let d = unitRows.columns
     var changes: [Int] = []

@@ -7,8 +7,24 @@ public struct KNNGraph: Sendable, Equatable {
   public var indices: [Int32]    // [n * k], row i = i, then neighbours by increasing distance
   public var distances: [Float]  // [n * k], cosine distance 1 - cos(i, j) (0 for i itself), ascending per row
 
-  public init(k: Int, indices: [Int32], distances: [Float]) {
-    precondition(k > 0 && indices.count == distances.count && indices.count % k == 0, "KNNGraph shapes disagree")
+  /// A graph from stored arrays (e.g. read back from an artifact); throws when the shapes disagree.
+  public init(k: Int, indices: [Int32], distances: [Float]) throws(LayoutError) {
+    guard k > 0 else { throw .invalidParameter(name: "k", value: "\(k)", expected: ">= 1") }
+    guard indices.count % k == 0 else {
+      throw .shapeMismatch(what: "kNN indices (a multiple of k = \(k))", expected: (indices.count / k + 1) * k,
+                           found: indices.count)
+    }
+    guard distances.count == indices.count else {
+      throw .shapeMismatch(what: "kNN distances", expected: indices.count, found: distances.count)
+    }
+    let n = indices.count / k
+    if let bad = indices.first(where: { $0 < 0 || Int($0) >= n }) {
+      throw .invalidParameter(name: "kNN index", value: "\(bad)", expected: "0 ..< \(n)")
+    }
+    self.init(checked: k, indices: indices, distances: distances)
+  }
+
+  init(checked k: Int, indices: [Int32], distances: [Float]) {
     self.k = k
     self.indices = indices
     self.distances = distances
@@ -27,6 +43,9 @@ public enum NearestNeighbours {
   /// Rows scaled to unit L2 norm, so cosine similarity is a dot product. Zero rows stay zero
   /// (similarity 0, distance 1 to everything). Throws on NaN or infinity.
   public static func unitRows(_ vectors: Matrix) throws(LayoutError) -> Matrix {
+    guard vectors.columns > 0 || vectors.rows == 0 else {
+      throw .invalidParameter(name: "vector dimensions", value: "0", expected: ">= 1")
+    }
     var out = vectors
     let d = vectors.columns
     for r in 0 ..< vectors.rows {
@@ -48,6 +67,7 @@ public enum NearestNeighbours {
   public static func bruteForce(_ unitRows: Matrix, k: Int) -> KNNGraph {
     let n = unitRows.rows
     let k = min(k, n)
+    if n == 0 || unitRows.columns == 0 { return KNNGraph(checked: max(1, k), indices: [], distances: []) }
     var indices = [Int32](repeating: 0, count: n * k)
     var distances = [Float](repeating: 0, count: n * k)
     unitRows.storage.withUnsafeBufferPointer { u in
@@ -66,7 +86,7 @@ public enum NearestNeighbours {
         }
       }
     }
-    return KNNGraph(k: k, indices: indices, distances: distances)
+    return KNNGraph(checked: k, indices: indices, distances: distances)
   }
 
   // MARK: - Exact, blocked
@@ -80,6 +100,7 @@ public enum NearestNeighbours {
   public static func exact(_ unitRows: Matrix, k: Int, tile: Int? = nil) -> KNNGraph {
     let n = unitRows.rows
     let k = min(k, n)
+    if n == 0 || unitRows.columns == 0 { return KNNGraph(checked: max(1, k), indices: [], distances: []) }
     var lists = CandidateLists(rows: n, capacity: k - 1)
     let tile = tile ?? max(64, min(512, (n + 7) / 8))
     let tiles = (n + tile - 1) / tile
@@ -247,6 +268,6 @@ struct CandidateLists {
         distances[r * k + 1 + c] = id == .max ? 1 : max(0, 1 - s)
       }
     }
-    return KNNGraph(k: k, indices: indices, distances: distances)
+    return KNNGraph(checked: k, indices: indices, distances: distances)
   }
 }

@@ -14,9 +14,13 @@ public enum Quality {
   ///
   /// Exact: every row of the high-dimensional distance matrix is computed (sgemm in blocks) and never
   /// stored whole, so memory stays O(block · n). `low` is [n, 2 or more], compared euclidean.
-  public static func trustworthiness(high: Matrix, low: Matrix, k: Int, metric: DistanceMetric = .cosine) -> Double {
+  public static func trustworthiness(high: Matrix, low: Matrix, k: Int, metric: DistanceMetric = .cosine)
+    throws(LayoutError) -> Double
+  {
     let n = high.rows
-    precondition(low.rows == n && k >= 1 && k < n, "trustworthiness: \(n) vs \(low.rows) rows, k = \(k)")
+    guard low.rows == n else { throw .shapeMismatch(what: "map rows", expected: n, found: low.rows) }
+    guard k >= 1, 2 * k < n else { throw .invalidParameter(name: "k", value: "\(k)", expected: "at least 1 and below n / 2 = \(n / 2)") }
+    guard high.columns > 0, low.columns > 0 else { throw .shapeMismatch(what: "columns", expected: 1, found: 0) }
     let lowNeighbours = euclideanNeighbours(low, k: k)  // [n * k]
     var rows = high
     var squaredNorms = [Float](repeating: 0, count: n)

@@ -12,10 +12,14 @@ public enum BLAS {
   }
 
   /// Runs `body` with OpenBLAS restricted to one thread, restoring the previous setting after.
+  ///
+  /// Reference-counted: when several callers overlap (concurrent tests, concurrent tasks), the setting is
+  /// saved by the first to enter and restored by the last to leave. A save/restore per caller would let
+  /// one caller switch BLAS back to several threads while another is still inside, and LAPACK results
+  /// (e.g. `ssyevd`) depend on the thread count, which broke bit-reproducibility.
   public static func singleThreaded<R>(_ body: () throws -> R) rethrows -> R {
-    let previous = threads
-    threads = 1
-    defer { threads = previous }
+    SingleThreadedRegion.enter()
+    defer { SingleThreadedRegion.leave() }
     return try body()
   }
 
@@ -131,5 +135,33 @@ extension Matrix {
       }
     }
     return out
+  }
+}
+
+/// Depth counter behind `BLAS.singleThreaded`, guarded by a pthread mutex.
+enum SingleThreadedRegion {
+  nonisolated(unsafe) private static var mutex: UnsafeMutablePointer<pthread_mutex_t> = {
+    let m = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    pthread_mutex_init(m, nil)
+    return m
+  }()
+  nonisolated(unsafe) private static var depth = 0
+  nonisolated(unsafe) private static var saved = 1
+
+  static func enter() {
+    pthread_mutex_lock(mutex)
+    if depth == 0 {
+      saved = BLAS.threads
+      BLAS.threads = 1
+    }
+    depth += 1
+    pthread_mutex_unlock(mutex)
+  }
+
+  static func leave() {
+    pthread_mutex_lock(mutex)
+    depth -= 1
+    if depth == 0 { BLAS.threads = saved }
+    pthread_mutex_unlock(mutex)
   }
 }

@@ -12,9 +12,16 @@ public enum LAPACK {
   }
 
   /// All eigenpairs of the symmetric `matrix` [n, n] (only its upper triangle is read, row-major).
-  /// Returns nil when LAPACK reports failure (info != 0), e.g. for NaN input.
+  /// Returns nil when the matrix is not square or LAPACK reports failure (info != 0), e.g. for NaN input.
+  ///
+  /// Runs with BLAS on one thread: ssyevd's results change in the last bits with the BLAS thread
+  /// count, and callers need the same bits every run.
   public static func symmetricEigen(_ matrix: Matrix) -> SymmetricEigen? {
-    precondition(matrix.rows == matrix.columns, "symmetricEigen: matrix is \(matrix.rows) x \(matrix.columns)")
+    BLAS.singleThreaded { symmetricEigenOnCurrentSettings(matrix) }
+  }
+
+  static func symmetricEigenOnCurrentSettings(_ matrix: Matrix) -> SymmetricEigen? {
+    guard matrix.rows == matrix.columns else { return nil }
     var n = Int32(matrix.rows)
     if n == 0 { return SymmetricEigen(values: [], vectors: Matrix(rows: 0, columns: 0)) }
     // Row-major upper triangle == column-major lower triangle; a symmetric matrix is its own transpose,

@@ -16,8 +16,8 @@ struct ClusterTests {
     #expect(h.levels.count == 3)
     #expect(h.isNested)
     let coarse = h.levels[0]
-    let nmi = Quality.normalizedMutualInformation(coarse.assignments.map(Int.init), data.labels)
-    let ari = Quality.adjustedRandIndex(coarse.assignments.map(Int.init), data.labels)
+    let nmi = try Quality.normalizedMutualInformation(coarse.assignments.map(Int.init), data.labels)
+    let ari = try Quality.adjustedRandIndex(coarse.assignments.map(Int.init), data.labels)
     #expect(nmi > 0.95 && ari > 0.9, "NMI \(nmi), ARI \(ari), \(coarse.clusters.count) clusters")
     #expect(coarse.largestShare <= 0.25)
     for (index, level) in h.levels.enumerated() {
@@ -96,5 +96,28 @@ struct ClusterTests {
     let terms = Clustering.clusterTerms(memberTerms: cluster, background: index, count: 2)
     #expect(terms == ["python", "def"])  // "the" is in every feature; "lambda" and "class" once only
     #expect(Clustering.clusterTerms(memberTerms: [["Solo"]], background: index, count: 3) == ["Solo"])
+  }
+}
+
+@Suite("Clusters of a disconnected graph")
+struct DisconnectedClusterTests {
+  @Test("Coarse levels still reach their targets when the neighbour graph falls apart into many components")
+  func bridgesComponents() throws {
+    // 40 tight groups in a 48-d space: no kNN edge crosses groups, so the graph has 40 components.
+    let data = PlantedGroups(n: 1600, d: 48, groups: 40, spread: 0.3, seed: 17)
+    let unit = try NearestNeighbours.unitRows(data.vectors)
+    let set = FuzzySimplicialSet.build(from: NearestNeighbours.exact(unit, k: 10))
+    #expect(SpectralInit.connectedComponents(set.graph).count == 40)
+    var configuration = ClusterConfiguration()
+    configuration.targets = [6, 20, 40]
+    let h = try Clustering.hierarchy(graph: set.graph, unitRows: unit, positions: [Float](repeating: 0, count: 3200),
+                                     configuration: configuration)
+    #expect(h.isNested)
+    #expect((4 ... 9).contains(h.levels[0].clusters.count), "\(h.levels[0].clusters.count) coarse clusters")
+    #expect((14 ... 28).contains(h.levels[1].clusters.count), "\(h.levels[1].clusters.count) middle clusters")
+    #expect(h.levels[0].largestShare <= 0.25)
+    // The fine level keeps the planted groups apart.
+    let fine = h.levels[2].assignments.map(Int.init)
+    #expect(try Quality.normalizedMutualInformation(fine, data.labels) > 0.95)
   }
 }

@@ -55,12 +55,12 @@ struct LayoutTests {
     let start = SpectralInit.layout(result.fuzzySet.graph, unitRows: unit, seed: 0).positions
     var rng = SplitMix64(seed: 1)
     let random = (0 ..< 1600).map { _ in rng.nextUnitFloat() }
-    func trust(_ p: [Float]) -> Double {
-      Quality.trustworthiness(high: data.vectors, low: Matrix(rows: 800, columns: 2, storage: p), k: 10)
+    func trust(_ p: [Float]) throws -> Double {
+      try Quality.trustworthiness(high: data.vectors, low: Matrix(rows: 800, columns: 2, storage: p), k: 10)
     }
-    let final = trust(result.positions)
-    #expect(final > trust(start))
-    #expect(final > trust(random) + 0.2)
+    let final = try trust(result.positions)
+    #expect(try final > trust(start))
+    #expect(try final > trust(random) + 0.2)
     #expect(final > 0.9)
   }
 
@@ -81,5 +81,24 @@ struct LayoutTests {
   func epochs() {
     #expect(LayoutConfiguration().resolvedEpochs(for: 4096) == 500)
     #expect(LayoutConfiguration().resolvedEpochs(for: 16384) == 200)
+  }
+}
+
+@Suite("Optimiser kernels")
+struct OptimizerKernelTests {
+  @Test("The interleaved SGD kernel gives the reference kernel's bits")
+  func interleavedMatchesReference() throws {
+    let data = PlantedGroups(n: 700, d: 24, groups: 7, spread: 1.3, seed: 12)
+    let unit = try NearestNeighbours.unitRows(data.vectors)
+    let set = FuzzySimplicialSet.build(from: NearestNeighbours.exact(unit, k: 15))
+    let initial = SpectralInit.layout(set.graph, unitRows: unit, seed: 1).positions
+    let configuration = LayoutConfiguration()
+    let curve = SimilarityCurve.fit(spread: configuration.spread, minDistance: configuration.minDistance)
+    let reference = LayoutOptimizer.optimize(initial: initial, graph: set.graph, curve: curve, epochs: 60,
+                                             configuration: configuration, kernel: .reference)
+    let fast = LayoutOptimizer.optimize(initial: initial, graph: set.graph, curve: curve, epochs: 60,
+                                        configuration: configuration, kernel: .interleaved)
+    #expect(reference.map(\.bitPattern) == fast.map(\.bitPattern))
+    #expect(reference != LayoutOptimizer.rescaleToBox(initial))
   }
 }

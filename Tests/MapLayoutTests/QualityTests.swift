@@ -10,35 +10,54 @@ struct QualityTests {
     #expect(fixtures.trustworthiness.count == 4)
     for golden in fixtures.trustworthiness {
       let metric = try #require(DistanceMetric(rawValue: golden.metric))
-      let ours = Quality.trustworthiness(high: fixtures.high.matrix, low: fixtures.low.matrix, k: golden.k, metric: metric)
+      let ours = try Quality.trustworthiness(high: fixtures.high.matrix, low: fixtures.low.matrix, k: golden.k, metric: metric)
       #expect(abs(ours - golden.value) < 1e-6, "k=\(golden.k) \(golden.metric): \(ours) vs sklearn \(golden.value)")
     }
   }
 
   @Test("A map equal to the data is perfectly trustworthy; a shuffled one is not")
-  func trustworthinessBounds() {
+  func trustworthinessBounds() throws {
     let data = PlantedGroups(n: 200, d: 2, groups: 4, spread: 0.5, seed: 3)
-    #expect(abs(Quality.trustworthiness(high: data.vectors, low: data.vectors, k: 5, metric: .euclidean) - 1) < 1e-12)
+    #expect(try abs(Quality.trustworthiness(high: data.vectors, low: data.vectors, k: 5, metric: .euclidean) - 1) < 1e-12)
     var shuffled = data.vectors
     var rng = SplitMix64(seed: 2)
     let order = (0 ..< 200).shuffled(using: &rng)
     for (i, j) in order.enumerated() { shuffled.setRow(i, data.vectors.row(j)) }
-    #expect(Quality.trustworthiness(high: data.vectors, low: shuffled, k: 5, metric: .euclidean) < 0.7)
+    #expect(try Quality.trustworthiness(high: data.vectors, low: shuffled, k: 5, metric: .euclidean) < 0.7)
   }
 
   @Test("NMI and ARI equal scikit-learn's on the fixture labelings")
   func agreementMatchesSklearn() throws {
     for golden in try Fixtures.load().agreement {
-      #expect(abs(Quality.normalizedMutualInformation(golden.a, golden.b) - golden.nmi) < 1e-12)
-      #expect(abs(Quality.adjustedRandIndex(golden.a, golden.b) - golden.ari) < 1e-12)
+      #expect(try abs(Quality.normalizedMutualInformation(golden.a, golden.b) - golden.nmi) < 1e-12)
+      #expect(try abs(Quality.adjustedRandIndex(golden.a, golden.b) - golden.ari) < 1e-12)
     }
   }
 
   @Test("NMI is 1 for the same partition under other names, 0 against a constant")
-  func agreementEdgeCases() {
-    #expect(abs(Quality.normalizedMutualInformation([0, 0, 1, 1, 2], [7, 7, 3, 3, -1]) - 1) < 1e-12)
-    #expect(Quality.normalizedMutualInformation([0, 1, 2, 3], [5, 5, 5, 5]) == 0)
-    #expect(Quality.normalizedMutualInformation([1, 1], [2, 2]) == 1)
-    #expect(abs(Quality.adjustedRandIndex([0, 0, 1, 1], [1, 1, 0, 0]) - 1) < 1e-12)
+  func agreementEdgeCases() throws {
+    #expect(try abs(Quality.normalizedMutualInformation([0, 0, 1, 1, 2], [7, 7, 3, 3, -1]) - 1) < 1e-12)
+    #expect(try Quality.normalizedMutualInformation([0, 1, 2, 3], [5, 5, 5, 5]) == 0)
+    #expect(try Quality.normalizedMutualInformation([1, 1], [2, 2]) == 1)
+    #expect(try abs(Quality.adjustedRandIndex([0, 0, 1, 1], [1, 1, 0, 0]) - 1) < 1e-12)
+  }
+}
+
+@Suite("Shape errors")
+struct ShapeErrorTests {
+  @Test("Mismatched inputs throw errors that name the counts instead of trapping")
+  func mismatches() throws {
+    #expect(throws: LayoutError.shapeMismatch(what: "labels compared by NMI", expected: 3, found: 2)) {
+      try Quality.normalizedMutualInformation([0, 1, 2], [0, 1])
+    }
+    let high = Matrix(rows: 10, columns: 3, repeating: 1)
+    #expect(throws: LayoutError.self) { try Quality.trustworthiness(high: high, low: Matrix(rows: 9, columns: 2), k: 2) }
+    #expect(throws: LayoutError.self) { try Quality.trustworthiness(high: high, low: Matrix(rows: 10, columns: 2), k: 5) }
+    #expect(throws: LayoutError.self) { try KNNGraph(k: 3, indices: [0, 1, 2, 1], distances: [0, 0, 0, 0]) }
+    #expect(throws: LayoutError.self) { try KNNGraph(k: 2, indices: [0, 5], distances: [0, 0.5]) }
+    #expect(throws: LayoutError.self) { try SparseGraph(validating: 2, offsets: [0, 1, 3], columns: [1, 0], weights: [1, 1]) }
+    let graph = try SparseGraph(validating: 2, offsets: [0, 1, 2], columns: [1, 0], weights: [1, 1])
+    #expect(graph.degrees == [1, 1])
+    #expect(NearestNeighbours.exact(Matrix(rows: 0, columns: 4), k: 5).count == 0)
   }
 }
