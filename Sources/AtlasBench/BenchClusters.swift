@@ -27,7 +27,7 @@ enum ClustersBench {
     for (level, record) in hierarchy.levels.enumerated() {
       let assignments = try LayoutStage.readAssignments(atlas, level: level)
       let largest = Double(record.clusters.map(\.size).max() ?? 0) / Double(records.count)
-      let nmi = Quality.normalizedMutualInformation(live.map { assignments[$0] }, truth)
+      let nmi = try Quality.normalizedMutualInformation(live.map { assignments[$0] }, truth)
       let name = "ours, level \(level) (\(record.name))".padding(toLength: 44, withPad: " ", startingAt: 0)
       print(name + String(format: "%8d  %6.1f%%  %.4f", record.clusters.count, largest * 100, nmi))
     }
@@ -52,7 +52,7 @@ enum ClustersBench {
       var counts: [Int: Int] = [:]
       for l in labels where l >= 0 { counts[l, default: 0] += 1 }
       let largest = Double(counts.values.max() ?? 0) / Double(labels.count)
-      let nmi = Quality.normalizedMutualInformation(live.map { labels[$0] }, truth)
+      let nmi = try Quality.normalizedMutualInformation(live.map { labels[$0] }, truth)
       let name = String(format: "HDBSCAN %@ on umap-learn 2-D (%.1f%% noise)", method, noise * 100)
         .padding(toLength: 44, withPad: " ", startingAt: 0)
       print(name + String(format: "%8d  %6.1f%%  %.4f", clusters, largest * 100, nmi))

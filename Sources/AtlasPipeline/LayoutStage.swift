@@ -71,11 +71,11 @@ public struct LayoutStage {
     let unit = try NearestNeighbours.unitRows(autoencoder.decoder)
     let low = Matrix(rows: n, columns: 2, storage: positions)
     if n <= trustworthinessLimit {
-      quality["trustworthiness@10"] = Quality.trustworthiness(high: unit, low: low, k: 10, metric: .cosine)
+      quality["trustworthiness@10"] = try Quality.trustworthiness(high: unit, low: low, k: 10, metric: .cosine)
     } else {
       var rng = SplitMix64(seed: 17)
       let sample = Array((0 ..< n).shuffled(using: &rng).prefix(trustworthinessLimit)).sorted()
-      quality["trustworthiness@10.sampled"] = Quality.trustworthiness(high: unit.gatherRows(sample), low: low.gatherRows(sample),
+      quality["trustworthiness@10.sampled"] = try Quality.trustworthiness(high: unit.gatherRows(sample), low: low.gatherRows(sample),
                                                                        k: 10, metric: .cosine)
     }
     let trustSeconds = Double((ContinuousClock.now - start).components.attoseconds) / 1e18
@@ -84,7 +84,7 @@ public struct LayoutStage {
     let live = records.indices.filter { records[$0].dominantSource != nil }
     let dominant = live.map { sourceNames.firstIndex(of: records[$0].dominantSource!)! }
     for (l, a) in assignments.enumerated() where !live.isEmpty {
-      quality["nmiDominantSource.level\(l)"] = Quality.normalizedMutualInformation(live.map { a[$0] }, dominant)
+      quality["nmiDominantSource.level\(l)"] = try Quality.normalizedMutualInformation(live.map { a[$0] }, dominant)
       quality["clusters.level\(l)"] = Double(levels[l].clusters.count)
       quality["largestShare.level\(l)"] = levels[l].largestShare
     }
