@@ -52,6 +52,9 @@
     return { x: r.left + X[i] * view.s + view.tx, y: r.top + Y[i] * view.s + view.ty };
   };
 
+  /** Centres the view on feature i and marks it (also what index.html#f00042 does). */
+  FA.focusFeature = function (i) { focusPoint(i); };
+
   function cellKey(cx, cy) { return cx * 100003 + cy; }
 
   // MARK: - Set-up and chunk loading
@@ -93,6 +96,8 @@
   }
 
   function finished() {
+    var wanted = /^#f0*(\d+)$/.exec(window.location.hash);
+    if (wanted) focusPoint(parseInt(wanted[1], 10));
     map.dataset.points = String(loadedPoints);
     map.dataset.ready = 'true';
     setStatus(loadedPoints.toLocaleString('en-US') + ' features');
@@ -205,7 +210,7 @@
       var cl = clusters[c];
       if (!cl.size) continue;
       var sx = cl.x * view.s + view.tx, sy = cl.y * view.s + view.ty;
-      if (sx < -40 || sy < -20 || sx > view.w + 40 || sy > view.h + 20) continue;
+      if (sx < 0 || sy < 0 || sx > view.w || sy > view.h) continue;
       candidates.push([cl.size, sx, sy, cl.label]);
     }
     candidates.sort(function (a, b) { return b[0] - a[0]; });
@@ -213,10 +218,13 @@
       var cand = candidates[k];
       var text = cand[3].length > 38 ? cand[3].slice(0, 37) + '…' : cand[3];
       var bw = text.length * font * 0.56 + 10, bh = font * 1.45;
-      var box = [cand[1] - bw / 2, cand[2] - bh / 2, cand[1] + bw / 2, cand[2] + bh / 2];
+      // Keep the whole name inside the view (a centroid near the edge pushes its name inwards).
+      var cx = Math.min(Math.max(cand[1], bw / 2 + 4), view.w - bw / 2 - 4);
+      var cy = Math.min(Math.max(cand[2], bh / 2 + 4), view.h - bh / 2 - 4);
+      var box = [cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2];
       if (overlaps(box, placed)) continue;
       placed.push(box);
-      label(used++, text, 'lbl l' + Math.min(level, 2), cand[1], cand[2]);
+      label(used++, text, 'lbl l' + Math.min(level, 2), cx, cy);
     }
     // Feature labels when zoomed in far enough that few points are visible.
     if (zoom >= 4 && loadedPoints) {

@@ -168,16 +168,16 @@ final class ShardResults<T>: @unchecked Sendable {
 
 /// File names and display ids: `f00042` (zero-padded to the width of the largest index), cluster
 /// pages `clusters/<level>-<id>.html`.
-struct Naming: Sendable {
-  let width: Int
-  init(features: Int) { width = max(1, String(max(0, features - 1)).count) }
+package struct Naming: Sendable {
+  package let width: Int
+  package init(features: Int) { width = max(1, String(max(0, features - 1)).count) }
 
-  func id(_ feature: Int) -> String {
+  package func id(_ feature: Int) -> String {
     let digits = String(feature)
     return "f" + String(repeating: "0", count: max(0, width - digits.count)) + digits
   }
-  func featureFile(_ feature: Int) -> String { id(feature) + ".html" }
-  func clusterFile(level: Int, id: Int, page: Int = 1) -> String {
+  package func featureFile(_ feature: Int) -> String { id(feature) + ".html" }
+  package func clusterFile(level: Int, id: Int, page: Int = 1) -> String {
     page <= 1 ? "\(level)-\(id).html" : "\(level)-\(id)-p\(page).html"
   }
 }

@@ -4,14 +4,14 @@ import AtlasArtifacts
 /// maximum. Built in code rather than in a template because a feature page holds thousands of tokens
 /// (a Mustache section costs several microseconds per token); every piece is escaped here, and the
 /// strip is placed with `{{{ }}}` like the SVG charts.
-enum TokenStrip {
+package enum TokenStrip {
   /// Number of shading levels (CSS classes `a1` … `a8`).
-  static let levels = 8
+  package static let levels = 8
 
   /// `<span>` per token: `class="aK"` for activation > 0 with K = ⌈levels · value / scale⌉, a `title`
   /// with the value, and `pk` on the window's peak. Pieces are shown as they are (hex pieces of partial
   /// characters included), with whitespace controls made visible.
-  static func html(_ window: ExampleWindow, scale: Float) -> String {
+  package static func html(_ window: ExampleWindow, scale: Float) -> String {
     var out = ""
     out.reserveCapacity(window.tokens.count * 24)
     let scale = scale > 0 && scale.isFinite ? scale : 1
