@@ -97,9 +97,9 @@ enum MapSVG {
     var svg = SVG(width: w, height: h, className: "minimap",
                   label: "Neighbourhood of \(input.naming.id(feature)) on the map, with its nearest features by decoder direction")
     svg.rect(x: 0, y: 0, width: w, height: h, className: "map-bg")
-    // Context: nearby points, thinned to at most ~400, coloured by coarse cluster.
+    // Context: nearby points, thinned to at most ~300, coloured by coarse cluster.
     let nearby = map.grid.query(minU: minU, minV: minV, maxU: maxU, maxV: maxV, u: map.u, v: map.v)
-    let stride = max(1, (nearby.count + 399) / 400)
+    let stride = max(1, (nearby.count + 299) / 300)
     var groups: [Int: String] = [:]
     for (k, i) in nearby.enumerated() where k % stride == 0 {
       let (x, y) = px(i)

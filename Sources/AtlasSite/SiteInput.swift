@@ -2,11 +2,10 @@ import AtlasArtifacts
 import Dispatch
 import Foundation
 
-/// What a feature page needs to know about every other feature (for links, search and the map):
-/// decoded from the shards without their examples.
-struct FeatureSummary: Decodable, Sendable {
-  struct Label: Decodable, Sendable { var text: String; var contradicted: Bool }
-  struct Token: Decodable, Sendable { var token: String }
+/// What a feature page needs to know about every other feature (for links, search and the map).
+struct FeatureSummary: Sendable {
+  struct Label: Sendable { var text: String; var contradicted: Bool }
+  struct Token: Sendable { var token: String }
   var index: Int
   var density: Double
   var maxActivation: Float
@@ -22,8 +21,6 @@ extension FeatureSummary {
               topTokens: r.topTokens.map { Token(token: $0.token) })
   }
 }
-
-private struct ShardSummary: Decodable { var first: Int; var records: [FeatureSummary] }
 
 /// Everything the renderer reads from an atlas directory except the per-feature evidence, which is read
 /// shard by shard while pages are written. Rendering reads artifacts only: never the model or the SAE.
@@ -81,7 +78,7 @@ struct SiteInput: Sendable {
   }
 
   /// Shard JSON up to this size is decoded once and kept for pass 2 (about 1.5× its size in memory);
-  /// larger atlases decode the summary fields now and each shard again while its pages are written.
+  /// larger atlases keep only the summaries and decode each shard again while its pages are written.
   static let cacheBudgetBytes = 320 << 20
 
   /// Pass 1 over the shards (in parallel): labels, densities and top tokens of every feature.
@@ -101,11 +98,8 @@ struct SiteInput: Sendable {
           throw ArtifactError.missing(path: url.path, hint: "run `\(ArtifactKind.features.producingCommand)` again")
         }
         do {
-          if keep {
-            let shard = try CanonicalJSON.decode(FeatureShard.self, from: data)
-            return (shard.records.map(FeatureSummary.init), shard)
-          }
-          return (try CanonicalJSON.decode(ShardSummary.self, from: data).records, nil)
+          let shard = try ShardDecoder.decode(data)
+          return (shard.records.map(FeatureSummary.init), keep ? shard : nil)
         } catch {
           throw ArtifactError.malformed(path: url.path, reason: "\(error)")
         }
@@ -136,7 +130,7 @@ struct SiteInput: Sendable {
     do { data = try Data(contentsOf: url) } catch {
       throw ArtifactError.missing(path: url.path, hint: "run `\(ArtifactKind.features.producingCommand)` again")
     }
-    do { return try CanonicalJSON.decode(FeatureShard.self, from: data) } catch {
+    do { return try ShardDecoder.decode(data) } catch {
       throw ArtifactError.malformed(path: url.path, reason: "\(error)")
     }
   }
