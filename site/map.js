@@ -8,7 +8,8 @@
   var FA = window.FA = window.FA || {};
   var meta = null;
   var n = 0, loadedChunks = 0, loadedPoints = 0;
-  var X, Y, F, levelIds = [], D = [], M = [], L = [], T = [], lowL = [], lowT = [], have;
+  var X, Y, F, levelIds = [], D = [], M = [], L = [], T = [], N = [], lowL = [], lowT = [], have;
+  var showNeighbours = true;
   var byColour = [];              // point indices per colour slot (palette index, or last = unclustered)
   var grid = new Map(), CELL = 8; // map units per grid cell, for hover lookups
   var map, canvas, ctx, overlay, tip, status, pool = [];
@@ -33,7 +34,7 @@
       if (i >= n) break;
       X[i] = data.x[j]; Y[i] = data.y[j]; F[i] = data.w[j]; have[i] = 1;
       for (var l = 0; l < levelIds.length; l++) levelIds[l][i] = data.c[l] ? data.c[l][j] : -1;
-      D[i] = data.d[j]; M[i] = data.m[j]; L[i] = data.l[j]; T[i] = data.t[j];
+      D[i] = data.d[j]; M[i] = data.m[j]; L[i] = data.l[j]; T[i] = data.t[j]; N[i] = data.n ? data.n[j] : [];
       lowL[i] = String(L[i]).toLowerCase(); lowT[i] = String(T[i]).toLowerCase();
       var coarse = levelIds.length ? levelIds[0][i] : -1;
       byColour[coarse < 0 ? meta.palette.length : coarse % meta.palette.length].push(i);
@@ -181,9 +182,39 @@
       ctx.fill();
     }
     ctx.globalAlpha = 1;
+    if (showNeighbours) { neighbourLines(selected, r); neighbourLines(hover, r); }
     ring(selected, r + 4, '#1b5fd1', 2.5);
     ring(hover, r + 3, '#1d1c1a', 2);
     drawLabels(zoom);
+  }
+
+  /** Lines from feature i to its nearest features by decoder cosine in the full space: where the 2D
+   *  map agrees with the full space they are short; long lines show where the layout distorts. */
+  function neighbourLines(i, r) {
+    if (i < 0 || !have[i] || !N[i] || !N[i].length) return;
+    var x0 = X[i] * view.s + view.tx, y0 = Y[i] * view.s + view.ty;
+    ctx.save();
+    ctx.strokeStyle = 'rgba(29, 28, 26, 0.55)';
+    ctx.lineWidth = 1.25;
+    ctx.setLineDash([4, 3]);
+    ctx.beginPath();
+    for (var k = 0; k < N[i].length; k++) {
+      var j = N[i][k];
+      if (!have[j]) continue;
+      ctx.moveTo(x0, y0);
+      ctx.lineTo(X[j] * view.s + view.tx, Y[j] * view.s + view.ty);
+    }
+    ctx.stroke();
+    ctx.setLineDash([]);
+    for (var m = 0; m < N[i].length; m++) {
+      var n = N[i][m];
+      if (!have[n]) continue;
+      ctx.beginPath();
+      ctx.arc(X[n] * view.s + view.tx, Y[n] * view.s + view.ty, r + 2.5, 0, 6.2832);
+      ctx.strokeStyle = '#ffffff'; ctx.lineWidth = 3; ctx.stroke();
+      ctx.strokeStyle = '#1d1c1a'; ctx.lineWidth = 1.5; ctx.stroke();
+    }
+    ctx.restore();
   }
 
   function ring(i, radius, colour, width) {
@@ -427,6 +458,11 @@
     button('zoom-in', function () { zoomAt(view.w / 2, view.h / 2, 1.5); });
     button('zoom-out', function () { zoomAt(view.w / 2, view.h / 2, 1 / 1.5); });
     button('zoom-reset', resetView);
+    var toggle = document.getElementById('show-neighbours');
+    if (toggle) {
+      showNeighbours = toggle.checked;
+      toggle.addEventListener('change', function () { showNeighbours = toggle.checked; redraw(); });
+    }
   }
 
   function button(id, action) {

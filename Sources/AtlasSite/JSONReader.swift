@@ -91,16 +91,18 @@ package struct JSONReader {
   mutating func string() throws -> String {
     try consume(0x22)
     let start = offset
-    // Fast path: no escapes.
+    var ascii = true
+    // Fast path: no escapes (and no validation needed when every byte is ASCII).
     while offset < bytes.count {
       let b = bytes[offset]
       if b == 0x22 {
-        guard let s = String(validating: UnsafeRawBufferPointer(rebasing: bytes[start ..< offset]), as: UTF8.self) else {
-          throw fail("invalid UTF-8")
-        }
+        let slice = UnsafeRawBufferPointer(rebasing: bytes[start ..< offset])
         offset += 1
+        if ascii { return String(decoding: slice, as: UTF8.self) }
+        guard let s = String(validating: slice, as: UTF8.self) else { throw fail("invalid UTF-8") }
         return s
       }
+      if b >= 0x80 { ascii = false }
       if b == 0x5C { break }
       if b < 0x20 { throw fail("control character in string") }
       offset += 1

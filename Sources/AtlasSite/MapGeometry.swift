@@ -87,6 +87,36 @@ package struct SpatialGrid: Sendable {
     self.items = items
   }
 
+  /// About `target` of the points inside the box (every k-th point of the cells it overlaps, k chosen
+  /// from the cell counts), so the work is bounded however dense the map is. Deterministic.
+  package func sample(minU: Double, minV: Double, maxU: Double, maxV: Double, target: Int, u: [Float], v: [Float]) -> [Int] {
+    let c0 = max(0, Int(minU / cell)), c1 = min(columns - 1, Int(maxU / cell))
+    let r0 = max(0, Int(minV / cell)), r1 = min(rows - 1, Int(maxV / cell))
+    guard c0 <= c1, r0 <= r1, target > 0 else { return [] }
+    var total = 0
+    for r in r0 ... r1 { for c in c0 ... c1 { total += Int(starts[r * columns + c + 1] - starts[r * columns + c]) } }
+    let stride = max(1, (total + target - 1) / target)
+    var found: [Int] = []
+    found.reserveCapacity(min(total, target + 16))
+    var counter = 0
+    for r in r0 ... r1 {
+      for c in c0 ... c1 {
+        let k = r * columns + c
+        let begin = Int(starts[k]), end = Int(starts[k + 1])
+        // Visit only every stride-th point of the running sequence.
+        var p = begin + (stride - counter % stride) % stride
+        counter += end - begin
+        while p < end {
+          let i = Int(items[p])
+          let pu = Double(u[i]), pv = Double(v[i])
+          if pu >= minU && pu <= maxU && pv >= minV && pv <= maxV { found.append(i) }
+          p += stride
+        }
+      }
+    }
+    return found
+  }
+
   /// Indices of points inside the box, cell by cell (row-major), ascending within a cell: a
   /// deterministic order without a sort.
   package func query(minU: Double, minV: Double, maxU: Double, maxV: Double, u: [Float], v: [Float]) -> [Int] {

@@ -12,13 +12,15 @@ struct FeatureSummary: Sendable {
   var flags: [FeatureFlag]
   var label: Label
   var topTokens: [Token]
+  var neighbours: [Int]             // first decoder neighbours (full space), for lines on the map
 }
 
 extension FeatureSummary {
   init(_ r: FeatureRecord) {
     self.init(index: r.index, density: r.density, maxActivation: r.maxActivation, flags: r.flags,
               label: Label(text: r.label.text, contradicted: r.label.contradicted),
-              topTokens: r.topTokens.map { Token(token: $0.token) })
+              topTokens: r.topTokens.map { Token(token: $0.token) },
+              neighbours: r.decoderNeighbours.prefix(5).map(\.feature))
   }
 }
 

@@ -42,6 +42,22 @@ struct GeometryTests {
     }
   }
 
+  @Test("A bounded sample of a box holds only points in the box, about the target count, all of them when few")
+  func gridSample() {
+    var rng = SyntheticRandom(seed: 5)
+    let n = 20_000
+    let u = (0 ..< n).map { _ in Float(300 + rng.gaussian() * 40) }
+    let v = (0 ..< n).map { _ in Float(300 + rng.gaussian() * 40) }
+    let grid = SpatialGrid(u: u, v: v, cell: 16)
+    let all = grid.query(minU: 250, minV: 250, maxU: 350, maxV: 350, u: u, v: v)
+    let sample = grid.sample(minU: 250, minV: 250, maxU: 350, maxV: 350, target: 300, u: u, v: v)
+    #expect(Set(sample).isSubset(of: Set(all)) && Set(sample).count == sample.count)
+    #expect(sample.count >= 150 && sample.count <= 330, "\(sample.count) of \(all.count)")
+    #expect(grid.sample(minU: 250, minV: 250, maxU: 350, maxV: 350, target: 300, u: u, v: v) == sample)
+    let small = grid.query(minU: 420, minV: 420, maxU: 460, maxV: 460, u: u, v: v)
+    #expect(Set(grid.sample(minU: 420, minV: 420, maxU: 460, maxV: 460, target: 300, u: u, v: v)) == Set(small))
+  }
+
   @Test("Ticks are round numbers covering the range")
   func ticks() {
     #expect(Charts.niceTicks(0, 1, count: 4) == [0, 0.5, 1])
