@@ -15,6 +15,9 @@
   var map, canvas, ctx, overlay, tip, status, pool = [];
   var view = { s: 1, tx: 0, ty: 0, base: 1, w: 0, h: 0 };
   var hover = -1, selected = -1, dirty = false;
+  // While the user pans or zooms a large map, a bitmap of every point (drawn once) is scaled instead of
+  // redrawing each point; the exact drawing follows when the interaction settles.
+  var cache = null, cacheScale = 0, interacting = false, settleTimer = 0;
 
   // MARK: - Data entry points (called by the data scripts)
 
@@ -96,7 +99,28 @@
     document.body.appendChild(script);
   }
 
+  function buildCache() {
+    cache = null;
+    if (loadedPoints < 8000) return;
+    var ratio = window.devicePixelRatio || 1;
+    cacheScale = view.base * 2 * ratio;
+    var c = document.createElement('canvas');
+    c.width = Math.ceil(meta.width * cacheScale);
+    c.height = Math.ceil(meta.height * cacheScale);
+    var g = c.getContext('2d');
+    paintPoints(g, cacheScale, 0, 0, c.width, c.height, 1.7 * ratio * 2, false);
+    cache = c;
+  }
+
+  /** Marks the view as moving: scaled bitmap now, exact points shortly after the last movement. */
+  function moving() {
+    interacting = true;
+    clearTimeout(settleTimer);
+    settleTimer = setTimeout(function () { interacting = false; redraw(); }, 140);
+  }
+
   function finished() {
+    buildCache();
     var wanted = /^#f0*(\d+)$/.exec(window.location.hash);
     if (wanted) focusPoint(parseInt(wanted[1], 10));
     map.dataset.points = String(loadedPoints);
@@ -120,6 +144,7 @@
     canvas.height = Math.max(1, Math.round(r.height * ratio));
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     view.base = Math.min(view.w / meta.width, view.h / meta.height);
+    if (cache && Math.abs(view.base - oldBase) > 1e-6) buildCache();
     if (reset || !oldW) { resetView(); return; }
     // Keep the same centre and zoom factor.
     var k = view.s / oldBase;
@@ -137,6 +162,7 @@
   }
 
   function zoomAt(px, py, factor) {
+    moving();
     var s = Math.max(view.base * 0.7, Math.min(view.base * 120, view.s * factor));
     var u = (px - view.tx) / view.s, v = (py - view.ty) / view.s;
     view.s = s;
@@ -144,7 +170,7 @@
     redraw();
   }
 
-  function pan(dx, dy) { view.tx += dx; view.ty += dy; redraw(); }
+  function pan(dx, dy) { moving(); view.tx += dx; view.ty += dy; redraw(); }
 
   function redraw() {
     if (dirty) return;
@@ -162,30 +188,38 @@
     ctx.fillRect(0, 0, w, h);
     var zoom = s / view.base;
     var r = Math.min(7, 1.7 * Math.pow(zoom, 0.4));
-    var useRects = loadedPoints > 30000 && zoom < 2.5;
-    ctx.globalAlpha = zoom < 2 ? 0.78 : 0.88;
-    var order = byColour.length - 1;
-    for (var pass = 0; pass < byColour.length; pass++) {
-      // Unclustered points first, underneath.
-      var slot = pass === 0 ? order : pass - 1;
-      var list = byColour[slot];
-      if (!list.length) continue;
-      ctx.fillStyle = slot === order ? meta.unclustered : meta.palette[slot];
-      ctx.beginPath();
-      for (var k = 0; k < list.length; k++) {
-        var i = list[k];
-        var sx = X[i] * s + tx, sy = Y[i] * s + ty;
-        if (sx < -r || sy < -r || sx > w + r || sy > h + r) continue;
-        if (useRects) ctx.rect(sx - r, sy - r, 2 * r, 2 * r);
-        else { ctx.moveTo(sx + r, sy); ctx.arc(sx, sy, r, 0, 6.2832); }
-      }
-      ctx.fill();
+    if (interacting && cache && zoom < 3) {
+      ctx.imageSmoothingEnabled = true;
+      ctx.drawImage(cache, tx, ty, meta.width * s, meta.height * s);
+    } else {
+      paintPoints(ctx, s, tx, ty, w, h, r, loadedPoints > 30000 && zoom < 2.5);
     }
-    ctx.globalAlpha = 1;
     if (showNeighbours) { neighbourLines(selected, r); neighbourLines(hover, r); }
     ring(selected, r + 4, '#1b5fd1', 2.5);
     ring(hover, r + 3, '#1d1c1a', 2);
     drawLabels(zoom);
+  }
+
+  /** Every loaded point inside (0, 0, w, h), coloured by coarse cluster, unclustered underneath. */
+  function paintPoints(g, s, tx, ty, w, h, r, squares) {
+    g.globalAlpha = s / view.base < 2 ? 0.78 : 0.88;
+    var last = byColour.length - 1;
+    for (var pass = 0; pass < byColour.length; pass++) {
+      var slot = pass === 0 ? last : pass - 1;
+      var list = byColour[slot];
+      if (!list.length) continue;
+      g.fillStyle = slot === last ? meta.unclustered : meta.palette[slot];
+      g.beginPath();
+      for (var k = 0; k < list.length; k++) {
+        var i = list[k];
+        var sx = X[i] * s + tx, sy = Y[i] * s + ty;
+        if (sx < -r || sy < -r || sx > w + r || sy > h + r) continue;
+        if (squares) g.rect(sx - r, sy - r, 2 * r, 2 * r);
+        else { g.moveTo(sx + r, sy); g.arc(sx, sy, r, 0, 6.2832); }
+      }
+      g.fill();
+    }
+    g.globalAlpha = 1;
   }
 
   /** Lines from feature i to its nearest features by decoder cosine in the full space: where the 2D
@@ -245,16 +279,21 @@
       candidates.push([cl.size, sx, sy, cl.label]);
     }
     candidates.sort(function (a, b) { return b[0] - a[0]; });
-    for (var k = 0; k < candidates.length && used < 90; k++) {
+    // About one name per 16,000 px² of map, each name once per view, with a margin around each.
+    var budget = Math.max(6, Math.round(view.w * view.h / 16000));
+    var shown = {};
+    for (var k = 0; k < candidates.length && used < budget; k++) {
       var cand = candidates[k];
       var text = cand[3].length > 38 ? cand[3].slice(0, 37) + '…' : cand[3];
+      if (shown[text]) continue;
       var bw = text.length * font * 0.56 + 10, bh = font * 1.45;
       // Keep the whole name inside the view (a centroid near the edge pushes its name inwards).
       var cx = Math.min(Math.max(cand[1], bw / 2 + 4), view.w - bw / 2 - 4);
       var cy = Math.min(Math.max(cand[2], bh / 2 + 4), view.h - bh / 2 - 4);
-      var box = [cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2];
+      var box = [cx - bw / 2 - 6, cy - bh / 2 - 4, cx + bw / 2 + 6, cy + bh / 2 + 4];
       if (overlaps(box, placed)) continue;
       placed.push(box);
+      shown[text] = true;
       label(used++, text, 'lbl l' + Math.min(level, 2), cx, cy);
     }
     // Feature labels when zoomed in far enough that few points are visible.

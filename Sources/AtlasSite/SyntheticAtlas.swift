@@ -152,7 +152,9 @@ package enum SyntheticAtlas {
         switch level {
         case 0: label = coarse < themes.count ? theme.name : "\(theme.name) \(coarse / themes.count + 1)"
         case fineLevel: label = focus.prefix(2).map(SyntheticFeatures.quoted).joined(separator: " / ")
-        default: label = "\(theme.name.split(separator: " ").first.map(String.init) ?? theme.name) \(theme.contexts[c % theme.contexts.count])"
+        default:
+          let head = theme.name.split(separator: " ").first.map(String.init) ?? theme.name
+          label = "\(head): \(SyntheticFeatures.quoted(focus[0])) \(theme.contexts[c % theme.contexts.count])"
         }
         var terms = focus.map { $0.trimmingCharacters(in: .whitespaces) }
         if options.hostile && c == 0 {
