@@ -268,7 +268,7 @@
     if (levels > 2 && zoom >= 5.5) level = 2;
     for (var extra = 3; extra < levels; extra++) if (zoom >= 5.5 * Math.pow(2.5, extra - 2)) level = extra;
     var clusters = meta.levels[level] ? meta.levels[level].clusters : [];
-    var placed = [], used = 0;
+    var placed = [[view.w - 64, 0, view.w, 160]], used = 0;   // keep clear of the zoom buttons
     var font = level === 0 ? 14.5 : level === 1 ? 12.5 : 11.5;
     var candidates = [];
     for (var c = 0; c < clusters.length; c++) {
