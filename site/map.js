@@ -79,7 +79,7 @@
     ctx = canvas.getContext('2d');
     resize(true);
     bindMap();
-    bindSearch();
+    if (FA.bindSearch) FA.bindSearch(FA.api);
     window.addEventListener('resize', function () { resize(false); });
     loadChunk(0);
   }
@@ -519,92 +519,19 @@
     redraw();
   }
 
-  // MARK: - Search
+  // MARK: - What search.js needs
 
-  function bindSearch() {
-    var input = document.getElementById('search');
-    var list = document.getElementById('search-results');
-    var note = document.getElementById('search-status');
-    if (!input || !list) return;
-    var results = [], active = -1, timer = 0;
-
-    input.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(run, 60); });
-    input.addEventListener('keydown', function (e) {
-      if (e.key === 'ArrowDown') { move(1); e.preventDefault(); }
-      else if (e.key === 'ArrowUp') { move(-1); e.preventDefault(); }
-      else if (e.key === 'Enter') {
-        clearTimeout(timer); run(true);
-        var i = results[active >= 0 ? active : 0];
-        if (i !== undefined) window.location.href = featureHref(i);
-        e.preventDefault();
-      } else if (e.key === 'Escape') { input.value = ''; run(); }
-    });
-    document.addEventListener('keydown', function (e) {
-      if (e.key === '/' && document.activeElement !== input && !/INPUT|TEXTAREA/.test(document.activeElement.tagName)) {
-        input.focus(); e.preventDefault();
-      }
-    });
-
-    function run(keepActive) {
-      var q = input.value.trim().toLowerCase();
-      var previous = active;
-      results = q ? query(q) : [];
-      active = keepActive && previous < results.length ? previous : (results.length ? 0 : -1);
-      render();
-      if (!q) note.textContent = 'Searches labels, top tokens and feature ids.';
-      else if (loadedChunks < meta.chunks) note.textContent = results.length + ' matches so far (still loading map data)';
-      else note.textContent = results.length ? (results.length >= 50 ? 'first 50 matches' : results.length + ' match' + (results.length === 1 ? '' : 'es')) : 'No feature matches “' + input.value.trim() + '”.';
-    }
-
-    function query(q) {
-      var scored = [];
-      var idMatch = /^f?0*(\d+)$/.exec(q);
-      if (idMatch) {
-        var id = parseInt(idMatch[1], 10);
-        if (id < n && have[id]) scored.push([1e9, id]);
-      }
-      for (var i = 0; i < n; i++) {
-        if (!have[i]) continue;
-        var l = lowL[i], score = 0, at = l.indexOf(q);
-        if (at === 0) score = 3;
-        else if (at > 0) score = /[\s“"'(\-]/.test(l.charAt(at - 1)) ? 2.2 : 1.5;
-        else if (lowT[i].indexOf(q) >= 0) score = 1;
-        if (score > 0 && !(idMatch && i === parseInt(idMatch[1], 10))) scored.push([score, i]);
-      }
-      scored.sort(function (a, b) { return b[0] - a[0] || a[1] - b[1]; });
-      return scored.slice(0, 50).map(function (e) { return e[1]; });
-    }
-
-    function render() {
-      list.textContent = '';
-      results.forEach(function (i, k) {
-        var li = document.createElement('li');
-        li.id = 'sr-' + k;
-        li.setAttribute('role', 'option');
-        li.setAttribute('aria-selected', k === active ? 'true' : 'false');
-        li.dataset.feature = String(i);
-        var id = document.createElement('span'); id.className = 'rid'; id.textContent = featureId(i);
-        var lab = document.createElement('span'); lab.className = 'rl'; lab.textContent = L[i];
-        var toks = document.createElement('span'); toks.className = 'rt'; toks.textContent = T[i] || '';
-        li.appendChild(id); li.appendChild(lab); li.appendChild(toks);
-        li.addEventListener('mousedown', function (e) { e.preventDefault(); window.location.href = featureHref(i); });
-        li.addEventListener('mouseenter', function () { selected = i; redraw(); });
-        list.appendChild(li);
-      });
-      input.setAttribute('aria-expanded', results.length ? 'true' : 'false');
-      if (active >= 0) { input.setAttribute('aria-activedescendant', 'sr-' + active); selected = results[active]; }
-      else { input.removeAttribute('aria-activedescendant'); selected = -1; }
-      redraw();
-    }
-
-    function move(step) {
-      if (!results.length) return;
-      active = (active + step + results.length) % results.length;
-      var items = list.children;
-      for (var k = 0; k < items.length; k++) items[k].setAttribute('aria-selected', k === active ? 'true' : 'false');
-      input.setAttribute('aria-activedescendant', 'sr-' + active);
-      if (items[active]) items[active].scrollIntoView({ block: 'nearest' });
-      focusPoint(results[active]);
-    }
-  }
+  FA.api = {
+    count: function () { return n; },
+    loading: function () { return loadedChunks < meta.chunks; },
+    has: function (i) { return i >= 0 && i < n && have[i] === 1; },
+    label: function (i) { return L[i]; },
+    tokens: function (i) { return T[i] || ''; },
+    lowLabel: function (i) { return lowL[i]; },
+    lowTokens: function (i) { return lowT[i]; },
+    id: featureId,
+    href: featureHref,
+    select: function (i) { selected = i; redraw(); },
+    focus: focusPoint
+  };
 })();

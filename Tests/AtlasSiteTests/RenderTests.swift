@@ -11,7 +11,7 @@ struct RenderTests {
   func writesEveryPage() throws {
     let (atlas, report) = try SharedAtlas.normal.get()
     let files = Set(SiteFixture.files(under: atlas.site))
-    for page in ["index.html", "run.html", "steering.html", "assets/atlas.css", "assets/map.js", "assets/page.js",
+    for page in ["index.html", "run.html", "steering.html", "assets/atlas.css", "assets/map.js", "assets/search.js", "assets/page.js",
                  "assets/favicon.svg", "data/map-meta.js", "data/map-000.js"] {
       #expect(files.contains(page), "missing \(page)")
     }
