@@ -8,12 +8,16 @@
   var FA = window.FA = window.FA || {};
   var meta = null;
   var n = 0, loadedChunks = 0, loadedPoints = 0;
-  var X, Y, F, levelIds = [], D = [], M = [], L = [], T = [], lowL = [], lowT = [], have;
+  var X, Y, F, levelIds = [], D = [], M = [], L = [], T = [], N = [], lowL = [], lowT = [], have;
+  var showNeighbours = true;
   var byColour = [];              // point indices per colour slot (palette index, or last = unclustered)
   var grid = new Map(), CELL = 8; // map units per grid cell, for hover lookups
   var map, canvas, ctx, overlay, tip, status, pool = [];
   var view = { s: 1, tx: 0, ty: 0, base: 1, w: 0, h: 0 };
   var hover = -1, selected = -1, dirty = false;
+  // While the user pans or zooms a large map, a bitmap of every point (drawn once) is scaled instead of
+  // redrawing each point; the exact drawing follows when the interaction settles.
+  var cache = null, cacheScale = 0, interacting = false, settleTimer = 0;
 
   // MARK: - Data entry points (called by the data scripts)
 
@@ -33,7 +37,7 @@
       if (i >= n) break;
       X[i] = data.x[j]; Y[i] = data.y[j]; F[i] = data.w[j]; have[i] = 1;
       for (var l = 0; l < levelIds.length; l++) levelIds[l][i] = data.c[l] ? data.c[l][j] : -1;
-      D[i] = data.d[j]; M[i] = data.m[j]; L[i] = data.l[j]; T[i] = data.t[j];
+      D[i] = data.d[j]; M[i] = data.m[j]; L[i] = data.l[j]; T[i] = data.t[j]; N[i] = data.n ? data.n[j] : [];
       lowL[i] = String(L[i]).toLowerCase(); lowT[i] = String(T[i]).toLowerCase();
       var coarse = levelIds.length ? levelIds[0][i] : -1;
       byColour[coarse < 0 ? meta.palette.length : coarse % meta.palette.length].push(i);
@@ -51,6 +55,9 @@
     var r = canvas.getBoundingClientRect();
     return { x: r.left + X[i] * view.s + view.tx, y: r.top + Y[i] * view.s + view.ty };
   };
+
+  /** Centres the view on feature i and marks it (also what index.html#f00042 does). */
+  FA.focusFeature = function (i) { focusPoint(i); };
 
   function cellKey(cx, cy) { return cx * 100003 + cy; }
 
@@ -72,7 +79,7 @@
     ctx = canvas.getContext('2d');
     resize(true);
     bindMap();
-    bindSearch();
+    if (FA.bindSearch) FA.bindSearch(FA.api);
     window.addEventListener('resize', function () { resize(false); });
     loadChunk(0);
   }
@@ -92,7 +99,30 @@
     document.body.appendChild(script);
   }
 
+  function buildCache() {
+    cache = null;
+    if (loadedPoints < 8000) return;
+    var ratio = window.devicePixelRatio || 1;
+    cacheScale = view.base * 2 * ratio;
+    var c = document.createElement('canvas');
+    c.width = Math.ceil(meta.width * cacheScale);
+    c.height = Math.ceil(meta.height * cacheScale);
+    var g = c.getContext('2d');
+    paintPoints(g, cacheScale, 0, 0, c.width, c.height, 1.7 * ratio * 2, false);
+    cache = c;
+  }
+
+  /** Marks the view as moving: scaled bitmap now, exact points shortly after the last movement. */
+  function moving() {
+    interacting = true;
+    clearTimeout(settleTimer);
+    settleTimer = setTimeout(function () { interacting = false; redraw(); }, 140);
+  }
+
   function finished() {
+    buildCache();
+    var wanted = /^#f0*(\d+)$/.exec(window.location.hash);
+    if (wanted) focusPoint(parseInt(wanted[1], 10));
     map.dataset.points = String(loadedPoints);
     map.dataset.ready = 'true';
     setStatus(loadedPoints.toLocaleString('en-US') + ' features');
@@ -114,6 +144,7 @@
     canvas.height = Math.max(1, Math.round(r.height * ratio));
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     view.base = Math.min(view.w / meta.width, view.h / meta.height);
+    if (cache && Math.abs(view.base - oldBase) > 1e-6) buildCache();
     if (reset || !oldW) { resetView(); return; }
     // Keep the same centre and zoom factor.
     var k = view.s / oldBase;
@@ -131,6 +162,7 @@
   }
 
   function zoomAt(px, py, factor) {
+    moving();
     var s = Math.max(view.base * 0.7, Math.min(view.base * 120, view.s * factor));
     var u = (px - view.tx) / view.s, v = (py - view.ty) / view.s;
     view.s = s;
@@ -138,7 +170,7 @@
     redraw();
   }
 
-  function pan(dx, dy) { view.tx += dx; view.ty += dy; redraw(); }
+  function pan(dx, dy) { moving(); view.tx += dx; view.ty += dy; redraw(); }
 
   function redraw() {
     if (dirty) return;
@@ -156,29 +188,67 @@
     ctx.fillRect(0, 0, w, h);
     var zoom = s / view.base;
     var r = Math.min(7, 1.7 * Math.pow(zoom, 0.4));
-    var useRects = loadedPoints > 30000 && zoom < 2.5;
-    ctx.globalAlpha = zoom < 2 ? 0.78 : 0.88;
-    var order = byColour.length - 1;
+    if (interacting && cache && zoom < 3) {
+      ctx.imageSmoothingEnabled = true;
+      ctx.drawImage(cache, tx, ty, meta.width * s, meta.height * s);
+    } else {
+      paintPoints(ctx, s, tx, ty, w, h, r, loadedPoints > 30000 && zoom < 2.5);
+    }
+    if (showNeighbours) { neighbourLines(selected, r); neighbourLines(hover, r); }
+    ring(selected, r + 4, '#1b5fd1', 2.5);
+    ring(hover, r + 3, '#1d1c1a', 2);
+    drawLabels(zoom);
+  }
+
+  /** Every loaded point inside (0, 0, w, h), coloured by coarse cluster, unclustered underneath. */
+  function paintPoints(g, s, tx, ty, w, h, r, squares) {
+    g.globalAlpha = s / view.base < 2 ? 0.78 : 0.88;
+    var last = byColour.length - 1;
     for (var pass = 0; pass < byColour.length; pass++) {
-      // Unclustered points first, underneath.
-      var slot = pass === 0 ? order : pass - 1;
+      var slot = pass === 0 ? last : pass - 1;
       var list = byColour[slot];
       if (!list.length) continue;
-      ctx.fillStyle = slot === order ? meta.unclustered : meta.palette[slot];
-      ctx.beginPath();
+      g.fillStyle = slot === last ? meta.unclustered : meta.palette[slot];
+      g.beginPath();
       for (var k = 0; k < list.length; k++) {
         var i = list[k];
         var sx = X[i] * s + tx, sy = Y[i] * s + ty;
         if (sx < -r || sy < -r || sx > w + r || sy > h + r) continue;
-        if (useRects) ctx.rect(sx - r, sy - r, 2 * r, 2 * r);
-        else { ctx.moveTo(sx + r, sy); ctx.arc(sx, sy, r, 0, 6.2832); }
+        if (squares) g.rect(sx - r, sy - r, 2 * r, 2 * r);
+        else { g.moveTo(sx + r, sy); g.arc(sx, sy, r, 0, 6.2832); }
       }
-      ctx.fill();
+      g.fill();
     }
-    ctx.globalAlpha = 1;
-    ring(selected, r + 4, '#1b5fd1', 2.5);
-    ring(hover, r + 3, '#1d1c1a', 2);
-    drawLabels(zoom);
+    g.globalAlpha = 1;
+  }
+
+  /** Lines from feature i to its nearest features by decoder cosine in the full space: where the 2D
+   *  map agrees with the full space they are short; long lines show where the layout distorts. */
+  function neighbourLines(i, r) {
+    if (i < 0 || !have[i] || !N[i] || !N[i].length) return;
+    var x0 = X[i] * view.s + view.tx, y0 = Y[i] * view.s + view.ty;
+    ctx.save();
+    ctx.strokeStyle = 'rgba(29, 28, 26, 0.55)';
+    ctx.lineWidth = 1.25;
+    ctx.setLineDash([4, 3]);
+    ctx.beginPath();
+    for (var k = 0; k < N[i].length; k++) {
+      var j = N[i][k];
+      if (!have[j]) continue;
+      ctx.moveTo(x0, y0);
+      ctx.lineTo(X[j] * view.s + view.tx, Y[j] * view.s + view.ty);
+    }
+    ctx.stroke();
+    ctx.setLineDash([]);
+    for (var m = 0; m < N[i].length; m++) {
+      var n = N[i][m];
+      if (!have[n]) continue;
+      ctx.beginPath();
+      ctx.arc(X[n] * view.s + view.tx, Y[n] * view.s + view.ty, r + 2.5, 0, 6.2832);
+      ctx.strokeStyle = '#ffffff'; ctx.lineWidth = 3; ctx.stroke();
+      ctx.strokeStyle = '#1d1c1a'; ctx.lineWidth = 1.5; ctx.stroke();
+    }
+    ctx.restore();
   }
 
   function ring(i, radius, colour, width) {
@@ -198,25 +268,33 @@
     if (levels > 2 && zoom >= 5.5) level = 2;
     for (var extra = 3; extra < levels; extra++) if (zoom >= 5.5 * Math.pow(2.5, extra - 2)) level = extra;
     var clusters = meta.levels[level] ? meta.levels[level].clusters : [];
-    var placed = [], used = 0;
+    var placed = [[view.w - 64, 0, view.w, 160]], used = 0;   // keep clear of the zoom buttons
     var font = level === 0 ? 14.5 : level === 1 ? 12.5 : 11.5;
     var candidates = [];
     for (var c = 0; c < clusters.length; c++) {
       var cl = clusters[c];
       if (!cl.size) continue;
       var sx = cl.x * view.s + view.tx, sy = cl.y * view.s + view.ty;
-      if (sx < -40 || sy < -20 || sx > view.w + 40 || sy > view.h + 20) continue;
+      if (sx < 0 || sy < 0 || sx > view.w || sy > view.h) continue;
       candidates.push([cl.size, sx, sy, cl.label]);
     }
     candidates.sort(function (a, b) { return b[0] - a[0]; });
-    for (var k = 0; k < candidates.length && used < 90; k++) {
+    // About one name per 16,000 px² of map, each name once per view, with a margin around each.
+    var budget = Math.max(6, Math.round(view.w * view.h / 16000));
+    var shown = {};
+    for (var k = 0; k < candidates.length && used < budget; k++) {
       var cand = candidates[k];
       var text = cand[3].length > 38 ? cand[3].slice(0, 37) + '…' : cand[3];
+      if (shown[text]) continue;
       var bw = text.length * font * 0.56 + 10, bh = font * 1.45;
-      var box = [cand[1] - bw / 2, cand[2] - bh / 2, cand[1] + bw / 2, cand[2] + bh / 2];
+      // Keep the whole name inside the view (a centroid near the edge pushes its name inwards).
+      var cx = Math.min(Math.max(cand[1], bw / 2 + 4), view.w - bw / 2 - 4);
+      var cy = Math.min(Math.max(cand[2], bh / 2 + 4), view.h - bh / 2 - 4);
+      var box = [cx - bw / 2 - 6, cy - bh / 2 - 4, cx + bw / 2 + 6, cy + bh / 2 + 4];
       if (overlaps(box, placed)) continue;
       placed.push(box);
-      label(used++, text, 'lbl l' + Math.min(level, 2), cand[1], cand[2]);
+      shown[text] = true;
+      label(used++, text, 'lbl l' + Math.min(level, 2), cx, cy);
     }
     // Feature labels when zoomed in far enough that few points are visible.
     if (zoom >= 4 && loadedPoints) {
@@ -419,6 +497,11 @@
     button('zoom-in', function () { zoomAt(view.w / 2, view.h / 2, 1.5); });
     button('zoom-out', function () { zoomAt(view.w / 2, view.h / 2, 1 / 1.5); });
     button('zoom-reset', resetView);
+    var toggle = document.getElementById('show-neighbours');
+    if (toggle) {
+      showNeighbours = toggle.checked;
+      toggle.addEventListener('change', function () { showNeighbours = toggle.checked; redraw(); });
+    }
   }
 
   function button(id, action) {
@@ -436,92 +519,19 @@
     redraw();
   }
 
-  // MARK: - Search
+  // MARK: - What search.js needs
 
-  function bindSearch() {
-    var input = document.getElementById('search');
-    var list = document.getElementById('search-results');
-    var note = document.getElementById('search-status');
-    if (!input || !list) return;
-    var results = [], active = -1, timer = 0;
-
-    input.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(run, 60); });
-    input.addEventListener('keydown', function (e) {
-      if (e.key === 'ArrowDown') { move(1); e.preventDefault(); }
-      else if (e.key === 'ArrowUp') { move(-1); e.preventDefault(); }
-      else if (e.key === 'Enter') {
-        clearTimeout(timer); run(true);
-        var i = results[active >= 0 ? active : 0];
-        if (i !== undefined) window.location.href = featureHref(i);
-        e.preventDefault();
-      } else if (e.key === 'Escape') { input.value = ''; run(); }
-    });
-    document.addEventListener('keydown', function (e) {
-      if (e.key === '/' && document.activeElement !== input && !/INPUT|TEXTAREA/.test(document.activeElement.tagName)) {
-        input.focus(); e.preventDefault();
-      }
-    });
-
-    function run(keepActive) {
-      var q = input.value.trim().toLowerCase();
-      var previous = active;
-      results = q ? query(q) : [];
-      active = keepActive && previous < results.length ? previous : (results.length ? 0 : -1);
-      render();
-      if (!q) note.textContent = 'Searches labels, top tokens and feature ids.';
-      else if (loadedChunks < meta.chunks) note.textContent = results.length + ' matches so far (still loading map data)';
-      else note.textContent = results.length ? (results.length >= 50 ? 'first 50 matches' : results.length + ' match' + (results.length === 1 ? '' : 'es')) : 'No feature matches “' + input.value.trim() + '”.';
-    }
-
-    function query(q) {
-      var scored = [];
-      var idMatch = /^f?0*(\d+)$/.exec(q);
-      if (idMatch) {
-        var id = parseInt(idMatch[1], 10);
-        if (id < n && have[id]) scored.push([1e9, id]);
-      }
-      for (var i = 0; i < n; i++) {
-        if (!have[i]) continue;
-        var l = lowL[i], score = 0, at = l.indexOf(q);
-        if (at === 0) score = 3;
-        else if (at > 0) score = /[\s“"'(\-]/.test(l.charAt(at - 1)) ? 2.2 : 1.5;
-        else if (lowT[i].indexOf(q) >= 0) score = 1;
-        if (score > 0 && !(idMatch && i === parseInt(idMatch[1], 10))) scored.push([score, i]);
-      }
-      scored.sort(function (a, b) { return b[0] - a[0] || a[1] - b[1]; });
-      return scored.slice(0, 50).map(function (e) { return e[1]; });
-    }
-
-    function render() {
-      list.textContent = '';
-      results.forEach(function (i, k) {
-        var li = document.createElement('li');
-        li.id = 'sr-' + k;
-        li.setAttribute('role', 'option');
-        li.setAttribute('aria-selected', k === active ? 'true' : 'false');
-        li.dataset.feature = String(i);
-        var id = document.createElement('span'); id.className = 'rid'; id.textContent = featureId(i);
-        var lab = document.createElement('span'); lab.className = 'rl'; lab.textContent = L[i];
-        var toks = document.createElement('span'); toks.className = 'rt'; toks.textContent = T[i] || '';
-        li.appendChild(id); li.appendChild(lab); li.appendChild(toks);
-        li.addEventListener('mousedown', function (e) { e.preventDefault(); window.location.href = featureHref(i); });
-        li.addEventListener('mouseenter', function () { selected = i; redraw(); });
-        list.appendChild(li);
-      });
-      input.setAttribute('aria-expanded', results.length ? 'true' : 'false');
-      if (active >= 0) { input.setAttribute('aria-activedescendant', 'sr-' + active); selected = results[active]; }
-      else { input.removeAttribute('aria-activedescendant'); selected = -1; }
-      redraw();
-    }
-
-    function move(step) {
-      if (!results.length) return;
-      active = (active + step + results.length) % results.length;
-      var items = list.children;
-      for (var k = 0; k < items.length; k++) items[k].setAttribute('aria-selected', k === active ? 'true' : 'false');
-      input.setAttribute('aria-activedescendant', 'sr-' + active);
-      if (items[active]) items[active].scrollIntoView({ block: 'nearest' });
-      focusPoint(results[active]);
-    }
-  }
+  FA.api = {
+    count: function () { return n; },
+    loading: function () { return loadedChunks < meta.chunks; },
+    has: function (i) { return i >= 0 && i < n && have[i] === 1; },
+    label: function (i) { return L[i]; },
+    tokens: function (i) { return T[i] || ''; },
+    lowLabel: function (i) { return lowL[i]; },
+    lowTokens: function (i) { return lowT[i]; },
+    id: featureId,
+    href: featureHref,
+    select: function (i) { selected = i; redraw(); },
+    focus: focusPoint
+  };
 })();

@@ -19,8 +19,8 @@ enum BenchSite {
     if let existing = options.values["atlas"] {
       let cpu = cpuSeconds()
       let report = try SiteRenderer(resources: resources).render(atlas: AtlasDirectory(URL(fileURLWithPath: existing)))
-      print(String(format: "rendered %d features in %.1f s wall, %.1f s CPU (%d files, %.1f MB)", report.features, report.seconds,
-                   cpuSeconds() - cpu, report.files, Double(report.bytes) / 1e6))
+      print(String(format: "rendered %d features in %.1f s wall, %.1f s CPU (%d files, %.1f MB); ", report.features, report.seconds,
+                   cpuSeconds() - cpu, report.files, Double(report.bytes) / 1e6) + phases(report))
       return
     }
     print("resources: \(resources.templates.deletingLastPathComponent().path); machine load: \(loadAverage())")
@@ -42,6 +42,7 @@ enum BenchSite {
       print(String(format: "%6d features: generated in %.1f s; rendered %d pages (%d files, %.1f MB) in %.1f s wall, %.1f s CPU; index.html %.2f MB (%d of %d points inline, %d map chunks)",
                    n, generated, report.pages, report.files, Double(report.bytes) / 1e6, rendered, cpuSeconds() - cpu,
                    Double(report.indexBytes) / 1e6, report.staticMapPoints, n, report.mapChunks))
+      print("        phases: " + phases(report))
       if !options.flag("no-browser") {
         print("        " + browserLoad(site: atlas.site, features: n, python: options.values["python"]))
       }
@@ -82,6 +83,10 @@ enum BenchSite {
     } catch {
       return "Chromium: not measured (\(error))"
     }
+  }
+
+  private static func phases(_ report: SiteReport) -> String {
+    report.phases.map { String(format: "%@ %.1f s", $0.name, $0.seconds) }.joined(separator: ", ")
   }
 
   /// User + system CPU time of this process so far (both cores count).

@@ -2,7 +2,7 @@ import AtlasArtifacts
 import Foundation
 
 /// Small SVG charts: activation histograms and training curves. Sizes are in SVG units; CSS scales them.
-enum Charts {
+package enum Charts {
   // MARK: - Histogram of log10 values
 
   /// Bars of a `LogHistogram`, with ticks at powers of ten. `what` names one counted thing ("firing").
@@ -88,7 +88,7 @@ enum Charts {
   }
 
   /// About `count` round tick values covering [lo, hi] (steps of 1, 2 or 5 × 10^k).
-  static func niceTicks(_ lo: Double, _ hi: Double, count: Int) -> [Double] {
+  package static func niceTicks(_ lo: Double, _ hi: Double, count: Int) -> [Double] {
     guard hi > lo, lo.isFinite, hi.isFinite else { return [lo] }
     let raw = (hi - lo) / Double(max(1, count))
     let magnitude = pow(10, floor(log10(raw)))

@@ -56,16 +56,19 @@ enum FeaturePage {
                                         valueFormat: { Format.number($0, significant: 2) })
 
     let scale = maxAct > 0 ? maxAct : (r.topExamples.first?.activations.max() ?? 1)
-    func example(_ w: ExampleWindow) -> ExampleView {
-      let peak = w.peak >= 0 && w.peak < w.activations.count ? w.activations[w.peak] : 0
-      let peakToken = w.peak >= 0 && w.peak < w.tokens.count ? Markup.tokenText(w.tokens[w.peak]) : ""
-      return ExampleView(strip: TokenStrip.html(w, scale: scale),
-                         caption: Markup.displayable("\(w.source) · document \(Format.count(w.document)) · window \(Format.count(w.window)) · peak \(Format.activation(peak)) on “\(peakToken)”"))
+    func examples(_ windows: [ExampleWindow]) -> String {
+      var html = ""
+      for w in windows {
+        let peak = w.peak >= 0 && w.peak < w.activations.count ? w.activations[w.peak] : 0
+        let peakToken = w.peak >= 0 && w.peak < w.tokens.count ? Markup.tokenText(w.tokens[w.peak]) : ""
+        html += TokenStrip.figure(w, scale: scale, caption: "\(w.source) · document \(Format.count(w.document)) · window \(Format.count(w.window)) · peak \(Format.activation(peak)) on “\(peakToken)”")
+      }
+      return html
     }
     func group(_ g: SampleGroup) -> GroupView {
       GroupView(title: Markup.displayable(g.title),
                 caption: "activations \(Format.activation(g.lower))–\(Format.activation(g.upper)) · \(Format.percent(g.share)) of firings",
-                examples: g.examples.map(example))
+                examples: examples(g.examples))
     }
 
     let largest = (r.promotedTokens + r.suppressedTokens).map { abs($0.value) }.max() ?? 1
@@ -104,7 +107,7 @@ enum FeaturePage {
       histogramCaption: "log-scaled activations of its \(Format.count(firings)) firings",
       topTokens: r.topTokens.map { LinkView(href: "", text: Markup.displayable(Markup.tokenText($0.token)), detail: "×" + Format.count($0.count)) },
       examplesNote: "Each token is shaded by this feature's activation on it, relative to its maximum (\(Format.activation(maxAct))); hover a token for its value. Pieces such as <0xE2> are tokens that end inside a multi-byte character; ↵ is a line break.",
-      topExamples: r.topExamples.map(example),
+      topExamples: examples(r.topExamples),
       quantileGroups: r.quantileSamples.map(group),
       intervalGroups: r.intervalSamples.map(group),
       promoted: r.promotedTokens.map(logit), suppressed: r.suppressedTokens.map(logit),

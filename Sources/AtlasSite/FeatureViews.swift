@@ -20,7 +20,7 @@ struct FeatureView: MustacheParent {
   var histogramCaption: String
   var topTokens: [LinkView]
   var examplesNote: String
-  var topExamples: [ExampleView]
+  var topExamples: String          // example figures, our own markup (TokenStrip.figure)
   var quantileGroups: [GroupView]
   var intervalGroups: [GroupView]
   var promoted: [LogitView]
@@ -56,6 +56,7 @@ struct FeatureView: MustacheParent {
     case "topTokens": topTokens
     case "examplesNote": examplesNote
     case "topExamples": topExamples
+    case "hasTopExamples": !topExamples.isEmpty
     case "quantileGroups": quantileGroups
     case "hasQuantiles": !quantileGroups.isEmpty
     case "intervalGroups": intervalGroups
@@ -78,24 +79,11 @@ struct FeatureView: MustacheParent {
   }
 }
 
-/// One example window: the shaded token strip (our own markup) and where it came from.
-struct ExampleView: MustacheParent {
-  var strip: String
-  var caption: String
-  func child(named name: String) -> Any? {
-    switch name {
-    case "strip": strip
-    case "caption": caption
-    default: nil
-    }
-  }
-}
-
 /// A band of activation values with its examples ("quantile 50–75%", "interval 2.1–4.2").
 struct GroupView: MustacheParent {
   var title: String
   var caption: String
-  var examples: [ExampleView]
+  var examples: String             // example figures, our own markup (TokenStrip.figure)
   func child(named name: String) -> Any? {
     switch name {
     case "title": title

@@ -43,7 +43,10 @@ enum MapData {
     out += "\"m\":[" + range.map { Markup.jsString(Format.activation(input.summaries[$0].maxActivation)) }.joined(separator: ",") + "],"
     out += "\"l\":[" + range.map { Markup.jsString(input.summaries[$0].label.text) }.joined(separator: ",") + "],"
     out += "\"t\":[" + range.map { Markup.jsString(topTokens(input.summaries[$0])) }.joined(separator: ",") + "],"
-    out += "\"w\":[" + range.map { flags(input.summaries[$0]) }.joined(separator: ",") + "]"
+    out += "\"w\":[" + range.map { flags(input.summaries[$0]) }.joined(separator: ",") + "],"
+    out += "\"n\":[" + range.map { i in
+      "[" + input.summaries[i].neighbours.filter { $0 >= 0 && $0 < input.map.count }.map(String.init).joined(separator: ",") + "]"
+    }.joined(separator: ",") + "]"
     out += "});\n"
     return out
   }

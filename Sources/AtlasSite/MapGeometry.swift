@@ -1,21 +1,21 @@
 /// Map positions in page units: the layout's (x, y) scaled into a `width` × `height` box (aspect kept,
 /// y pointing up as in the layout), plus a grid index for neighbourhood queries without quadratic work.
-struct MapGeometry: Sendable {
-  static let width = 1000.0
-  static let height = 640.0
-  static let padding = 28.0
+package struct MapGeometry: Sendable {
+  package static let width = 1000.0
+  package static let height = 640.0
+  package static let padding = 28.0
 
-  let u: [Float]               // [n] horizontal page units
-  let v: [Float]               // [n] vertical page units (down)
-  let assignment: [[Int]]      // [levels][n] cluster id per level, -1 = unclustered
+  package let u: [Float]               // [n] horizontal page units
+  package let v: [Float]               // [n] vertical page units (down)
+  package let assignment: [[Int]]      // [levels][n] cluster id per level, -1 = unclustered
   private let scale: Double
   private let offsetX: Double
   private let offsetY: Double
   private let minX: Double
   private let maxY: Double
-  let grid: SpatialGrid
+  package let grid: SpatialGrid
 
-  init(x: [Float], y: [Float], assignment: [[Int]]) {
+  package init(x: [Float], y: [Float], assignment: [[Int]]) {
     self.assignment = assignment
     var lowX = Double.infinity, highX = -Double.infinity, lowY = Double.infinity, highY = -Double.infinity
     for i in x.indices where x[i].isFinite && y[i].isFinite {
@@ -47,7 +47,7 @@ struct MapGeometry: Sendable {
   }
 
   /// A layout position (e.g. a cluster centroid) in page units.
-  func project(x: Float, y: Float) -> (Double, Double) {
+  package func project(x: Float, y: Float) -> (Double, Double) {
     guard x.isFinite, y.isFinite else { return (MapGeometry.padding, MapGeometry.padding) }
     return (offsetX + (Double(x) - minX) * scale, offsetY + (maxY - Double(y)) * scale)
   }
@@ -57,14 +57,14 @@ struct MapGeometry: Sendable {
 
 /// Points bucketed into square cells (compressed rows: `starts[c] ..< starts[c + 1]` index `items`),
 /// so a box query touches only the cells it overlaps.
-struct SpatialGrid: Sendable {
+package struct SpatialGrid: Sendable {
   let cell: Double
   let columns: Int
   let rows: Int
   private let starts: [Int32]   // [columns * rows + 1]
   private let items: [Int32]    // [n] point indices, ascending within a cell
 
-  init(u: [Float], v: [Float], cell: Double) {
+  package init(u: [Float], v: [Float], cell: Double) {
     self.cell = cell
     columns = Int(MapGeometry.width / cell) + 1
     rows = Int(MapGeometry.height / cell) + 1
@@ -87,9 +87,39 @@ struct SpatialGrid: Sendable {
     self.items = items
   }
 
+  /// About `target` of the points inside the box (every k-th point of the cells it overlaps, k chosen
+  /// from the cell counts), so the work is bounded however dense the map is. Deterministic.
+  package func sample(minU: Double, minV: Double, maxU: Double, maxV: Double, target: Int, u: [Float], v: [Float]) -> [Int] {
+    let c0 = max(0, Int(minU / cell)), c1 = min(columns - 1, Int(maxU / cell))
+    let r0 = max(0, Int(minV / cell)), r1 = min(rows - 1, Int(maxV / cell))
+    guard c0 <= c1, r0 <= r1, target > 0 else { return [] }
+    var total = 0
+    for r in r0 ... r1 { for c in c0 ... c1 { total += Int(starts[r * columns + c + 1] - starts[r * columns + c]) } }
+    let stride = max(1, (total + target - 1) / target)
+    var found: [Int] = []
+    found.reserveCapacity(min(total, target + 16))
+    var counter = 0
+    for r in r0 ... r1 {
+      for c in c0 ... c1 {
+        let k = r * columns + c
+        let begin = Int(starts[k]), end = Int(starts[k + 1])
+        // Visit only every stride-th point of the running sequence.
+        var p = begin + (stride - counter % stride) % stride
+        counter += end - begin
+        while p < end {
+          let i = Int(items[p])
+          let pu = Double(u[i]), pv = Double(v[i])
+          if pu >= minU && pu <= maxU && pv >= minV && pv <= maxV { found.append(i) }
+          p += stride
+        }
+      }
+    }
+    return found
+  }
+
   /// Indices of points inside the box, cell by cell (row-major), ascending within a cell: a
   /// deterministic order without a sort.
-  func query(minU: Double, minV: Double, maxU: Double, maxV: Double, u: [Float], v: [Float]) -> [Int] {
+  package func query(minU: Double, minV: Double, maxU: Double, maxV: Double, u: [Float], v: [Float]) -> [Int] {
     let c0 = max(0, Int(minU / cell)), c1 = min(columns - 1, Int(maxU / cell))
     let r0 = max(0, Int(minV / cell)), r1 = min(rows - 1, Int(maxV / cell))
     guard c0 <= c1, r0 <= r1 else { return [] }

@@ -97,11 +97,10 @@ enum MapSVG {
     var svg = SVG(width: w, height: h, className: "minimap",
                   label: "Neighbourhood of \(input.naming.id(feature)) on the map, with its nearest features by decoder direction")
     svg.rect(x: 0, y: 0, width: w, height: h, className: "map-bg")
-    // Context: nearby points, thinned to at most ~400, coloured by coarse cluster.
-    let nearby = map.grid.query(minU: minU, minV: minV, maxU: maxU, maxV: maxV, u: map.u, v: map.v)
-    let stride = max(1, (nearby.count + 399) / 400)
+    // Context: about 300 nearby points (a bounded sample, however dense the map), coloured by coarse cluster.
+    let nearby = map.grid.sample(minU: minU, minV: minV, maxU: maxU, maxV: maxV, target: 300, u: map.u, v: map.v)
     var groups: [Int: String] = [:]
-    for (k, i) in nearby.enumerated() where k % stride == 0 {
+    for i in nearby {
       let (x, y) = px(i)
       SVG.appendDot(&groups[map.assignment.first?[i] ?? -1, default: ""], x, y)
     }

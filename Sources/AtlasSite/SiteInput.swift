@@ -2,28 +2,27 @@ import AtlasArtifacts
 import Dispatch
 import Foundation
 
-/// What a feature page needs to know about every other feature (for links, search and the map):
-/// decoded from the shards without their examples.
-struct FeatureSummary: Decodable, Sendable {
-  struct Label: Decodable, Sendable { var text: String; var contradicted: Bool }
-  struct Token: Decodable, Sendable { var token: String }
+/// What a feature page needs to know about every other feature (for links, search and the map).
+struct FeatureSummary: Sendable {
+  struct Label: Sendable { var text: String; var contradicted: Bool }
+  struct Token: Sendable { var token: String }
   var index: Int
   var density: Double
   var maxActivation: Float
   var flags: [FeatureFlag]
   var label: Label
   var topTokens: [Token]
+  var neighbours: [Int]             // first decoder neighbours (full space), for lines on the map
 }
 
 extension FeatureSummary {
   init(_ r: FeatureRecord) {
     self.init(index: r.index, density: r.density, maxActivation: r.maxActivation, flags: r.flags,
               label: Label(text: r.label.text, contradicted: r.label.contradicted),
-              topTokens: r.topTokens.map { Token(token: $0.token) })
+              topTokens: r.topTokens.map { Token(token: $0.token) },
+              neighbours: r.decoderNeighbours.prefix(5).map(\.feature))
   }
 }
-
-private struct ShardSummary: Decodable { var first: Int; var records: [FeatureSummary] }
 
 /// Everything the renderer reads from an atlas directory except the per-feature evidence, which is read
 /// shard by shard while pages are written. Rendering reads artifacts only: never the model or the SAE.
@@ -81,7 +80,7 @@ struct SiteInput: Sendable {
   }
 
   /// Shard JSON up to this size is decoded once and kept for pass 2 (about 1.5× its size in memory);
-  /// larger atlases decode the summary fields now and each shard again while its pages are written.
+  /// larger atlases keep only the summaries and decode each shard again while its pages are written.
   static let cacheBudgetBytes = 320 << 20
 
   /// Pass 1 over the shards (in parallel): labels, densities and top tokens of every feature.
@@ -101,11 +100,8 @@ struct SiteInput: Sendable {
           throw ArtifactError.missing(path: url.path, hint: "run `\(ArtifactKind.features.producingCommand)` again")
         }
         do {
-          if keep {
-            let shard = try CanonicalJSON.decode(FeatureShard.self, from: data)
-            return (shard.records.map(FeatureSummary.init), shard)
-          }
-          return (try CanonicalJSON.decode(ShardSummary.self, from: data).records, nil)
+          let shard = try ShardDecoder.decode(data)
+          return (shard.records.map(FeatureSummary.init), keep ? shard : nil)
         } catch {
           throw ArtifactError.malformed(path: url.path, reason: "\(error)")
         }
@@ -136,7 +132,7 @@ struct SiteInput: Sendable {
     do { data = try Data(contentsOf: url) } catch {
       throw ArtifactError.missing(path: url.path, hint: "run `\(ArtifactKind.features.producingCommand)` again")
     }
-    do { return try CanonicalJSON.decode(FeatureShard.self, from: data) } catch {
+    do { return try ShardDecoder.decode(data) } catch {
       throw ArtifactError.malformed(path: url.path, reason: "\(error)")
     }
   }
@@ -168,16 +164,16 @@ final class ShardResults<T>: @unchecked Sendable {
 
 /// File names and display ids: `f00042` (zero-padded to the width of the largest index), cluster
 /// pages `clusters/<level>-<id>.html`.
-struct Naming: Sendable {
-  let width: Int
-  init(features: Int) { width = max(1, String(max(0, features - 1)).count) }
+package struct Naming: Sendable {
+  package let width: Int
+  package init(features: Int) { width = max(1, String(max(0, features - 1)).count) }
 
-  func id(_ feature: Int) -> String {
+  package func id(_ feature: Int) -> String {
     let digits = String(feature)
     return "f" + String(repeating: "0", count: max(0, width - digits.count)) + digits
   }
-  func featureFile(_ feature: Int) -> String { id(feature) + ".html" }
-  func clusterFile(level: Int, id: Int, page: Int = 1) -> String {
+  package func featureFile(_ feature: Int) -> String { id(feature) + ".html" }
+  package func clusterFile(level: Int, id: Int, page: Int = 1) -> String {
     page <= 1 ? "\(level)-\(id).html" : "\(level)-\(id)-p\(page).html"
   }
 }

@@ -36,6 +36,14 @@ public struct SiteReport: Sendable, Equatable {
   public var mapChunks: Int
   public var staticMapPoints: Int
   public var seconds: Double
+  /// Wall-clock seconds per phase ("read", "index", "features", "clusters", "run", "swap"), in order.
+  public var phases: [(name: String, seconds: Double)]
+
+  public static func == (a: SiteReport, b: SiteReport) -> Bool {
+    a.output == b.output && a.features == b.features && a.clusters == b.clusters && a.pages == b.pages && a.files == b.files
+      && a.bytes == b.bytes && a.indexBytes == b.indexBytes && a.mapChunks == b.mapChunks && a.staticMapPoints == b.staticMapPoints
+      && a.seconds == b.seconds && a.phases.map(\.name) == b.phases.map(\.name) && a.phases.map(\.seconds) == b.phases.map(\.seconds)
+  }
 }
 
 /// Renders `<atlas>/site/` from the atlas's artifacts with the Mustache templates and front-end assets of
@@ -53,18 +61,21 @@ public struct SiteRenderer: Sendable {
   @discardableResult
   public func render(atlas: AtlasDirectory, progress: @escaping @Sendable (SiteProgress) -> Void = { _ in }) throws -> SiteReport {
     let start = Date()
+    let clock = PhaseClock()
     let templates = try Templates(directory: resources.templates)
     let input = try SiteInput.read(atlas)
+    clock.lap("read")
     let staging = atlas.root.appendingPathComponent(".site.partial-\(getpid())")
     try? FileManager.default.removeItem(at: staging)
     do {
       let writer = try SiteWriter(root: staging, subdirectories: ["assets", "data", "features", "clusters"])
       try writer.copyAssets(from: resources.assets)
-      let report = try renderPages(input, templates: templates, writer: writer, progress: progress)
+      let report = try renderPages(input, templates: templates, writer: writer, clock: clock, progress: progress)
       try SiteWriter.swap(staging, into: atlas.site)
+      clock.lap("swap")
       return SiteReport(output: atlas.site, features: input.map.count, clusters: report.clusters, pages: report.pages,
                         files: writer.files, bytes: writer.bytes, indexBytes: report.indexBytes, mapChunks: report.chunks,
-                        staticMapPoints: report.staticPoints, seconds: Date().timeIntervalSince(start))
+                        staticMapPoints: report.staticPoints, seconds: Date().timeIntervalSince(start), phases: clock.laps)
     } catch {
       try? FileManager.default.removeItem(at: staging)
       throw error
@@ -73,7 +84,7 @@ public struct SiteRenderer: Sendable {
 
   private struct Counts { var clusters = 0; var pages = 0; var indexBytes = 0; var chunks = 0; var staticPoints = 0 }
 
-  private func renderPages(_ input: SiteInput, templates: Templates, writer: SiteWriter,
+  private func renderPages(_ input: SiteInput, templates: Templates, writer: SiteWriter, clock: PhaseClock,
                            progress: @escaping @Sendable (SiteProgress) -> Void) throws -> Counts {
     var counts = Counts()
     let steering = SteeringIndex(input.steering)
@@ -95,6 +106,7 @@ public struct SiteRenderer: Sendable {
     counts.staticPoints = shownPoints
     counts.pages += 1
     progress(SiteProgress(phase: "index", done: 1, total: 1))
+    clock.lap("index")
 
     // MARK: Feature pages, shard by shard on every core
     let shards = input.features.shards
@@ -114,6 +126,7 @@ public struct SiteRenderer: Sendable {
     }
     try failures.check()
     counts.pages += input.map.count
+    clock.lap("features")
 
     // MARK: Cluster pages
     let tables = ClusterTables(input)
@@ -138,12 +151,14 @@ public struct SiteRenderer: Sendable {
     try failures.check()
     counts.pages += jobList.count
     progress(SiteProgress(phase: "clusters", done: jobList.count, total: jobList.count))
+    clock.lap("clusters")
 
     // MARK: Run and steering pages
     try writer.write(try templates.render(RunPage.view(input, steering: steering), page: "run"), to: "run.html")
     try writer.write(try templates.render(SteeringGalleryView.make(input, steering: steering), page: "steering"), to: "steering.html")
     counts.pages += 2
     progress(SiteProgress(phase: "run", done: 1, total: 1))
+    clock.lap("run")
     return counts
   }
 }
@@ -157,6 +172,17 @@ final class ErrorList: @unchecked Sendable {
   }
   func check() throws {
     if let first = lock.withLock({ errors.first }) { throw first }
+  }
+}
+
+/// Wall-clock laps of the render's phases.
+final class PhaseClock: @unchecked Sendable {
+  private var last = Date()
+  private(set) var laps: [(name: String, seconds: Double)] = []
+  func lap(_ name: String) {
+    let now = Date()
+    laps.append((name, now.timeIntervalSince(last)))
+    last = now
   }
 }
 

@@ -82,7 +82,7 @@ package enum SyntheticAtlas {
       var level_parents: [Int] = []
       for c in 0 ..< count {
         if level == 0 {
-          let angle = 2 * Double.pi * Double(c) / Double(count) + 0.3 * rng.gaussian()
+          let angle = 2 * Double.pi * Double(c) / Double(count) + 0.08 * rng.gaussian()
           let radius = 9 * (0.8 + 0.2 * rng.unit())
           level_centres.append((radius * cos(angle), radius * sin(angle)))
           level_parents.append(-1)
@@ -150,9 +150,11 @@ package enum SyntheticAtlas {
         let focus = SyntheticFeatures.focusTokens(theme: theme, cluster: c, level: level)
         var label: String
         switch level {
-        case 0: label = theme.name
+        case 0: label = coarse < themes.count ? theme.name : "\(theme.name) \(coarse / themes.count + 1)"
         case fineLevel: label = focus.prefix(2).map(SyntheticFeatures.quoted).joined(separator: " / ")
-        default: label = "\(theme.name.split(separator: " ").first.map(String.init) ?? theme.name) \(theme.contexts[c % theme.contexts.count])"
+        default:
+          let head = theme.name.split(separator: " ").first.map(String.init) ?? theme.name
+          label = "\(head): \(SyntheticFeatures.quoted(focus[0])) \(theme.contexts[c % theme.contexts.count])"
         }
         var terms = focus.map { $0.trimmingCharacters(in: .whitespaces) }
         if options.hostile && c == 0 {

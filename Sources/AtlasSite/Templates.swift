@@ -6,7 +6,7 @@ import Mustache
 struct Templates: Sendable {
   /// Pages the renderer writes, and partials they include (`{{> head}}` ...).
   static let pages = ["index", "feature", "cluster", "run", "steering"]
-  static let partials = ["head", "header", "footer", "example", "steering-runs"]
+  static let partials = ["head", "header", "footer", "steering-runs"]
 
   private let library: MustacheLibrary
   let directory: URL

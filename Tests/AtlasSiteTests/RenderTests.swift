@@ -9,20 +9,151 @@ import AtlasSite
 struct RenderTests {
   @Test("Writes the index, one page per feature and cluster, the run and steering pages, assets and map data")
   func writesEveryPage() throws {
-    let (atlas, report) = try SiteFixture.atlas("render-pages")
-    defer { try? FileManager.default.removeItem(at: atlas.root) }
+    let (atlas, report) = try SharedAtlas.normal.get()
     let files = Set(SiteFixture.files(under: atlas.site))
-    #expect(files.contains("index.html"))
-    #expect(files.contains("run.html"))
-    #expect(files.contains("steering.html"))
-    for asset in ["assets/atlas.css", "assets/map.js", "assets/page.js", "assets/favicon.svg", "data/map-meta.js", "data/map-000.js"] {
-      #expect(files.contains(asset), "missing \(asset)")
+    for page in ["index.html", "run.html", "steering.html", "assets/atlas.css", "assets/map.js", "assets/search.js", "assets/page.js",
+                 "assets/favicon.svg", "data/map-meta.js", "data/map-000.js"] {
+      #expect(files.contains(page), "missing \(page)")
     }
     for i in 0 ..< 300 { #expect(files.contains("features/f\(String(format: "%03d", i)).html")) }
     #expect(files.filter { $0.hasPrefix("features/") }.count == 300)
-    #expect(files.contains("clusters/0-0.html") && files.contains("clusters/2-47.html"))
-    #expect(report?.features == 300)
-    #expect(report?.clusters == 6 + 18 + 48)
-    print("rendered \(report?.files ?? 0) files, \(report?.bytes ?? 0) bytes in \(report?.seconds ?? 0) s at \(atlas.site.path)")
+    #expect(files.contains("clusters/0-0.html") && files.contains("clusters/1-17.html") && files.contains("clusters/2-47.html"))
+    #expect(report.features == 300 && report.clusters == 6 + 18 + 48)
+    #expect(report.files == files.count)
+    let bytes = try files.reduce(0) { $0 + ((try FileManager.default.attributesOfItem(atPath: atlas.site.appendingPathComponent($1).path)[.size] as? Int) ?? 0) }
+    #expect(report.bytes == bytes)
+    #expect(!FileManager.default.fileExists(atPath: atlas.root.appendingPathComponent(".site.partial-\(getpid())").path))
+  }
+
+  @Test("Every page is well-formed XHTML with a Content-Security-Policy and no inline script, style or handler")
+  func wellFormedAndLockedDown() throws {
+    let (atlas, _) = try SharedAtlas.normal.get()
+    for page in SiteFixture.pages(atlas) {
+      let xml = try XMLPage(Data(contentsOf: atlas.site.appendingPathComponent(page)), name: page)
+      let elements = xml.elements()
+      let csp = elements.first { XMLPage.name($0) == "meta" && XMLPage.attribute($0, "http-equiv") == "Content-Security-Policy" }
+      let policy = csp.flatMap { XMLPage.attribute($0, "content") } ?? ""
+      #expect(policy.contains("default-src 'none'") && policy.contains("script-src 'self'") && policy.contains("style-src 'self'"), "\(page)")
+      for element in elements {
+        let name = XMLPage.name(element)
+        #expect(name != "style", "\(page) has a <style> element")
+        if name == "script" { #expect(XMLPage.attribute(element, "src") != nil, "\(page) has an inline script") }
+        for (attribute, value) in XMLPage.attributes(element) {
+          #expect(!attribute.lowercased().hasPrefix("on"), "\(page): <\(name) \(attribute)>")
+          #expect(attribute != "style", "\(page): <\(name) style=…>")
+          #expect(!value.lowercased().hasPrefix("javascript:"), "\(page): \(attribute)=\(value)")
+        }
+      }
+    }
+  }
+
+  @Test("Every link and script points to a file of the site; nothing points outside it")
+  func linksResolve() throws {
+    let (atlas, _) = try SharedAtlas.normal.get()
+    let site = atlas.site.standardizedFileURL.path
+    var checked = 0
+    for page in SiteFixture.pages(atlas) {
+      let url = atlas.site.appendingPathComponent(page)
+      let xml = try XMLPage(Data(contentsOf: url), name: page)
+      for element in xml.elements() {
+        for attribute in ["href", "src"] {
+          guard let target = XMLPage.attribute(element, attribute), !target.hasPrefix("#") else { continue }
+          #expect(!target.contains("://") && !target.hasPrefix("//") && !target.hasPrefix("data:"), "\(page) links to \(target)")
+          let file = String(target.split(separator: "#", maxSplits: 1).first ?? "")
+          let resolved = url.deletingLastPathComponent().appendingPathComponent(file).standardizedFileURL.path
+          #expect(resolved.hasPrefix(site + "/"), "\(page): \(target) leaves the site")
+          #expect(FileManager.default.fileExists(atPath: resolved), "\(page): \(target) does not exist")
+          checked += 1
+        }
+      }
+    }
+    #expect(checked > 10_000)
+  }
+
+  @Test("A feature page shows its label, evidence, examples, samples, logit effects, neighbours and cluster path")
+  func featurePage() throws {
+    let (atlas, _) = try SharedAtlas.normal.get()
+    let record = try SiteFixture.record(42, in: atlas)
+    let html = try SiteFixture.text(atlas.site.appendingPathComponent("features/f042.html"))
+    let text = try XMLPage(Data(html.utf8), name: "f042").textContent()
+    #expect(text.contains(record.label.text))
+    #expect(text.contains("Balanced accuracy \(Format.fixed(record.label.evidence?.balancedAccuracy ?? 0, digits: 2))"))
+    #expect(text.contains(Format.percent(record.density)) && text.contains(Format.activation(record.maxActivation)))
+    for group in record.quantileSamples + record.intervalSamples { #expect(text.contains(group.title)) }
+    #expect(text.contains("Quantile samples") && text.contains("Interval samples"))
+    for token in record.promotedTokens + record.suppressedTokens { #expect(text.contains(Markup.tokenText(token.token))) }
+    for n in record.decoderNeighbours { #expect(html.contains("href=\"f\(String(format: "%03d", n.feature)).html\"")) }
+    // Cluster path coarse > middle > fine, each a link.
+    for level in 0 ..< 3 { #expect(html.contains("href=\"../clusters/\(level)-")) }
+    #expect(html.contains("rel=\"prev\" ") && html.contains("href=\"f041.html\"") && html.contains("href=\"f043.html\""))
+    // Every example token is shown, with its activation in a title when it fired.
+    let window = try #require(record.topExamples.first)
+    for (token, value) in zip(window.tokens, window.activations) where value > 0 {
+      #expect(html.contains("title=\"\(Format.activation(value))\">\(Markup.escape(Markup.tokenText(token)))</span>"))
+    }
+    #expect(html.contains("<svg") && html.contains("class=\"chart hist\"") && html.contains("class=\"minimap\""))
+  }
+
+  @Test("A contradicted label is flagged on its page, not hidden")
+  func contradicted() throws {
+    let (atlas, _) = try SharedAtlas.normal.get()
+    var found = 0
+    for (i, record) in try SiteFixture.records(in: atlas).enumerated() {
+      let html = try SiteFixture.text(atlas.site.appendingPathComponent("features/f\(String(format: "%03d", i)).html"))
+      #expect(html.contains("Label contradicted by its evidence") == record.label.contradicted, "f\(i)")
+      if record.label.contradicted { found += 1; #expect(html.contains(Markup.escape(record.label.text))) }
+    }
+    #expect(found > 5)
+  }
+
+  @Test("Steered features show default and steered text per prompt and strength, with the method spelled out")
+  func steering() throws {
+    let (atlas, _) = try SharedAtlas.normal.get()
+    let steering = try SteeringRecord.read(from: atlas.steeringRecord)
+    let steered = Set(steering.features.map(\.feature))
+    #expect(!steered.isEmpty)
+    for feature in steering.features {
+      let html = try SiteFixture.text(atlas.site.appendingPathComponent("features/f\(String(format: "%03d", feature.feature)).html"))
+      #expect(html.contains("id=\"steering\""))
+      #expect(html.contains("Additive steering at blocks.15.hook_resid_post") && html.contains("Strength s in × the feature&#39;s max activation"))
+      for prompt in steering.prompts { #expect(html.contains(Markup.escape(prompt.defaultContinuation))) }
+      for run in feature.runs { #expect(html.contains(Markup.escape(run.text))) }
+    }
+    let unsteered = (0 ..< 300).first { !steered.contains($0) } ?? 0
+    #expect(!(try SiteFixture.text(atlas.site.appendingPathComponent("features/f\(String(format: "%03d", unsteered)).html"))).contains("id=\"steering\""))
+    let gallery = try SiteFixture.text(atlas.site.appendingPathComponent("steering.html"))
+    for feature in steering.features { #expect(gallery.contains("href=\"features/f\(String(format: "%03d", feature.feature)).html\"")) }
+  }
+
+  @Test("The index carries the run summary, SAE quality, a legend, the geometry note and a readable static map")
+  func index() throws {
+    let (atlas, _) = try SharedAtlas.normal.get()
+    let html = try SiteFixture.text(atlas.site.appendingPathComponent("index.html"))
+    let text = try XMLPage(Data(html.utf8), name: "index").textContent()
+    for needle in ["SmolLM2-135M-Instruct", "blocks.15.hook_resid_post", "1.2M corpus tokens", "TopK SAE", "FVU", "0.187", "L0", "32.0",
+                   "Dead", "3.1%", "CE loss recovered", "87.4%", "not quantitative", "Search features"] {
+      #expect(text.contains(needle), "index lacks \(needle)")
+    }
+    let clusters = try CanonicalJSON.read(ClusterHierarchyRecord.self, from: atlas.layoutClusters)
+    for c in clusters.levels[0].clusters {
+      #expect(html.contains("href=\"clusters/0-\(c.id).html\""))
+      #expect(html.contains("class=\"map-label\"") && text.contains(c.label))
+    }
+    // 300 points in the inline SVG, coloured by coarse cluster.
+    #expect(html.components(separatedBy: "h0").count - 1 == 300)
+    for colour in Palette.categorical.prefix(6) { #expect(html.contains("stroke=\"\(colour)\"")) }
+  }
+
+  @Test("The run page shows configuration, digests, metrics, training curves and stage timings")
+  func runPage() throws {
+    let (atlas, _) = try SharedAtlas.normal.get()
+    let record = try AtlasRecord.read(from: atlas.atlasRecord)
+    let training = try SAETrainingRecord.read(from: atlas.saeTraining)
+    let text = try XMLPage(Data(contentsOf: atlas.site.appendingPathComponent("run.html")), name: "run").textContent()
+    for needle in [record.model.sha256, record.corpus?.digest ?? "?", training.weightsDigest, training.inputDigest,
+                   "learningRate", "0.0004", "hookPoint", "capture", "30 min 30 s", "reused (inputs unchanged)", "trustworthiness@10",
+                   "Reconstruction", "Sparsity", "Dead features", "KL divergence", "0.380"] {
+      #expect(text.contains(needle), "run page lacks \(needle)")
+    }
   }
 }

@@ -114,3 +114,53 @@ struct XMLCheckError: Error, CustomStringConvertible {
   var reason: String
   var description: String { "\(page) is not well-formed XHTML: \(reason)" }
 }
+
+// MARK: - Shared renders
+
+/// Atlases rendered once per test run and shared by the suites that only read them.
+enum SharedAtlas {
+  /// 300 features, 3 levels (6/18/48 clusters), steering, training record.
+  static let normal: Result<(AtlasDirectory, SiteReport), Error> = Result { try render("normal", options: SyntheticAtlasOptions()) }
+
+  /// The same with hostile strings in labels, tokens, cluster names, prompts, sources and configuration.
+  static let hostile: Result<(AtlasDirectory, SiteReport), Error> = Result {
+    var options = SyntheticAtlasOptions()
+    options.hostile = true
+    options.features = 120
+    options.clusters = [4, 8, 16]
+    return try render("hostile", options: options)
+  }
+
+  /// A fixed place per user (replaced on every run), so screenshots and pages can be inspected afterwards.
+  static func directory(_ name: String) -> URL {
+    FileManager.default.temporaryDirectory.appendingPathComponent("feature-atlas-tests/site-\(name)-\(getuid())")
+  }
+
+  private static func render(_ name: String, options: SyntheticAtlasOptions) throws -> (AtlasDirectory, SiteReport) {
+    let root = directory(name)
+    try? FileManager.default.removeItem(at: root)
+    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    let atlas = try SyntheticAtlas.write(to: root, options: options)
+    return (atlas, try SiteRenderer(resources: SiteFixture.resources()).render(atlas: atlas))
+  }
+}
+
+extension SiteFixture {
+  /// Every HTML page of a rendered site, relative to `site/`.
+  static func pages(_ atlas: AtlasDirectory) -> [String] {
+    files(under: atlas.site).filter { $0.hasSuffix(".html") }
+  }
+
+  /// Every feature record of the atlas, in order.
+  static func records(in atlas: AtlasDirectory) throws -> [FeatureRecord] {
+    let manifest = try FeaturesManifest.read(from: atlas.featuresManifest)
+    return try (0 ..< manifest.shards).flatMap { try CanonicalJSON.read(FeatureShard.self, from: atlas.featureShard($0)).records }
+  }
+
+  /// The feature record `index` as the synthetic generator wrote it.
+  static func record(_ index: Int, in atlas: AtlasDirectory) throws -> FeatureRecord {
+    let manifest = try FeaturesManifest.read(from: atlas.featuresManifest)
+    let shard = try CanonicalJSON.read(FeatureShard.self, from: atlas.featureShard(index / manifest.featuresPerShard))
+    return shard.records[index - shard.first]
+  }
+}

@@ -110,6 +110,16 @@ def main():
             for issue in page.evaluate(DOM_AUDIT):
                 problems.append(f"{where}: {issue}")
 
+        def visible_position(feature):
+            """Where the feature is drawn; if a control covers it or it is off screen, centre it first."""
+            position = page.evaluate(f"FA.screenPosition({feature})")
+            hit = position and page.evaluate(f"document.elementFromPoint({position['x']}, {position['y']})?.tagName")
+            if hit != "CANVAS":
+                page.evaluate(f"FA.focusFeature({feature})")
+                page.wait_for_timeout(150)
+                position = page.evaluate(f"FA.screenPosition({feature})")
+            return position
+
         def check_literal(where):
             text = page.evaluate("document.body.textContent")
             for needle in plan.get("literal", {}).get(where, []):
@@ -178,7 +188,7 @@ def main():
         # MARK: hover shows the tooltip, click opens the feature
         hover = plan.get("hover")
         if hover:
-            position = page.evaluate(f"FA.screenPosition({hover['feature']})")
+            position = visible_position(hover["feature"])
             if not position:
                 problems.append(f"FA.screenPosition({hover['feature']}) is null")
             else:
@@ -208,7 +218,9 @@ def main():
 
         # MARK: zoom with the keyboard: finer cluster names appear
         page.focus("#map")
-        for _ in range(4):
+        if hover:
+            page.evaluate(f"FA.focusFeature({hover['feature']})")  # centre on a feature, zoomed in 4×
+        for _ in range(2):
             page.keyboard.press("+")
         page.wait_for_timeout(250)
         report["labelsWhenZoomed"] = page.eval_on_selector_all(".map-overlay .lbl:not([hidden])", "els => els.map(e => e.className)")
@@ -233,7 +245,7 @@ def main():
             if tip_needles:
                 page.goto(url("index.html"))
                 page.wait_for_selector("#map[data-ready='true']", timeout=20000)
-                position = page.evaluate(f"FA.screenPosition({tip_needles['feature']})")
+                position = visible_position(tip_needles["feature"])
                 page.mouse.move(position["x"], position["y"])
                 page.wait_for_timeout(200)
                 tip = page.text_content("#map-tip") or ""

@@ -1,0 +1,206 @@
+import AtlasArtifacts
+import Foundation
+
+/// Reads `features/shard-NNNNN.json` with `JSONReader`: the same `FeatureShard` that `JSONDecoder`
+/// gives (the tests check equality on synthetic and hostile shards), several times faster.
+///
+/// Any key it does not know, a missing key or an unusual number makes it throw; `decode(_:)` then falls
+/// back to `JSONDecoder`. So a field added to the records later is never silently dropped: it is read by
+/// the slow path until this file learns it.
+package enum ShardDecoder {
+  /// The fast reader, falling back to `JSONDecoder` on anything it does not handle.
+  package static func decode(_ data: Data) throws -> FeatureShard {
+    if let shard = try? fast(data) { return shard }
+    return try CanonicalJSON.decode(FeatureShard.self, from: data)
+  }
+
+  /// The fast reader alone (throws `JSONReader.Unsupported` where `decode` would fall back).
+  package static func fast(_ data: Data) throws -> FeatureShard {
+    try data.withUnsafeBytes { raw in
+      var reader = JSONReader(raw)
+      var first: Int?
+      var records: [FeatureRecord]?
+      try reader.object { r, key in
+        switch key {
+        case "first": first = try r.int()
+        case "records": records = try r.array(record)
+        default: throw unknown(key)
+        }
+      }
+      try reader.end()
+      guard let first, let records else { throw missing("first/records") }
+      return FeatureShard(first: first, records: records)
+    }
+  }
+
+  private static func unknown(_ key: String) -> JSONReader.Unsupported { JSONReader.Unsupported(reason: "unknown key \(key)", offset: -1) }
+  private static func missing(_ key: String) -> JSONReader.Unsupported { JSONReader.Unsupported(reason: "missing \(key)", offset: -1) }
+
+  // MARK: - Records
+
+  private static func record(_ r: inout JSONReader) throws -> FeatureRecord {
+    var index: Int?, density: Double?, mean: Float?, max: Float?, flags: [FeatureFlag]?, label: FeatureLabel?
+    var histogram: LogHistogram?, topTokens: [TokenCount]?, topExamples: [ExampleWindow]?
+    var quantiles: [SampleGroup]?, intervals: [SampleGroup]?, promoted: [TokenValue]?, suppressed: [TokenValue]?
+    var decoder: [Neighbour]?, coactivation: [Neighbour]?, dominant: String?, shares: [String: Double]?
+    try r.object { r, key in
+      switch key {
+      case "index": index = try r.int()
+      case "density": density = try r.double()
+      case "meanActivation": mean = try r.float()
+      case "maxActivation": max = try r.float()
+      case "flags":
+        flags = try r.array { r in
+          let raw = try r.string()
+          guard let flag = FeatureFlag(rawValue: raw) else { throw unknown("flag \(raw)") }
+          return flag
+        }
+      case "label": label = try featureLabel(&r)
+      case "histogram": histogram = try logHistogram(&r)
+      case "topTokens": topTokens = try r.array(tokenCount)
+      case "topExamples": topExamples = try r.array(window)
+      case "quantileSamples": quantiles = try r.array(group)
+      case "intervalSamples": intervals = try r.array(group)
+      case "promotedTokens": promoted = try r.array(tokenValue)
+      case "suppressedTokens": suppressed = try r.array(tokenValue)
+      case "decoderNeighbours": decoder = try r.array(neighbour)
+      case "coactivationNeighbours": coactivation = try r.array(neighbour)
+      case "dominantSource": dominant = r.null() ? nil : try r.string()
+      case "sourceShares":
+        var map: [String: Double] = [:]
+        try r.object { r, source in map[source] = try r.double() }
+        shares = map
+      default: throw unknown(key)
+      }
+    }
+    guard let index, let density, let mean, let max, let flags, let label, let histogram, let topTokens, let topExamples,
+          let quantiles, let intervals, let promoted, let suppressed, let decoder, let coactivation, let shares else {
+      throw missing("a feature record field")
+    }
+    return FeatureRecord(index: index, density: density, meanActivation: mean, maxActivation: max, flags: flags, label: label,
+                         histogram: histogram, topTokens: topTokens, topExamples: topExamples, quantileSamples: quantiles,
+                         intervalSamples: intervals, promotedTokens: promoted, suppressedTokens: suppressed,
+                         decoderNeighbours: decoder, coactivationNeighbours: coactivation, dominantSource: dominant,
+                         sourceShares: shares)
+  }
+
+  private static func featureLabel(_ r: inout JSONReader) throws -> FeatureLabel {
+    var text: String?, pattern: [String]?, basis: String?, evidence: LabelEvidence?, contradicted: Bool?, note: String?
+    try r.object { r, key in
+      switch key {
+      case "text": text = try r.string()
+      case "pattern": pattern = try r.array { try $0.string() }
+      case "basis": basis = try r.string()
+      case "evidence": evidence = r.null() ? nil : try labelEvidence(&r)
+      case "contradicted": contradicted = try r.bool()
+      case "note": note = r.null() ? nil : try r.string()
+      default: throw unknown(key)
+      }
+    }
+    guard let text, let pattern, let basis, let contradicted else { throw missing("label field") }
+    return FeatureLabel(text: text, pattern: pattern, basis: basis, evidence: evidence, contradicted: contradicted, note: note)
+  }
+
+  private static func labelEvidence(_ r: inout JSONReader) throws -> LabelEvidence {
+    var accuracy: Double?, tpr: Double?, tnr: Double?, positives: Int?, negatives: Int?
+    try r.object { r, key in
+      switch key {
+      case "balancedAccuracy": accuracy = try r.double()
+      case "truePositiveRate": tpr = try r.double()
+      case "trueNegativeRate": tnr = try r.double()
+      case "positives": positives = try r.int()
+      case "negatives": negatives = try r.int()
+      default: throw unknown(key)
+      }
+    }
+    guard let accuracy, let tpr, let tnr, let positives, let negatives else { throw missing("evidence field") }
+    return LabelEvidence(balancedAccuracy: accuracy, truePositiveRate: tpr, trueNegativeRate: tnr, positives: positives, negatives: negatives)
+  }
+
+  private static func logHistogram(_ r: inout JSONReader) throws -> LogHistogram {
+    var lower: Double?, width: Double?, counts: [Int]?
+    try r.object { r, key in
+      switch key {
+      case "lowerLog10": lower = try r.double()
+      case "binWidth": width = try r.double()
+      case "counts": counts = try r.array { try $0.int() }
+      default: throw unknown(key)
+      }
+    }
+    guard let lower, let width, let counts else { throw missing("histogram field") }
+    return LogHistogram(lowerLog10: lower, binWidth: width, counts: counts)
+  }
+
+  private static func tokenCount(_ r: inout JSONReader) throws -> TokenCount {
+    var token: String?, count: Int?, mean: Float?
+    try r.object { r, key in
+      switch key {
+      case "token": token = try r.string()
+      case "count": count = try r.int()
+      case "meanActivation": mean = try r.float()
+      default: throw unknown(key)
+      }
+    }
+    guard let token, let count, let mean else { throw missing("top token field") }
+    return TokenCount(token: token, count: count, meanActivation: mean)
+  }
+
+  private static func tokenValue(_ r: inout JSONReader) throws -> TokenValue {
+    var token: String?, value: Float?
+    try r.object { r, key in
+      switch key {
+      case "token": token = try r.string()
+      case "value": value = try r.float()
+      default: throw unknown(key)
+      }
+    }
+    guard let token, let value else { throw missing("logit field") }
+    return TokenValue(token: token, value: value)
+  }
+
+  private static func neighbour(_ r: inout JSONReader) throws -> Neighbour {
+    var feature: Int?, similarity: Float?
+    try r.object { r, key in
+      switch key {
+      case "feature": feature = try r.int()
+      case "similarity": similarity = try r.float()
+      default: throw unknown(key)
+      }
+    }
+    guard let feature, let similarity else { throw missing("neighbour field") }
+    return Neighbour(feature: feature, similarity: similarity)
+  }
+
+  private static func window(_ r: inout JSONReader) throws -> ExampleWindow {
+    var tokens: [String]?, activations: [Float]?, peak: Int?, source: String?, document: Int?, window: Int?
+    try r.object { r, key in
+      switch key {
+      case "tokens": tokens = try r.array { try $0.string() }
+      case "activations": activations = try r.array { try $0.float() }
+      case "peak": peak = try r.int()
+      case "source": source = try r.string()
+      case "document": document = try r.int()
+      case "window": window = try r.int()
+      default: throw unknown(key)
+      }
+    }
+    guard let tokens, let activations, let peak, let source, let document, let window else { throw missing("window field") }
+    return ExampleWindow(tokens: tokens, activations: activations, peak: peak, source: source, document: document, window: window)
+  }
+
+  private static func group(_ r: inout JSONReader) throws -> SampleGroup {
+    var title: String?, lower: Float?, upper: Float?, share: Double?, examples: [ExampleWindow]?
+    try r.object { r, key in
+      switch key {
+      case "title": title = try r.string()
+      case "lower": lower = try r.float()
+      case "upper": upper = try r.float()
+      case "share": share = try r.double()
+      case "examples": examples = try r.array(window)
+      default: throw unknown(key)
+      }
+    }
+    guard let title, let lower, let upper, let share, let examples else { throw missing("sample group field") }
+    return SampleGroup(title: title, lower: lower, upper: upper, share: share, examples: examples)
+  }
+}

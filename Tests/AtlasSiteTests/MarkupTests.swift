@@ -1,0 +1,56 @@
+import AtlasArtifacts
+import Foundation
+import Testing
+
+import AtlasSite
+
+@Suite("Escaping untrusted text")
+struct MarkupTests {
+  @Test("escape() replaces the five XML specials and nothing else")
+  func escape() {
+    #expect(Markup.escape(#"<a href="x">Tom & 'Jerry'</a>"#) == "&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt;")
+    #expect(Markup.escape("plain ’ text 東京 😀") == "plain ’ text 東京 😀")
+    #expect(Markup.escape("&amp;") == "&amp;amp;")
+  }
+
+  @Test("Characters XML cannot carry become visible stand-ins; whitespace controls stay in text but show in tokens")
+  func controls() {
+    #expect(Markup.displayable("a\u{0}b\u{7}c\u{1B}d\u{7F}") == "a␀b␇c␛d\u{7F}")
+    #expect(Markup.displayable("x\u{FFFE}y\u{FFFF}") == "x\u{FFFD}y\u{FFFD}")
+    #expect(Markup.displayable("line\nbreak\ttab") == "line\nbreak\ttab")
+    #expect(Markup.tokenText("\n") == "↵")
+    #expect(Markup.tokenText("\t") == "⇥")
+    #expect(Markup.tokenText("\r\n") == "␍↵")
+    #expect(Markup.tokenText(" cat") == " cat")
+    #expect(Markup.xhtml("<b>\u{1}</b>") == "&lt;b&gt;␁&lt;/b&gt;")
+  }
+
+  @Test("jsString() is valid JSON that cannot end a script, open a comment or break a line")
+  func jsString() throws {
+    for text in SyntheticContent.hostile + ["plain", "quote \" backslash \\ slash /", "tab\tnew\nline", "\u{2028}\u{2029}", "東京😀"] {
+      let literal = Markup.jsString(text)
+      for forbidden in ["</", "<!--", "<", ">", "&", "\u{2028}", "\u{2029}", "\n", "\r"] {
+        #expect(!literal.contains(forbidden), "\(literal) contains \(forbidden.debugDescription)")
+      }
+      let decoded = try JSONSerialization.jsonObject(with: Data("[\(literal)]".utf8)) as? [String]
+      #expect(decoded == [Markup.displayable(text)])
+    }
+  }
+
+  @Test("A token strip shades by activation relative to the scale, titles active tokens and marks the peak")
+  func tokenStrip() {
+    let window = ExampleWindow(tokens: [" the", "<0xE2>", "’s", "\n", " <b>"], activations: [0, 0.5, 4, 0, 8], peak: 4,
+                               source: "s", document: 0, window: 0)
+    let html = TokenStrip.html(window, scale: 8)
+    #expect(html.hasPrefix("<span> the</span><span class=\"a1\" title=\"0.50\">&lt;0xE2&gt;</span>"))
+    #expect(html.contains(#"<span class="a4" title="4.00">’s</span>"#))
+    #expect(html.contains("<span>↵</span>"))
+    #expect(html.hasSuffix(#"<span class="a8 pk" title="8.00"> &lt;b&gt;</span>"#))
+  }
+
+  @Test("A window with fewer activations than tokens shades the rest as zero")
+  func ragged() {
+    let window = ExampleWindow(tokens: ["a", "b", "c"], activations: [1], peak: 0, source: "s", document: 0, window: 0)
+    #expect(TokenStrip.html(window, scale: 1) == #"<span class="a8 pk" title="1.00">a</span><span>b</span><span>c</span>"#)
+  }
+}
