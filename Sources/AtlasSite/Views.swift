@@ -33,7 +33,8 @@ struct ChromeView: MustacheParent {
     ]
     let nav = items.filter { $0.0 != "steering" || input.steering != nil }
       .map { NavView(href: root + $0.2, text: $0.1, current: $0.0 == current) }
-    let footer = "feature-atlas \(input.record.toolVersion) · built from the artifacts in this folder on \(input.record.createdAt) · works offline, no network requests"
+    // No timestamp here: every page but the run page must be byte-identical across builds of the same inputs.
+    let footer = "feature-atlas \(input.record.toolVersion) · built from the artifacts in this folder · works offline, no network requests"
     return ChromeView(pageTitle: Markup.displayable(title), siteTitle: Markup.displayable(input.record.title), root: root,
                       nav: nav, scripts: scripts.map { root + $0 } + [root + "assets/page.js"], bodyClass: bodyClass,
                       footer: Markup.displayable(footer))
