@@ -43,6 +43,7 @@ package enum ShardDecoder {
     var histogram: LogHistogram?, topTokens: [TokenCount]?, topExamples: [ExampleWindow]?
     var quantiles: [SampleGroup]?, intervals: [SampleGroup]?, promoted: [TokenValue]?, suppressed: [TokenValue]?
     var decoder: [Neighbour]?, coactivation: [Neighbour]?, dominant: String?, shares: [String: Double]?
+    var firings: Int?, sampled: Int?
     try r.object { r, key in
       switch key {
       case "index": index = try r.int()
@@ -70,18 +71,21 @@ package enum ShardDecoder {
         var map: [String: Double] = [:]
         try r.object { r, source in map[source] = try r.double() }
         shares = map
+      case "firings": firings = try r.int()
+      case "sampledFirings": sampled = try r.int()
       default: throw unknown(key)
       }
     }
     guard let index, let density, let mean, let max, let flags, let label, let histogram, let topTokens, let topExamples,
-          let quantiles, let intervals, let promoted, let suppressed, let decoder, let coactivation, let shares else {
+          let quantiles, let intervals, let promoted, let suppressed, let decoder, let coactivation, let shares,
+          let firings, let sampled else {
       throw missing("a feature record field")
     }
     return FeatureRecord(index: index, density: density, meanActivation: mean, maxActivation: max, flags: flags, label: label,
                          histogram: histogram, topTokens: topTokens, topExamples: topExamples, quantileSamples: quantiles,
                          intervalSamples: intervals, promotedTokens: promoted, suppressedTokens: suppressed,
                          decoderNeighbours: decoder, coactivationNeighbours: coactivation, dominantSource: dominant,
-                         sourceShares: shares)
+                         sourceShares: shares, firings: firings, sampledFirings: sampled)
   }
 
   private static func featureLabel(_ r: inout JSONReader) throws -> FeatureLabel {

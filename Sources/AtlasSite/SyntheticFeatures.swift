@@ -167,7 +167,7 @@ package enum SyntheticFeatures {
       quantileSamples: groups(options.quantileGroups, quantile: true), intervalSamples: groups(options.intervalGroups, quantile: false),
       promotedTokens: dead ? [] : promoted, suppressedTokens: dead ? [] : suppressed, decoderNeighbours: decoder,
       coactivationNeighbours: dead ? [] : coactivation, dominantSource: dead ? nil : theme.source,
-      sourceShares: dead ? [:] : shares)
+      sourceShares: dead ? [:] : shares, firings: Int(firings), sampledFirings: min(Int(firings), 4096))
   }
 
   // MARK: - Steering

@@ -30,7 +30,8 @@ struct ShardDecoderTests {
       histogram: LogHistogram(lowerLog10: -2.5, binWidth: 0.1, counts: [0, Int.max, -1]), topTokens: [], topExamples: [window],
       quantileSamples: [SampleGroup(title: "q", lower: 0, upper: 1, share: 0.25, examples: [window])], intervalSamples: [],
       promotedTokens: [TokenValue(token: "x", value: 1.5)], suppressedTokens: [], decoderNeighbours: [Neighbour(feature: 1, similarity: 0.5)],
-      coactivationNeighbours: [], dominantSource: nil, sourceShares: ["a": 0.5, "": 1])
+      coactivationNeighbours: [], dominantSource: nil, sourceShares: ["a": 0.5, "": 1],
+      firings: Int.max, sampledFirings: -1)
     let shard = FeatureShard(first: 0, records: [record])
     for data in [try CanonicalJSON.encode(shard), try CanonicalJSON.encodeCompact(shard)] {
       let fast = try ShardDecoder.fast(data)
