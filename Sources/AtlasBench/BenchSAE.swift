@@ -65,6 +65,7 @@ enum BenchSAE {
     var batch = Matrix(rows: c.batchSize, columns: d)
     var stepSeconds = 0.0
     let wallStart = DispatchTime.now().uptimeNanoseconds
+    let cpuStart = SAEPass.now()
     while !trainer.isFinished {
       guard try source.nextBatch(into: &batch) else { break }
       let t0 = DispatchTime.now().uptimeNanoseconds
@@ -76,8 +77,9 @@ enum BenchSAE {
                      Double(trainer.tokensSeen) / stepSeconds))
       }
     }
-    print("phases (s): encode+select \(SAEPass.profile[0]) entries \(SAEPass.profile[1]) tokens \(SAEPass.profile[2]) sort \(SAEPass.profile[3]) latents \(SAEPass.profile[4]) adam \(SAEPass.profile[5])")
+    print("phase CPU seconds: encode+select \(SAEPass.profile[0]) entries \(SAEPass.profile[1]) tokens \(SAEPass.profile[2]) sort \(SAEPass.profile[3]) latents \(SAEPass.profile[4]) adam \(SAEPass.profile[5])")
     let wall = Double(DispatchTime.now().uptimeNanoseconds - wallStart) / 1e9
+    print(String(format: "training loop CPU %.2f s = %.1f ms per step; CPU-bound tokens/s on 2 idle cores ≈ %.0f", SAEPass.now() - cpuStart, (SAEPass.now() - cpuStart) * 1000 / Double(trainer.stepsTaken), 2 * Double(trainer.tokensSeen) / (SAEPass.now() - cpuStart)))
     let sae = trainer.autoencoder
     let t0 = DispatchTime.now().uptimeNanoseconds
     let heldOut = SAEMetrics.evaluate(sae, on: held)

@@ -18,7 +18,7 @@ package enum Selection {
   ) {
     if k <= 0 { return }
     let stride = 16
-    guard n >= 512, n >= 32 * k else {
+    guard n >= 2048, n >= 64 * k else {
       heapScan(values, bias: bias, n: n, k: k, indices: indices, selected: selected)
       return
     }

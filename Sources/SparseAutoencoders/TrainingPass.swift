@@ -1,4 +1,5 @@
 import Dispatch
+import Glibc
 import TensorMath
 
 // One forward and backward pass of SAE training on a batch, by hand, in the order the data flows
@@ -61,6 +62,7 @@ private struct PassPointers: @unchecked Sendable {
   let auxValue, auxGradient: UnsafeMutablePointer<Float>
   let rowStart: UnsafeMutablePointer<Int>
   let entryLatent: UnsafeMutablePointer<Int32>
+  let entryToken: UnsafeMutablePointer<Int32>
   let entryValue, entryGradient: UnsafeMutablePointer<Float>
   let latentStart, auxLatentStart: UnsafeMutablePointer<Int>
   let latentEntry, auxLatentEntry: UnsafeMutablePointer<Int32>   // token-side entry index
@@ -74,7 +76,11 @@ private struct PassPointers: @unchecked Sendable {
 
 package enum SAEPass {
   nonisolated(unsafe) package static var profile = [Double](repeating: 0, count: 8)
-  static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+  package static func now() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+  }
 
   /// Forward and backward on normalised rows `x` [rows, dIn]. Writes ∂loss/∂parameters (flat layout of
   /// `SAEParameters`, before any projection or clipping) to `gradient`, and how many tokens each latent
@@ -95,7 +101,8 @@ package enum SAEPass {
         pre: ws.pre.pointer, gXhat: ws.gXhat.pointer, gEhat: ws.gEhat.pointer, zeros: ws.zeros.pointer,
         norms: ws.norms.pointer, topIndex: ws.topIndex.pointer, topValue: ws.topValue.pointer,
         auxIndex: ws.auxIndex.pointer, auxValue: ws.auxValue.pointer, auxGradient: ws.auxGradient.pointer,
-        rowStart: ws.rowStart.pointer, entryLatent: ws.entryLatent.pointer, entryValue: ws.entryValue.pointer,
+        rowStart: ws.rowStart.pointer, entryLatent: ws.entryLatent.pointer,
+        entryToken: ws.entryToken.pointer, entryValue: ws.entryValue.pointer,
         entryGradient: ws.entryGradient.pointer, latentStart: ws.latentStart.pointer,
         auxLatentStart: ws.auxLatentStart.pointer, latentEntry: ws.latentEntry.pointer,
         auxLatentEntry: ws.auxLatentEntry.pointer, deadList: ws.deadList.pointer, partialBias: ws.partialBias.pointer,
@@ -147,6 +154,7 @@ package enum SAEPass {
       for b in 0 ..< B {
         for s in 0 ..< k where q.topValue[b * k + s] > 0 {
           q.entryLatent[e] = q.topIndex[b * k + s]
+          q.entryToken[e] = Int32(b)
           q.entryValue[e] = q.topValue[b * k + s]
           e += 1
         }
@@ -186,33 +194,36 @@ package enum SAEPass {
         var squared = 0.0, auxSquared = 0.0, penalty = 0.0, xSquared = 0.0
         for b in c * PassChunks.tokenRows ..< min(B, (c + 1) * PassChunks.tokenRows) {
           let xb = p.x + b * d
+          let first = p.rowStart[b], count = p.rowStart[b + 1] - first
           xhat.update(from: p.decoderBias, count: d)
-          for e in p.rowStart[b] ..< p.rowStart[b + 1] {
-            Kernels.axpy(p.entryValue[e], p.decoder + Int(p.entryLatent[e]) * d, xhat, d)
+          RowKernels.accumulate(count: count, xhat, d) { t in
+            (p.entryValue[first + t], UnsafePointer(p.decoder + Int(p.entryLatent[first + t]) * d))
           }
           for i in 0 ..< d { xhat[i] -= xb[i] }  // xhat now holds r = x̂ − x
           squared += Double(Kernels.dot(xhat, xhat, d))
           let g = p.gXhat + b * d
           for i in 0 ..< d { g[i] = scale * xhat[i] }
-          for e in p.rowStart[b] ..< p.rowStart[b + 1] {
-            let j = Int(p.entryLatent[e])
-            var gp = Kernels.dot(p.decoder + j * d, g, d)
-            if isReLU {
-              gp += l1 / Float(B) * p.norms[j]
+          rowDots(count: count, g, d, into: p.entryGradient + first) { t in
+            UnsafePointer(p.decoder + Int(p.entryLatent[first + t]) * d)
+          }
+          if isReLU {
+            for e in first ..< first + count {
+              let j = Int(p.entryLatent[e])
+              p.entryGradient[e] += l1 / Float(B) * p.norms[j]
               penalty += Double(p.entryValue[e] * p.norms[j])
             }
-            p.entryGradient[e] = gp
           }
           if kAux > 0 {
             dv.update(from: xhat, count: d)  // ê − e = ê + r
-            for a in b * kAux ..< (b + 1) * kAux { Kernels.axpy(p.auxValue[a], p.decoder + Int(p.auxIndex[a]) * d, dv, d) }
+            let firstAux = b * kAux
+            RowKernels.accumulate(count: kAux, dv, d) { t in
+              (p.auxValue[firstAux + t], UnsafePointer(p.decoder + Int(p.auxIndex[firstAux + t]) * d))
+            }
             auxSquared += Double(Kernels.dot(dv, dv, d))
             let ge = p.gEhat + b * d
             for i in 0 ..< d { ge[i] = auxScale * dv[i] }
-            for a in b * kAux ..< (b + 1) * kAux {
-              let j = Int(p.auxIndex[a])
-              let gp = Kernels.dot(p.decoder + j * d, ge, d)
-              p.auxGradient[a] = gp
+            rowDots(count: kAux, ge, d, into: p.auxGradient + firstAux) { t in
+              UnsafePointer(p.decoder + Int(p.auxIndex[firstAux + t]) * d)
             }
           }
           for i in 0 ..< d {
@@ -271,24 +282,31 @@ package enum SAEPass {
         gd.update(repeating: 0, count: d)
         var gb: Float = 0
         var valueSum: Float = 0
-        for t in p.latentStart[j] ..< p.latentStart[j + 1] {
+        let first = p.latentStart[j], count = p.latentStart[j + 1] - first
+        RowKernels.accumulate(count: count, ge, d) { t in
+          let e = Int(p.latentEntry[first + t])
+          return (p.entryGradient[e], UnsafePointer(p.xc + Int(p.entryToken[e]) * d))
+        }
+        RowKernels.accumulate(count: count, gd, d) { t in
+          let e = Int(p.latentEntry[first + t])
+          return (p.entryValue[e], UnsafePointer(p.gXhat + Int(p.entryToken[e]) * d))
+        }
+        for t in first ..< first + count {
           let e = Int(p.latentEntry[t])
-          let b = tokenOf(entry: e, rowStart: p.rowStart, rows: B)
-          let gp = p.entryGradient[e], v = p.entryValue[e]
-          Kernels.axpy(gp, p.xc + b * d, ge, d)
-          Kernels.axpy(v, p.gXhat + b * d, gd, d)
-          gb += gp
-          valueSum += v
+          gb += p.entryGradient[e]
+          valueSum += p.entryValue[e]
         }
         if kAux > 0 {
-          for t in p.auxLatentStart[j] ..< p.auxLatentStart[j + 1] {
-            let a = Int(p.auxLatentEntry[t])
-            let b = a / kAux
-            let gp = p.auxGradient[a]
-            Kernels.axpy(gp, p.xc + b * d, ge, d)
-            Kernels.axpy(p.auxValue[a], p.gEhat + b * d, gd, d)
-            gb += gp
+          let firstAux = p.auxLatentStart[j], auxCount = p.auxLatentStart[j + 1] - firstAux
+          RowKernels.accumulate(count: auxCount, ge, d) { t in
+            let a = Int(p.auxLatentEntry[firstAux + t])
+            return (p.auxGradient[a], UnsafePointer(p.xc + a / kAux * d))
           }
+          RowKernels.accumulate(count: auxCount, gd, d) { t in
+            let a = Int(p.auxLatentEntry[firstAux + t])
+            return (p.auxValue[a], UnsafePointer(p.gEhat + a / kAux * d))
+          }
+          for t in firstAux ..< firstAux + auxCount { gb += p.auxGradient[Int(p.auxLatentEntry[t])] }
         }
         if isReLU, p.norms[j] > 0, valueSum != 0 {
           Kernels.axpy(l1 / Float(B) * valueSum / p.norms[j], p.decoder + j * d, gd, d)
@@ -321,6 +339,7 @@ package enum SAEPass {
     for b in 0 ..< B { p.rowStart[b + 1] = p.rowStart[b] + counts[b] }
     ws.reserveEntries(p.rowStart[B])
     let latent = UnsafeSendable(ws.entryLatent.pointer), value = UnsafeSendable(ws.entryValue.pointer)
+    let token = UnsafeSendable(ws.entryToken.pointer)
     Parallel.chunks(B) { range in
       for b in range {
         var e = p.rowStart[b]
@@ -328,6 +347,7 @@ package enum SAEPass {
         for j in 0 ..< n where keep(row[j]) {
           latent.value[e] = Int32(j)
           value.value[e] = row[j]
+          token.value[e] = Int32(b)
           e += 1
         }
       }
@@ -352,14 +372,19 @@ package enum SAEPass {
     }
   }
 
-  /// The token (row) an entry belongs to: binary search in the row starts.
+  /// out[t] = row(t) · g for t in 0 ..< count, four rows per pass.
   @inline(__always)
-  private static func tokenOf(entry e: Int, rowStart: UnsafeMutablePointer<Int>, rows: Int) -> Int {
-    var lo = 0, hi = rows  // rowStart[lo] <= e < rowStart[hi]
-    while hi - lo > 1 {
-      let mid = (lo + hi) / 2
-      if rowStart[mid] <= e { lo = mid } else { hi = mid }
+  private static func rowDots(count: Int, _ g: UnsafePointer<Float>, _ d: Int, into out: UnsafeMutablePointer<Float>,
+                              _ row: (Int) -> UnsafePointer<Float>) {
+    var t = 0
+    while t + 4 <= count {
+      let dots = RowKernels.dot4(row(t), row(t + 1), row(t + 2), row(t + 3), g, d)
+      for q in 0 ..< 4 { out[t + q] = dots[q] }
+      t += 4
     }
-    return lo
+    while t < count {
+      out[t] = Kernels.dot(row(t), g, d)
+      t += 1
+    }
   }
 }

@@ -16,6 +16,7 @@ final class SAEWorkspace: @unchecked Sendable {
   let rowCount = Scratch<Int>(1, zero: 0)         // [B]
   let rowStart = Scratch<Int>(1, zero: 0)         // [B + 1]
   let entryLatent = Scratch<Int32>(1, zero: 0)    // [nnz]
+  let entryToken = Scratch<Int32>(1, zero: 0)     // [nnz] row of each entry
   let entryValue = Scratch<Float>(1, zero: 0)     // [nnz]
   let entryGradient = Scratch<Float>(1, zero: 0)  // [nnz] ∂loss/∂pre
   let latentStart = Scratch<Int>(1, zero: 0)      // [dSAE + 1]
@@ -58,6 +59,7 @@ final class SAEWorkspace: @unchecked Sendable {
 
   func reserveEntries(_ count: Int) {
     entryLatent.reserve(count)
+    entryToken.reserve(count)
     entryValue.reserve(count)
     entryGradient.reserve(count)
     latentEntry.reserve(count)

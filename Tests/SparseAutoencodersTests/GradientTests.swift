@@ -5,7 +5,7 @@ import Testing
 /// The hand-written backward pass against central finite differences of the Double reference objective.
 @Suite("Training gradients")
 struct GradientTests {
-  static let dIn = 6, latents = 20, rows = 5
+  static let dIn = 12, latents = 24, rows = 6
 
   /// Checks every parameter's gradient; returns the worst error relative to the largest gradient.
   func check(_ options: SAEPassOptions, dead: [Int32], seed: UInt64, decoderNorm: Float = 1) -> Double {
