@@ -29,6 +29,8 @@ public struct SAETrainer: Sendable {
   public private(set) var firingCounts: [Int]
   /// Sampled step reports (every `reportEvery` steps and the last).
   public private(set) var curve: [SAEStepReport] = []
+  /// CPU time per phase since this trainer was created or restored (not part of a checkpoint).
+  public private(set) var profile = SAETrainingProfile()
   package private(set) var parameters: SAEParameters
   package private(set) var adam: AdamState
   /// Tokens since each latent last fired [latents].
@@ -136,8 +138,8 @@ public struct SAETrainer: Sendable {
     parameters.storage.withUnsafeMutableBufferPointer { p in
       result = SAEPass.run(parameters: p.baseAddress!, dIn: d, dSAE: n, x: ws.x.pointer, rows: B,
                            deadLatents: dead, options: options, workspace: ws, gradient: gradient.pointer)
-      let tAdam = SAEPass.now()
-      defer { SAEPass.profile[5] += SAEPass.now() - tAdam }
+      var clock = SAEPhaseClock()
+      defer { result.profile.optimiser += clock.lap() }
       if let clip {
         let norm = AdamUpdate.globalNorm(gradient.pointer, count: p.count)
         let coefficient = clip / (norm + 1e-6)
@@ -152,6 +154,7 @@ public struct SAETrainer: Sendable {
     }
     adam.firstMoment = first
     adam.secondMoment = second
+    profile = profile + result.profile
 
     let fired = ws.fireCount.pointer
     for j in 0 ..< n {

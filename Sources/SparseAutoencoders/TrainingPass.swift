@@ -1,4 +1,3 @@
-import Dispatch
 import Glibc
 import TensorMath
 
@@ -43,6 +42,51 @@ package struct SAEPassResult: Sendable {
   package var meanL0 = 0.0               // active latents per token
   package var batchThreshold: Float?     // BatchTopK: the smallest selected activation
   package var auxLatents = 0             // k_aux used (0: no dead latents or AuxK off)
+  package var profile = SAETrainingProfile()
+}
+
+/// Where training time goes: process CPU seconds (all threads) per phase of the step, summed over steps.
+/// CPU time rather than wall time, so a busy machine inflates it less; on idle cores the wall time of a
+/// phase is about its CPU time divided by the number of cores.
+public struct SAETrainingProfile: Sendable, Equatable {
+  public var encode = 0.0      // centring, the encoder sgemm and the per-row selection
+  public var entries = 0.0     // active entries as CSR
+  public var tokens = 0.0      // decode, residual, ∂pre per entry
+  public var sort = 0.0        // entries by latent
+  public var latents = 0.0     // gradient rows of W_enc, W_dec
+  public var optimiser = 0.0   // Adam, projection and renormalisation
+  public init() {}
+
+  public var total: Double { encode + entries + tokens + sort + latents + optimiser }
+
+  static func + (a: SAETrainingProfile, b: SAETrainingProfile) -> SAETrainingProfile {
+    var c = a
+    c.encode += b.encode
+    c.entries += b.entries
+    c.tokens += b.tokens
+    c.sort += b.sort
+    c.latents += b.latents
+    c.optimiser += b.optimiser
+    return c
+  }
+}
+
+/// Laps of process CPU time.
+struct SAEPhaseClock {
+  private var last = SAEPhaseClock.now()
+
+  static func now() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+  }
+
+  /// Seconds since the previous lap (or the start).
+  mutating func lap() -> Double {
+    let t = SAEPhaseClock.now()
+    defer { last = t }
+    return t - last
+  }
 }
 
 /// Chunk sizes: fixed, so partitions (and reduction orders) never depend on the core count.
@@ -75,12 +119,6 @@ private struct PassPointers: @unchecked Sendable {
 }
 
 package enum SAEPass {
-  nonisolated(unsafe) package static var profile = [Double](repeating: 0, count: 8)
-  package static func now() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
-  }
 
   /// Forward and backward on normalised rows `x` [rows, dIn]. Writes ∂loss/∂parameters (flat layout of
   /// `SAEParameters`, before any projection or clipping) to `gradient`, and how many tokens each latent
@@ -113,7 +151,7 @@ package enum SAEPass {
     var result = SAEPassResult()
     let architecture = options.architecture
 
-    var tPhase = now()
+    var clock = SAEPhaseClock()
     // MARK: 1-2. Centre, encode (one sgemm per fixed row chunk), select per row
     Parallel.chunks(B) { range in
       for b in range { for i in 0 ..< d { q.xc[b * d + i] = q.x[b * d + i] - q.decoderBias[i] } }
@@ -145,7 +183,7 @@ package enum SAEPass {
       }
     }
 
-    do { let t = now(); profile[0] += t - tPhase; tPhase = t }
+    result.profile.encode += clock.lap()
     // MARK: 3. Active entries as token-major CSR
     switch architecture {
     case .topK:
@@ -172,7 +210,7 @@ package enum SAEPass {
     result.meanL0 = Double(entries) / Double(B)
     result.auxLatents = kAux
 
-    do { let t = now(); profile[1] += t - tPhase; tPhase = t }
+    result.profile.entries += clock.lap()
     // MARK: 4-5. Per token: decode, residual, ∂x̂ (summed into ∂b_dec partials), ∂pre of each entry
     let l1 = options.l1Coefficient
     let isReLU: Bool
@@ -260,7 +298,7 @@ package enum SAEPass {
     result.loss = result.reconstructionError + Double(options.auxCoefficient) * result.auxLoss + result.sparsityPenalty
     result.fvu = total > 0 ? squared / total : 0
 
-    do { let t = now(); profile[2] += t - tPhase; tPhase = t }
+    result.profile.tokens += clock.lap()
     // MARK: 6. Entries sorted by latent (counting sort, token order kept)
     sortByLatent(count: entries, latentOf: { Int(p.entryLatent[$0]) }, n: n, start: p.latentStart,
                  order: p.latentEntry, fireCount: ws.fireCount.pointer)
@@ -269,7 +307,7 @@ package enum SAEPass {
                    order: p.auxLatentEntry, fireCount: nil)
     }
 
-    do { let t = now(); profile[3] += t - tPhase; tPhase = t }
+    result.profile.sort += clock.lap()
     // MARK: 7. Per latent: gradient rows of W_enc, W_dec and b_enc
     let latentChunks = (n + PassChunks.latents - 1) / PassChunks.latents
     Parallel.forEach(latentChunks) { c in
@@ -318,7 +356,7 @@ package enum SAEPass {
     for c in 0 ..< latentChunks {
       for i in 0 ..< d { gDecoderBias[i] -= p.partialLatent[c * d + i] }
     }
-    profile[4] += now() - tPhase
+    result.profile.latents += clock.lap()
     return result
   }
 
