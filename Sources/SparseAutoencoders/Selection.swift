@@ -79,10 +79,13 @@ package enum Selection {
         v1 += rawBias.loadUnaligned(fromByteOffset: j * 4 + 32, as: SIMD8<Float>.self)
       }
       if anyAbove(filter, v0, v1) {
-        // Branch-free: write every lane, advance only past the ones that pass.
-        for lane in 0 ..< 16 {
-          candidates[count] = Int32(j + lane)
-          count &+= values[j + lane] + (bias?[j + lane] ?? 0) >= t0 ? 1 : 0
+        // Only the half that has a hit; branch-free inside it (write every lane, advance past the hits).
+        for half in 0 ..< 2 where anyAbove(filter, half == 0 ? v0 : v1) {
+          let base = j + 8 * half
+          for lane in 0 ..< 8 {
+            candidates[count] = Int32(base + lane)
+            count &+= values[base + lane] + (bias?[base + lane] ?? 0) >= t0 ? 1 : 0
+          }
         }
       }
       j += 16
@@ -187,6 +190,12 @@ package enum Selection {
     return (words[0] | words[1] | words[2] | words[3]) & 0x8000_0000_8000_0000 != 0
   }
 
+  @inline(__always)
+  static func anyAbove(_ threshold: Float, _ v: SIMD8<Float>) -> Bool {
+    let words = unsafeBitCast(SIMD8<Float>(repeating: threshold) - v, to: SIMD4<UInt64>.self)
+    return (words[0] | words[1] | words[2] | words[3]) & 0x8000_0000_8000_0000 != 0
+  }
+
   /// Restores the min-heap below `i`: a node is weaker than its children (smaller value, or equal value and
   /// a larger index), so the root is always the entry to evict next.
   static func siftDown(_ start: Int, _ k: Int, _ indices: UnsafeMutablePointer<Int32>,
@@ -259,11 +268,21 @@ extension Selection {
       high -= 1
     }
     // Pass 2: the low 16 bits of the values in the chosen high bin.
-    var low = [Int](repeating: 0, count: bins)
-    for i in 0 ..< count {
-      let bits = bitsOf[i]
-      if bits != 0, bits & 0x8000_0000 == 0, bits < 0x7F80_0001, Int(bits >> 16) == high { low[Int(bits & 0xFFFF)] += 1 }
+    histograms.withUnsafeMutableBufferPointer { h in
+      h.update(repeating: 0)
+      let hist = UnsafeSendable(h.baseAddress!)
+      let wantedHigh = UInt32(high)
+      Parallel.forEach(chunkCount) { c in
+        let lo = count * c / chunkCount, hi = count * (c + 1) / chunkCount
+        let mine = hist.value + c * bins
+        for i in lo ..< hi {
+          let bits = box.value[i]
+          if bits >> 16 == wantedHigh, bits != 0, bits < 0x7F80_0001 { mine[Int(bits & 0xFFFF)] += 1 }
+        }
+      }
     }
+    var low = [Int](repeating: 0, count: bins)
+    for c in 0 ..< chunkCount { for b in 0 ..< bins { low[b] += Int(histograms[c * bins + b]) } }
     var l = bins - 1
     while l > 0, above + low[l] < wanted {
       above += low[l]

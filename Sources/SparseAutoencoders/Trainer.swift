@@ -166,7 +166,9 @@ public struct SAETrainer: Sendable {
       }
     }
     if case .batchTopK = architecture, let threshold = result.batchThreshold {
-      let rate = configuration.thresholdRate
+      // A running average, started at the first batch's value rather than at 0 (SAELens starts at 0,
+      // which leaves short runs with a threshold far too low for inference).
+      let rate = stepsTaken == 0 ? 1 : configuration.thresholdRate
       batchThreshold = (1 - rate) * batchThreshold + rate * Double(threshold)
     }
     stepsTaken += 1

@@ -199,11 +199,11 @@ package enum SAEPass {
         q.rowStart[b + 1] = e
       }
     case .relu:
-      collectEntries(q, rows: B, n: n, workspace: ws) { $0 > 0 }
+      collectEntries(q, rows: B, n: n, atLeast: 0, workspace: ws)
     case .batchTopK:
       let threshold = Selection.kthLargestPositive(q.pre, count: B * n, rank: k * B)
       if threshold.isFinite { result.batchThreshold = threshold }
-      collectEntries(q, rows: B, n: n, workspace: ws) { $0 > 0 && $0 >= threshold }
+      collectEntries(q, rows: B, n: n, atLeast: threshold, workspace: ws)
     }
     let p = pointers()  // collecting may have grown the entry buffers
     let entries = p.rowStart[B]
@@ -360,21 +360,20 @@ package enum SAEPass {
     return result
   }
 
-  /// Token-major entries where `keep(pre + bias)` holds (bias already added to `pre`): count, prefix, fill.
-  private static func collectEntries(_ p: PassPointers, rows B: Int, n: Int, workspace ws: SAEWorkspace,
-                                     keep: @escaping @Sendable (Float) -> Bool) {
-    let counts = ws.rowCount.pointer
-    let countsBox = UnsafeSendable(counts)
+  /// Token-major entries with pre > 0 and pre ≥ `minimum` (bias already added to `pre`): count, prefix, fill.
+  private static func collectEntries(_ p: PassPointers, rows B: Int, n: Int, atLeast minimum: Float,
+                                     workspace ws: SAEWorkspace) {
+    let counts = UnsafeSendable(ws.rowCount.pointer)
     Parallel.chunks(B) { range in
       for b in range {
         var c = 0
         let row = p.pre + b * n
-        for j in 0 ..< n where keep(row[j]) { c += 1 }
-        countsBox.value[b] = c
+        for j in 0 ..< n { c &+= row[j] > 0 && row[j] >= minimum ? 1 : 0 }
+        counts.value[b] = c
       }
     }
     p.rowStart[0] = 0
-    for b in 0 ..< B { p.rowStart[b + 1] = p.rowStart[b] + counts[b] }
+    for b in 0 ..< B { p.rowStart[b + 1] = p.rowStart[b] + counts.value[b] }
     ws.reserveEntries(p.rowStart[B])
     let latent = UnsafeSendable(ws.entryLatent.pointer), value = UnsafeSendable(ws.entryValue.pointer)
     let token = UnsafeSendable(ws.entryToken.pointer)
@@ -382,7 +381,7 @@ package enum SAEPass {
       for b in range {
         var e = p.rowStart[b]
         let row = p.pre + b * n
-        for j in 0 ..< n where keep(row[j]) {
+        for j in 0 ..< n where row[j] > 0 && row[j] >= minimum {
           latent.value[e] = Int32(j)
           value.value[e] = row[j]
           token.value[e] = Int32(b)
