@@ -238,6 +238,65 @@ extension Selection {
   /// when fewer than `rank` are positive, or +infinity when none is. Exact: a two-pass radix select on the
   /// float bit patterns (positive floats order like their UInt32 bits). Histograms are per fixed chunk and
   /// integer, so the result does not depend on the number of threads.
+  ///
+  /// `hint` (e.g. the previous batch's threshold) only makes it faster: when between rank and 4·rank values
+  /// reach it, those few are gathered and selected among; otherwise the whole array is. Same result.
+  package static func kthLargestPositive(_ values: UnsafePointer<Float>, count: Int, rank: Int, hint: Float?) -> Float {
+    guard let hint, hint > 0, hint.isFinite else { return kthLargestPositive(values, count: count, rank: rank) }
+    let f = hint.nextDown  // v > f ⇔ v ≥ hint
+    let chunkCount = 16
+    let box = UnsafeSendable(values)
+    let counts = ResultSlots<Int>(count: chunkCount)
+    Parallel.forEach(chunkCount) { c in
+      let lo = count * c / chunkCount, hi = count * (c + 1) / chunkCount
+      let raw = UnsafeRawPointer(box.value)
+      let fv = SIMD8<Float>(repeating: f)
+      var lanes = SIMD8<UInt32>()
+      var i = lo
+      while i + 8 <= hi {
+        lanes &+= unsafeBitCast(fv - raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self), to: SIMD8<UInt32>.self) &>> 31
+        i += 8
+      }
+      var n = Int(lanes.wrappedSum())
+      while i < hi {
+        n += (f - box.value[i]).sign == .minus ? 1 : 0
+        i += 1
+      }
+      counts.set(c, n)
+    }
+    let perChunk = counts.values
+    let total = perChunk.reduce(0, +)
+    guard total >= rank, total <= 4 * rank else { return kthLargestPositive(values, count: count, rank: rank) }
+    var offsets: [Int] = []
+    var running = 0
+    for n in perChunk {
+      offsets.append(running)
+      running += n
+    }
+    let starts = offsets
+    let gathered = Scratch<Float>(total, zero: 0)
+    Parallel.forEach(chunkCount) { c in
+      let lo = count * c / chunkCount, hi = count * (c + 1) / chunkCount
+      var e = starts[c]
+      let raw = UnsafeRawPointer(box.value)
+      var i = lo
+      while i < hi {
+        let group = min(16, hi - i)
+        if group == 16, !anyAbove(f, raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self),
+                                  raw.loadUnaligned(fromByteOffset: i * 4 + 32, as: SIMD8<Float>.self)) {
+          i += 16
+          continue
+        }
+        for j in i ..< i + group where (f - box.value[j]).sign == .minus {
+          gathered.pointer[e] = box.value[j]
+          e += 1
+        }
+        i += group
+      }
+    }
+    return kthLargestPositive(gathered.pointer, count: total, rank: rank)
+  }
+
   package static func kthLargestPositive(_ values: UnsafePointer<Float>, count: Int, rank: Int) -> Float {
     let chunkCount = 16
     let bins = 1 << 16

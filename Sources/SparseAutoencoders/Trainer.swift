@@ -39,6 +39,8 @@ public struct SAETrainer: Sendable {
   package private(set) var batchThreshold: Double = 0
   package private(set) var rng: SplitMix64
   private var workspace = SAEWorkspace()
+  /// BatchTopK: the previous batch's threshold, a speed hint only (results never depend on it).
+  private var lastBatchThreshold: Float?
 
   /// A fresh trainer. `normalisationSample` [n, dIn] (model units) sets the input scale, the optional mean
   /// and b_dec's initial value (the sample mean, normalised).
@@ -120,8 +122,9 @@ public struct SAETrainer: Sendable {
       let warmup = max(1, Int(configuration.l1WarmupFraction * Double(totalSteps)))
       l1 = Float(coefficient * min(1, Double(stepsTaken + 1) / Double(warmup)))
     }
-    let options = SAEPassOptions(architecture: architecture, l1Coefficient: l1, auxK: configuration.auxK,
+    var options = SAEPassOptions(architecture: architecture, l1Coefficient: l1, auxK: configuration.auxK,
                                  auxCoefficient: Float(configuration.auxKCoefficient))
+    options.thresholdHint = lastBatchThreshold.map { $0 * 0.95 }
     let learningRate = configuration.learningRate(atStep: stepsTaken)
     adam.steps += 1
     var hyper = AdamUpdate.Hyper(
@@ -165,6 +168,7 @@ public struct SAETrainer: Sendable {
         tokensSinceFired[j] += B
       }
     }
+    lastBatchThreshold = result.batchThreshold
     if case .batchTopK = architecture, let threshold = result.batchThreshold {
       // A running average, started at the first batch's value rather than at 0 (SAELens starts at 0,
       // which leaves short runs with a threshold far too low for inference).

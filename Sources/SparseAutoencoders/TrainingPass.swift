@@ -23,6 +23,7 @@ package struct SAEPassOptions: Sendable {
   package var l1Coefficient: Float      // ReLU: λ in effect this step (after warm-up)
   package var auxK: Int                 // AuxK latents per token (0 = off)
   package var auxCoefficient: Float     // α
+  package var thresholdHint: Float?     // BatchTopK: a guess of the batch threshold (speed only, never the result)
 
   package init(architecture: SAETrainingArchitecture, l1Coefficient: Float = 0, auxK: Int = 0, auxCoefficient: Float = 0) {
     self.architecture = architecture
@@ -201,7 +202,7 @@ package enum SAEPass {
     case .relu:
       collectEntries(q, rows: B, n: n, atLeast: 0, workspace: ws)
     case .batchTopK:
-      let threshold = Selection.kthLargestPositive(q.pre, count: B * n, rank: k * B)
+      let threshold = Selection.kthLargestPositive(q.pre, count: B * n, rank: k * B, hint: options.thresholdHint)
       if threshold.isFinite { result.batchThreshold = threshold }
       collectEntries(q, rows: B, n: n, atLeast: threshold, workspace: ws)
     }
@@ -361,14 +362,27 @@ package enum SAEPass {
   }
 
   /// Token-major entries with pre > 0 and pre ≥ `minimum` (bias already added to `pre`): count, prefix, fill.
+  /// Both passes test the sign bit of f − pre with f = nextDown(max(minimum, least positive)), so they agree
+  /// on every value; the count is vectorised and the fill looks closer only at groups with a hit.
   private static func collectEntries(_ p: PassPointers, rows B: Int, n: Int, atLeast minimum: Float,
                                      workspace ws: SAEWorkspace) {
+    let f = max(minimum, .leastNonzeroMagnitude).nextDown
     let counts = UnsafeSendable(ws.rowCount.pointer)
     Parallel.chunks(B) { range in
+      let fv = SIMD8<Float>(repeating: f)
       for b in range {
-        var c = 0
-        let row = p.pre + b * n
-        for j in 0 ..< n { c &+= row[j] > 0 && row[j] >= minimum ? 1 : 0 }
+        let row = UnsafeRawPointer(p.pre + b * n)
+        var lanes = SIMD8<UInt32>()
+        var j = 0
+        while j + 8 <= n {
+          lanes &+= unsafeBitCast(fv - row.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self), to: SIMD8<UInt32>.self) &>> 31
+          j += 8
+        }
+        var c = Int(lanes.wrappedSum())
+        while j < n {
+          c &+= (f - p.pre[b * n + j]).sign == .minus ? 1 : 0
+          j += 1
+        }
         counts.value[b] = c
       }
     }
@@ -381,11 +395,27 @@ package enum SAEPass {
       for b in range {
         var e = p.rowStart[b]
         let row = p.pre + b * n
-        for j in 0 ..< n where row[j] > 0 && row[j] >= minimum {
-          latent.value[e] = Int32(j)
-          value.value[e] = row[j]
-          token.value[e] = Int32(b)
-          e += 1
+        let raw = UnsafeRawPointer(row)
+        var j = 0
+        while j < n {
+          let group = min(16, n - j)
+          if group == 16 {
+            let v0 = raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+            let v1 = raw.loadUnaligned(fromByteOffset: j * 4 + 32, as: SIMD8<Float>.self)
+            if !Selection.anyAbove(f, v0, v1) {
+              j += 16
+              continue
+            }
+          }
+          // Branchy on purpose: a branch-free write past the row's last entry would land in the next
+          // row's first slot, which another worker may own.
+          for lane in j ..< j + group where (f - row[lane]).sign == .minus {
+            latent.value[e] = Int32(lane)
+            value.value[e] = row[lane]
+            token.value[e] = Int32(b)
+            e += 1
+          }
+          j += group
         }
       }
     }
