@@ -24,6 +24,9 @@ package struct SAEPassOptions: Sendable {
   package var auxK: Int                 // AuxK latents per token (0 = off)
   package var auxCoefficient: Float     // α
   package var thresholdHint: Float?     // BatchTopK: a guess of the batch threshold (speed only, never the result)
+  /// Above this fraction of active (token, latent) pairs (ReLU early in training), the products run as dense
+  /// sgemms instead of row by row (same maths; AuxK runs are always sparse).
+  package var denseAbove: Double = 1.0 / 16
 
   package init(architecture: SAETrainingArchitecture, l1Coefficient: Float = 0, auxK: Int = 0, auxCoefficient: Float = 0) {
     self.architecture = architecture
@@ -98,7 +101,7 @@ enum PassChunks {
 }
 
 /// Raw pointers of one pass, bundled so @Sendable worker closures can capture them.
-private struct PassPointers: @unchecked Sendable {
+struct PassPointers: @unchecked Sendable {
   let encoder, decoder, encoderBias, decoderBias: UnsafePointer<Float>
   let x, xc, pre, gXhat, gEhat, zeros, norms: UnsafeMutablePointer<Float>
   let topIndex: UnsafeMutablePointer<Int32>
@@ -199,12 +202,19 @@ package enum SAEPass {
         }
         q.rowStart[b + 1] = e
       }
-    case .relu:
-      collectEntries(q, rows: B, n: n, atLeast: 0, workspace: ws)
-    case .batchTopK:
-      let threshold = Selection.kthLargestPositive(q.pre, count: B * n, rank: k * B, hint: options.thresholdHint)
-      if threshold.isFinite { result.batchThreshold = threshold }
-      collectEntries(q, rows: B, n: n, atLeast: threshold, workspace: ws)
+    case .relu, .batchTopK:
+      var minimum: Float = 0
+      if case .batchTopK = architecture {
+        minimum = Selection.kthLargestPositive(q.pre, count: B * n, rank: k * B, hint: options.thresholdHint)
+        if minimum.isFinite { result.batchThreshold = minimum }
+      }
+      let total = countEntries(q, rows: B, n: n, atLeast: minimum, workspace: ws)
+      if kAux == 0, Double(total) > options.denseAbove * Double(B * n) {
+        runDense(q, dIn: d, dSAE: n, rows: B, atLeast: minimum, options: options, workspace: ws, result: &result,
+                 clock: &clock)
+        return result
+      }
+      fillEntries(q, rows: B, n: n, atLeast: minimum, workspace: ws)
     }
     let p = pointers()  // collecting may have grown the entry buffers
     let entries = p.rowStart[B]
@@ -361,12 +371,15 @@ package enum SAEPass {
     return result
   }
 
-  /// Token-major entries with pre > 0 and pre ≥ `minimum` (bias already added to `pre`): count, prefix, fill.
-  /// Both passes test the sign bit of f − pre with f = nextDown(max(minimum, least positive)), so they agree
-  /// on every value; the count is vectorised and the fill looks closer only at groups with a hit.
-  private static func collectEntries(_ p: PassPointers, rows B: Int, n: Int, atLeast minimum: Float,
-                                     workspace ws: SAEWorkspace) {
-    let f = max(minimum, .leastNonzeroMagnitude).nextDown
+  /// Entries are the (token, latent) pairs with pre > 0 and pre ≥ `minimum` (bias already added to `pre`).
+  /// Counting and filling both test the sign bit of f − pre with f = nextDown(max(minimum, least positive)),
+  /// so they agree on every value; the count is vectorised and the fill looks closer only at groups with a hit.
+  static func entryFilter(_ minimum: Float) -> Float { max(minimum, .leastNonzeroMagnitude).nextDown }
+
+  /// Entries per row into `rowCount` and `rowStart`; returns the total.
+  private static func countEntries(_ p: PassPointers, rows B: Int, n: Int, atLeast minimum: Float,
+                                   workspace ws: SAEWorkspace) -> Int {
+    let f = entryFilter(minimum)
     let counts = UnsafeSendable(ws.rowCount.pointer)
     Parallel.chunks(B) { range in
       let fv = SIMD8<Float>(repeating: f)
@@ -388,6 +401,13 @@ package enum SAEPass {
     }
     p.rowStart[0] = 0
     for b in 0 ..< B { p.rowStart[b + 1] = p.rowStart[b] + counts.value[b] }
+    return p.rowStart[B]
+  }
+
+  /// Token-major CSR of the entries counted by `countEntries`.
+  private static func fillEntries(_ p: PassPointers, rows B: Int, n: Int, atLeast minimum: Float,
+                                  workspace ws: SAEWorkspace) {
+    let f = entryFilter(minimum)
     ws.reserveEntries(p.rowStart[B])
     let latent = UnsafeSendable(ws.entryLatent.pointer), value = UnsafeSendable(ws.entryValue.pointer)
     let token = UnsafeSendable(ws.entryToken.pointer)
