@@ -1,4 +1,3 @@
-import Glibc
 import TensorMath
 
 // One forward and backward pass of SAE training on a batch, by hand, in the order the data flows
@@ -47,50 +46,6 @@ package struct SAEPassResult: Sendable {
   package var batchThreshold: Float?     // BatchTopK: the smallest selected activation
   package var auxLatents = 0             // k_aux used (0: no dead latents or AuxK off)
   package var profile = SAETrainingProfile()
-}
-
-/// Where training time goes: process CPU seconds (all threads) per phase of the step, summed over steps.
-/// CPU time rather than wall time, so a busy machine inflates it less; on idle cores the wall time of a
-/// phase is about its CPU time divided by the number of cores.
-public struct SAETrainingProfile: Sendable, Equatable {
-  public var encode = 0.0      // centring, the encoder sgemm and the per-row selection
-  public var entries = 0.0     // active entries as CSR
-  public var tokens = 0.0      // decode, residual, ∂pre per entry
-  public var sort = 0.0        // entries by latent
-  public var latents = 0.0     // gradient rows of W_enc, W_dec
-  public var optimiser = 0.0   // Adam, projection and renormalisation
-  public init() {}
-
-  public var total: Double { encode + entries + tokens + sort + latents + optimiser }
-
-  static func + (a: SAETrainingProfile, b: SAETrainingProfile) -> SAETrainingProfile {
-    var c = a
-    c.encode += b.encode
-    c.entries += b.entries
-    c.tokens += b.tokens
-    c.sort += b.sort
-    c.latents += b.latents
-    c.optimiser += b.optimiser
-    return c
-  }
-}
-
-/// Laps of process CPU time.
-struct SAEPhaseClock {
-  private var last = SAEPhaseClock.now()
-
-  static func now() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
-  }
-
-  /// Seconds since the previous lap (or the start).
-  mutating func lap() -> Double {
-    let t = SAEPhaseClock.now()
-    defer { last = t }
-    return t - last
-  }
 }
 
 /// Chunk sizes: fixed, so partitions (and reduction orders) never depend on the core count.
