@@ -19,7 +19,8 @@ public struct SAETrainingConfiguration: Codable, Sendable, Equatable, Hashable {
   public var adamBeta1: Double = 0.9
   public var adamBeta2: Double = 0.999
   public var adamEpsilon: Double = 6.25e-10
-  /// Latents in the AuxK loss (TopK/BatchTopK; 0 = off). Gao et al. suggest about d_in / 2; 256 here.
+  /// Latents in the AuxK loss (TopK/BatchTopK; 0 = off): per token, the top-auxK pre-activations among dead
+  /// latents (no ReLU, as SAELens) reconstruct the residual x − x̂. Gao et al. suggest about d_in / 2.
   public var auxK: Int = 256
   public var auxKCoefficient: Double = 1.0 / 32
   /// A latent that has not fired for this many training tokens is dead (AuxK and `deadFraction`).

@@ -3,15 +3,14 @@ import TensorMath
 // One forward and backward pass of SAE training on a batch, by hand, in the order the data flows
 // (llm.c style). Only the active (token, latent) pairs are touched after the encoder's sgemm:
 //
-//   forward                                         backward
-//   1 xc  = x − b_dec              [B, dIn]         7 ∂b_dec = Σ_b ∂x̂_b − Σ_b ∂xc_b, where
-//   2 pre = xc·W_encᵀ + b_enc      [B, dSAE] sgemm      Σ_b ∂xc_b = Σ_b Σ_e ∂pre_e W_enc[j_e] = Σ_j ∂b_enc[j] W_enc[j]
-//   3 select active entries e = (b, j, v)           5 ∂pre_e = W_dec[j_e] · ∂x̂_b  (+ λ‖W_dec_j‖/B for ReLU)
-//   4 x̂_b = b_dec + Σ_e v_e W_dec[j_e]              4 ∂x̂_b  = 2 (x̂_b − x_b) / B
-//     aux: ê_b = Σ_a v_a W_dec[j_a], e_b = x_b − x̂_b (no gradient through e)
+//   forward                                     backward
+//   1 xc  = x − b_dec          [B, dIn]          4 ∂x̂_b  = 2 (x̂_b − x_b) / B   (aux: ∂ê_b = 2α (ê_b − e_b) / B)
+//   2 pre = xc·W_encᵀ + b_enc  [B, dSAE] sgemm   5 ∂pre_e = W_dec[j_e] · ∂x̂_b   (+ λ‖W_dec_j‖/B for ReLU)
+//   3 active entries e = (b, j, v)               6 entries sorted by latent
+//   4 x̂_b = b_dec + Σ_e v_e W_dec[j_e]           7 per latent j: ∂W_enc[j] = Σ ∂pre·xc_b, ∂b_enc[j] = Σ ∂pre,
+//     aux: ê_b = Σ_a v_a W_dec[j_a],                ∂W_dec[j] = Σ v·∂x̂_b (+ Σ v_a·∂ê_b) (+ λ/B (Σ_b f_bj) W_dec_j/‖W_dec_j‖)
+//     e_b = x_b − x̂_b (no gradient through e)     ∂b_dec = Σ_b ∂x̂_b − Σ_b ∂xc_b, with Σ_b ∂xc_b = Σ_j ∂b_enc[j] W_enc[j]
 //   loss = mean_b ‖x̂_b − x_b‖² + α mean_b ‖ê_b − e_b‖² (+ λ mean_b Σ_j f_bj ‖W_dec_j‖)
-//   7 per latent j (entries sorted by latent): ∂W_enc[j] = Σ ∂pre·xc_b, ∂b_enc[j] = Σ ∂pre,
-//     ∂W_dec[j] = Σ v·∂x̂_b (+ Σ v_a·∂ê_b) (+ λ/B (Σ_b f_bj) W_dec_j/‖W_dec_j‖)
 //
 // Every reduction runs over fixed chunks in a fixed order, so the result does not depend on the number
 // of threads or on scheduling.
@@ -78,7 +77,6 @@ struct PassPointers: @unchecked Sendable {
 }
 
 package enum SAEPass {
-
   /// Forward and backward on normalised rows `x` [rows, dIn]. Writes ∂loss/∂parameters (flat layout of
   /// `SAEParameters`, before any projection or clipping) to `gradient`, and how many tokens each latent
   /// fired on to `workspace.fireCount`.
