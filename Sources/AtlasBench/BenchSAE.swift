@@ -76,7 +76,10 @@ enum BenchSAE {
                      Double(trainer.tokensSeen) / stepSeconds))
       }
     }
-    print("phases (s): encode+select \(SAEPass.profile[0]) entries \(SAEPass.profile[1]) tokens \(SAEPass.profile[2]) sort \(SAEPass.profile[3]) latents \(SAEPass.profile[4]) adam \(SAEPass.profile[5])")
+    let f = trainer.profile, perStep = 1000 / Double(max(1, trainer.stepsTaken))
+    print(String(format: "CPU ms per step: encode+select %.1f, entries %.1f, tokens %.1f, sort %.1f, latents %.1f, optimiser %.1f; total %.1f (≈ %.0f tokens/s on %d idle cores)",
+                 f.encode * perStep, f.entries * perStep, f.tokens * perStep, f.sort * perStep, f.latents * perStep,
+                 f.optimiser * perStep, f.total * perStep, Double(Parallel.workers) * Double(trainer.tokensSeen) / f.total, Parallel.workers))
     let wall = Double(DispatchTime.now().uptimeNanoseconds - wallStart) / 1e9
     let sae = trainer.autoencoder
     let t0 = DispatchTime.now().uptimeNanoseconds
@@ -92,7 +95,17 @@ enum BenchSAE {
       let directory = URL(fileURLWithPath: out)
       try AtomicFile.write(cfg, to: directory.appendingPathComponent("cfg.json"))
       try AtomicFile.write(weights, to: directory.appendingPathComponent("sae_weights.safetensors"))
-      print("wrote \(out)/cfg.json and sae_weights.safetensors")
+      try AtomicFile.write(SAELensFormat.encodeSparsity(firingCounts: trainer.firingCounts, tokens: trainer.tokensSeen),
+                           to: directory.appendingPathComponent(SAELensFormat.sparsityFile))
+      // A few held-out rows with our encodings, for checking the files in SAELens itself.
+      let probe = held.rows(0 ..< min(64, held.rows))
+      let codes = sae.encode(probe)
+      var cases = SafeTensorsWriter()
+      cases.add("inputs", floats: probe.storage, shape: [probe.rows, d])
+      cases.add("feature_acts", floats: codes.dense().storage, shape: [probe.rows, sae.dSAE])
+      cases.add("reconstruction", floats: sae.decode(codes).storage, shape: [probe.rows, d])
+      try cases.write(to: directory.appendingPathComponent("cases.safetensors"))
+      print("wrote \(out)/cfg.json, sae_weights.safetensors, sparsity.safetensors, cases.safetensors")
     }
     print("loadavg \(((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").trimmingCharacters(in: .whitespacesAndNewlines))")
   }

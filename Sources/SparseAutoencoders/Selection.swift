@@ -18,7 +18,7 @@ package enum Selection {
   ) {
     if k <= 0 { return }
     let stride = 16
-    guard n >= 512, n >= 32 * k else {
+    guard n >= 2048, n >= 64 * k else {
       heapScan(values, bias: bias, n: n, k: k, indices: indices, selected: selected)
       return
     }
@@ -79,10 +79,13 @@ package enum Selection {
         v1 += rawBias.loadUnaligned(fromByteOffset: j * 4 + 32, as: SIMD8<Float>.self)
       }
       if anyAbove(filter, v0, v1) {
-        // Branch-free: write every lane, advance only past the ones that pass.
-        for lane in 0 ..< 16 {
-          candidates[count] = Int32(j + lane)
-          count &+= values[j + lane] + (bias?[j + lane] ?? 0) >= t0 ? 1 : 0
+        // Only the half that has a hit; branch-free inside it (write every lane, advance past the hits).
+        for half in 0 ..< 2 where anyAbove(filter, half == 0 ? v0 : v1) {
+          let base = j + 8 * half
+          for lane in 0 ..< 8 {
+            candidates[count] = Int32(base + lane)
+            count &+= values[base + lane] + (bias?[base + lane] ?? 0) >= t0 ? 1 : 0
+          }
         }
       }
       j += 16
@@ -187,6 +190,12 @@ package enum Selection {
     return (words[0] | words[1] | words[2] | words[3]) & 0x8000_0000_8000_0000 != 0
   }
 
+  @inline(__always)
+  static func anyAbove(_ threshold: Float, _ v: SIMD8<Float>) -> Bool {
+    let words = unsafeBitCast(SIMD8<Float>(repeating: threshold) - v, to: SIMD4<UInt64>.self)
+    return (words[0] | words[1] | words[2] | words[3]) & 0x8000_0000_8000_0000 != 0
+  }
+
   /// Restores the min-heap below `i`: a node is weaker than its children (smaller value, or equal value and
   /// a larger index), so the root is always the entry to evict next.
   static func siftDown(_ start: Int, _ k: Int, _ indices: UnsafeMutablePointer<Int32>,
@@ -229,6 +238,65 @@ extension Selection {
   /// when fewer than `rank` are positive, or +infinity when none is. Exact: a two-pass radix select on the
   /// float bit patterns (positive floats order like their UInt32 bits). Histograms are per fixed chunk and
   /// integer, so the result does not depend on the number of threads.
+  ///
+  /// `hint` (e.g. the previous batch's threshold) only makes it faster: when between rank and 4·rank values
+  /// reach it, those few are gathered and selected among; otherwise the whole array is. Same result.
+  package static func kthLargestPositive(_ values: UnsafePointer<Float>, count: Int, rank: Int, hint: Float?) -> Float {
+    guard let hint, hint > 0, hint.isFinite else { return kthLargestPositive(values, count: count, rank: rank) }
+    let f = hint.nextDown  // v > f ⇔ v ≥ hint
+    let chunkCount = 16
+    let box = UnsafeSendable(values)
+    let counts = ResultSlots<Int>(count: chunkCount)
+    Parallel.forEach(chunkCount) { c in
+      let lo = count * c / chunkCount, hi = count * (c + 1) / chunkCount
+      let raw = UnsafeRawPointer(box.value)
+      let fv = SIMD8<Float>(repeating: f)
+      var lanes = SIMD8<UInt32>()
+      var i = lo
+      while i + 8 <= hi {
+        lanes &+= unsafeBitCast(fv - raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self), to: SIMD8<UInt32>.self) &>> 31
+        i += 8
+      }
+      var n = Int(lanes.wrappedSum())
+      while i < hi {
+        n += (f - box.value[i]).sign == .minus ? 1 : 0
+        i += 1
+      }
+      counts.set(c, n)
+    }
+    let perChunk = counts.values
+    let total = perChunk.reduce(0, +)
+    guard total >= rank, total <= 4 * rank else { return kthLargestPositive(values, count: count, rank: rank) }
+    var offsets: [Int] = []
+    var running = 0
+    for n in perChunk {
+      offsets.append(running)
+      running += n
+    }
+    let starts = offsets
+    let gathered = Scratch<Float>(total, zero: 0)
+    Parallel.forEach(chunkCount) { c in
+      let lo = count * c / chunkCount, hi = count * (c + 1) / chunkCount
+      var e = starts[c]
+      let raw = UnsafeRawPointer(box.value)
+      var i = lo
+      while i < hi {
+        let group = min(16, hi - i)
+        if group == 16, !anyAbove(f, raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self),
+                                  raw.loadUnaligned(fromByteOffset: i * 4 + 32, as: SIMD8<Float>.self)) {
+          i += 16
+          continue
+        }
+        for j in i ..< i + group where (f - box.value[j]).sign == .minus {
+          gathered.pointer[e] = box.value[j]
+          e += 1
+        }
+        i += group
+      }
+    }
+    return kthLargestPositive(gathered.pointer, count: total, rank: rank)
+  }
+
   package static func kthLargestPositive(_ values: UnsafePointer<Float>, count: Int, rank: Int) -> Float {
     let chunkCount = 16
     let bins = 1 << 16
@@ -259,11 +327,21 @@ extension Selection {
       high -= 1
     }
     // Pass 2: the low 16 bits of the values in the chosen high bin.
-    var low = [Int](repeating: 0, count: bins)
-    for i in 0 ..< count {
-      let bits = bitsOf[i]
-      if bits != 0, bits & 0x8000_0000 == 0, bits < 0x7F80_0001, Int(bits >> 16) == high { low[Int(bits & 0xFFFF)] += 1 }
+    histograms.withUnsafeMutableBufferPointer { h in
+      h.update(repeating: 0)
+      let hist = UnsafeSendable(h.baseAddress!)
+      let wantedHigh = UInt32(high)
+      Parallel.forEach(chunkCount) { c in
+        let lo = count * c / chunkCount, hi = count * (c + 1) / chunkCount
+        let mine = hist.value + c * bins
+        for i in lo ..< hi {
+          let bits = box.value[i]
+          if bits >> 16 == wantedHigh, bits != 0, bits < 0x7F80_0001 { mine[Int(bits & 0xFFFF)] += 1 }
+        }
+      }
     }
+    var low = [Int](repeating: 0, count: bins)
+    for c in 0 ..< chunkCount { for b in 0 ..< bins { low[b] += Int(histograms[c * bins + b]) } }
     var l = bins - 1
     while l > 0, above + low[l] < wanted {
       above += low[l]

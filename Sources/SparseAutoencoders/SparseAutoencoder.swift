@@ -47,8 +47,9 @@ public struct SparseAutoencoder: Sendable, Equatable {
 
   // MARK: - Encode
 
-  /// Rows per block: the block's pre-activations [rows, dSAE] stay near 8 MB whatever the width.
-  var encodeBlockRows: Int { max(1, min(256, 2_000_000 / max(1, dSAE))) }
+  /// Rows per block: the block's pre-activations [rows, dSAE] stay near 16 MB whatever the width (the
+  /// encoder is repacked by each block's sgemm, so blocks should not be small either).
+  var encodeBlockRows: Int { max(1, min(1024, 4_000_000 / max(1, dSAE))) }
 
   /// Latent activations of every row of `x` [n, dIn].
   public func encode(_ x: Matrix) -> SparseCodes {
@@ -87,51 +88,68 @@ public struct SparseAutoencoder: Sendable, Equatable {
         }
       }
     }
+    latents.reserveCapacity(m * max(activationK, 16))
+    values.reserveCapacity(m * max(activationK, 16))
     pre.withUnsafeBufferPointer { p in
       encoderBias.withUnsafeBufferPointer { bias in
-        var scratchIndex = [Int32](repeating: 0, count: activationK)
-        var scratchValue = [Float](repeating: 0, count: activationK)
-        for r in 0 ..< m {
-          let row = p.baseAddress! + r * n
-          switch activation {
-          case .topK(let k):
-            scratchIndex.withUnsafeMutableBufferPointer { si in
-              scratchValue.withUnsafeMutableBufferPointer { sv in
-                Selection.topK(row, bias: bias.baseAddress!, n: n, k: k, indices: si.baseAddress!, selected: sv.baseAddress!)
+        let k = max(activationK, 1)
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: k) { scratchIndex in
+          withUnsafeTemporaryAllocation(of: Float.self, capacity: k) { scratchValue in
+            let si = scratchIndex.baseAddress!, sv = scratchValue.baseAddress!
+            for r in 0 ..< m {
+              let row = p.baseAddress! + r * n
+              switch activation {
+              case .topK(let k):
+                Selection.topK(row, bias: bias.baseAddress!, n: n, k: k, indices: si, selected: sv)
+                SparseAutoencoder.sortByIndex(si, sv, k)
+                for s in 0 ..< k where sv[s] > 0 {
+                  latents.append(si[s])
+                  values.append(sv[s])
+                }
+              case .relu:
+                for j in 0 ..< n where row[j] + bias[j] > 0 {
+                  latents.append(Int32(j))
+                  values.append(row[j] + bias[j])
+                }
+              case .jumpReLU(let threshold):
+                for j in 0 ..< n {
+                  let v = row[j] + bias[j]
+                  if v > threshold[j], v > 0 {
+                    latents.append(Int32(j))
+                    values.append(v)
+                  }
+                }
+              case .gated(let gateBias, let logScale):
+                for j in 0 ..< n where row[j] + gateBias[j] > 0 {
+                  let magnitude = Elementary.exp(logScale[j]) * row[j] + bias[j]
+                  if magnitude > 0 {
+                    latents.append(Int32(j))
+                    values.append(magnitude)
+                  }
+                }
               }
-            }
-            let order = (0 ..< k).filter { scratchValue[$0] > 0 }.sorted { scratchIndex[$0] < scratchIndex[$1] }
-            for s in order {
-              latents.append(scratchIndex[s])
-              values.append(scratchValue[s])
-            }
-          case .relu:
-            for j in 0 ..< n where row[j] + bias[j] > 0 {
-              latents.append(Int32(j))
-              values.append(row[j] + bias[j])
-            }
-          case .jumpReLU(let threshold):
-            for j in 0 ..< n {
-              let v = row[j] + bias[j]
-              if v > threshold[j], v > 0 {
-                latents.append(Int32(j))
-                values.append(v)
-              }
-            }
-          case .gated(let gateBias, let logScale):
-            for j in 0 ..< n where row[j] + gateBias[j] > 0 {
-              let magnitude = Elementary.exp(logScale[j]) * row[j] + bias[j]
-              if magnitude > 0 {
-                latents.append(Int32(j))
-                values.append(magnitude)
-              }
+              rowStart.append(latents.count)
             }
           }
-          rowStart.append(latents.count)
         }
       }
     }
     return SparseCodes(latentCount: n, rowStart: rowStart, latents: latents, values: values)
+  }
+
+  /// Insertion sort of k (index, value) pairs by index (k is small).
+  private static func sortByIndex(_ index: UnsafeMutablePointer<Int32>, _ value: UnsafeMutablePointer<Float>, _ k: Int) {
+    for i in 1 ..< max(k, 1) {
+      let (ki, kv) = (index[i], value[i])
+      var j = i - 1
+      while j >= 0, index[j] > ki {
+        index[j + 1] = index[j]
+        value[j + 1] = value[j]
+        j -= 1
+      }
+      index[j + 1] = ki
+      value[j + 1] = kv
+    }
   }
 
   private var activationK: Int {

@@ -29,6 +29,8 @@ public struct SAETrainer: Sendable {
   public private(set) var firingCounts: [Int]
   /// Sampled step reports (every `reportEvery` steps and the last).
   public private(set) var curve: [SAEStepReport] = []
+  /// CPU time per phase since this trainer was created or restored (not part of a checkpoint).
+  public private(set) var profile = SAETrainingProfile()
   package private(set) var parameters: SAEParameters
   package private(set) var adam: AdamState
   /// Tokens since each latent last fired [latents].
@@ -37,6 +39,8 @@ public struct SAETrainer: Sendable {
   package private(set) var batchThreshold: Double = 0
   package private(set) var rng: SplitMix64
   private var workspace = SAEWorkspace()
+  /// BatchTopK: the previous batch's threshold, a speed hint only (results never depend on it).
+  private var lastBatchThreshold: Float?
 
   /// A fresh trainer. `normalisationSample` [n, dIn] (model units) sets the input scale, the optional mean
   /// and b_dec's initial value (the sample mean, normalised).
@@ -118,8 +122,9 @@ public struct SAETrainer: Sendable {
       let warmup = max(1, Int(configuration.l1WarmupFraction * Double(totalSteps)))
       l1 = Float(coefficient * min(1, Double(stepsTaken + 1) / Double(warmup)))
     }
-    let options = SAEPassOptions(architecture: architecture, l1Coefficient: l1, auxK: configuration.auxK,
+    var options = SAEPassOptions(architecture: architecture, l1Coefficient: l1, auxK: configuration.auxK,
                                  auxCoefficient: Float(configuration.auxKCoefficient))
+    options.thresholdHint = lastBatchThreshold.map { $0 * 0.95 }
     let learningRate = configuration.learningRate(atStep: stepsTaken)
     adam.steps += 1
     var hyper = AdamUpdate.Hyper(
@@ -136,8 +141,8 @@ public struct SAETrainer: Sendable {
     parameters.storage.withUnsafeMutableBufferPointer { p in
       result = SAEPass.run(parameters: p.baseAddress!, dIn: d, dSAE: n, x: ws.x.pointer, rows: B,
                            deadLatents: dead, options: options, workspace: ws, gradient: gradient.pointer)
-      let tAdam = SAEPass.now()
-      defer { SAEPass.profile[5] += SAEPass.now() - tAdam }
+      var clock = SAEPhaseClock()
+      defer { result.profile.optimiser += clock.lap() }
       if let clip {
         let norm = AdamUpdate.globalNorm(gradient.pointer, count: p.count)
         let coefficient = clip / (norm + 1e-6)
@@ -152,6 +157,7 @@ public struct SAETrainer: Sendable {
     }
     adam.firstMoment = first
     adam.secondMoment = second
+    profile = profile + result.profile
 
     let fired = ws.fireCount.pointer
     for j in 0 ..< n {
@@ -162,8 +168,11 @@ public struct SAETrainer: Sendable {
         tokensSinceFired[j] += B
       }
     }
+    lastBatchThreshold = result.batchThreshold
     if case .batchTopK = architecture, let threshold = result.batchThreshold {
-      let rate = configuration.thresholdRate
+      // A running average, started at the first batch's value rather than at 0 (SAELens starts at 0,
+      // which leaves short runs with a threshold far too low for inference).
+      let rate = stepsTaken == 0 ? 1 : configuration.thresholdRate
       batchThreshold = (1 - rate) * batchThreshold + rate * Double(threshold)
     }
     stepsTaken += 1

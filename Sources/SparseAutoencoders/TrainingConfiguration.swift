@@ -7,8 +7,10 @@ public struct SAETrainingConfiguration: Codable, Sendable, Equatable, Hashable {
   public var batchSize: Int = 4096
   /// Training budget in tokens (rows); the run takes tokens / batchSize steps.
   public var tokens: Int = 2_000_000
-  /// Adam learning rate; nil means 2e-4 / √(latents / 2^14) (Gao et al.'s scaling) for TopK/BatchTopK and
-  /// 4e-4 for ReLU.
+  /// Adam learning rate; nil means 8e-4 / √(latents / 2^14) for TopK/BatchTopK (Gao et al.'s 1/√latents
+  /// scaling at 4× their constant, which suits the short budgets of an atlas: on SmolLM2 layer 15,
+  /// 4096 latents, k 32, 2.2M tokens, held-out FVU 0.236 at their rate and 0.190 at this one, with the
+  /// 20% decay) and 4e-4 for ReLU.
   public var learningRate: Double? = nil
   /// Linear warm-up from 0 over this many steps.
   public var warmupSteps: Int = 0
@@ -17,7 +19,8 @@ public struct SAETrainingConfiguration: Codable, Sendable, Equatable, Hashable {
   public var adamBeta1: Double = 0.9
   public var adamBeta2: Double = 0.999
   public var adamEpsilon: Double = 6.25e-10
-  /// Latents in the AuxK loss (TopK/BatchTopK; 0 = off). Gao et al. suggest about d_in / 2; 256 here.
+  /// Latents in the AuxK loss (TopK/BatchTopK; 0 = off): per token, the top-auxK pre-activations among dead
+  /// latents (no ReLU, as SAELens) reconstruct the residual x − x̂. Gao et al. suggest about d_in / 2.
   public var auxK: Int = 256
   public var auxKCoefficient: Double = 1.0 / 32
   /// A latent that has not fired for this many training tokens is dead (AuxK and `deadFraction`).
@@ -54,7 +57,7 @@ public struct SAETrainingConfiguration: Codable, Sendable, Equatable, Hashable {
   public var resolvedLearningRate: Double {
     if let learningRate { return learningRate }
     switch architecture {
-    case .topK, .batchTopK: return 2e-4 / (Double(latents) / 16_384).squareRoot()
+    case .topK, .batchTopK: return 8e-4 / (Double(latents) / 16_384).squareRoot()
     case .relu: return 4e-4
     }
   }

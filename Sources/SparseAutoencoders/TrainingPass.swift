@@ -1,18 +1,16 @@
-import Dispatch
 import TensorMath
 
 // One forward and backward pass of SAE training on a batch, by hand, in the order the data flows
 // (llm.c style). Only the active (token, latent) pairs are touched after the encoder's sgemm:
 //
-//   forward                                         backward
-//   1 xc  = x − b_dec              [B, dIn]         7 ∂b_dec = Σ_b ∂x̂_b − Σ_b ∂xc_b, where
-//   2 pre = xc·W_encᵀ + b_enc      [B, dSAE] sgemm      Σ_b ∂xc_b = Σ_b Σ_e ∂pre_e W_enc[j_e] = Σ_j ∂b_enc[j] W_enc[j]
-//   3 select active entries e = (b, j, v)           5 ∂pre_e = W_dec[j_e] · ∂x̂_b  (+ λ‖W_dec_j‖/B for ReLU)
-//   4 x̂_b = b_dec + Σ_e v_e W_dec[j_e]              4 ∂x̂_b  = 2 (x̂_b − x_b) / B
-//     aux: ê_b = Σ_a v_a W_dec[j_a], e_b = x_b − x̂_b (no gradient through e)
+//   forward                                     backward
+//   1 xc  = x − b_dec          [B, dIn]          4 ∂x̂_b  = 2 (x̂_b − x_b) / B   (aux: ∂ê_b = 2α (ê_b − e_b) / B)
+//   2 pre = xc·W_encᵀ + b_enc  [B, dSAE] sgemm   5 ∂pre_e = W_dec[j_e] · ∂x̂_b   (+ λ‖W_dec_j‖/B for ReLU)
+//   3 active entries e = (b, j, v)               6 entries sorted by latent
+//   4 x̂_b = b_dec + Σ_e v_e W_dec[j_e]           7 per latent j: ∂W_enc[j] = Σ ∂pre·xc_b, ∂b_enc[j] = Σ ∂pre,
+//     aux: ê_b = Σ_a v_a W_dec[j_a],                ∂W_dec[j] = Σ v·∂x̂_b (+ Σ v_a·∂ê_b) (+ λ/B (Σ_b f_bj) W_dec_j/‖W_dec_j‖)
+//     e_b = x_b − x̂_b (no gradient through e)     ∂b_dec = Σ_b ∂x̂_b − Σ_b ∂xc_b, with Σ_b ∂xc_b = Σ_j ∂b_enc[j] W_enc[j]
 //   loss = mean_b ‖x̂_b − x_b‖² + α mean_b ‖ê_b − e_b‖² (+ λ mean_b Σ_j f_bj ‖W_dec_j‖)
-//   7 per latent j (entries sorted by latent): ∂W_enc[j] = Σ ∂pre·xc_b, ∂b_enc[j] = Σ ∂pre,
-//     ∂W_dec[j] = Σ v·∂x̂_b (+ Σ v_a·∂ê_b) (+ λ/B (Σ_b f_bj) W_dec_j/‖W_dec_j‖)
 //
 // Every reduction runs over fixed chunks in a fixed order, so the result does not depend on the number
 // of threads or on scheduling.
@@ -23,6 +21,10 @@ package struct SAEPassOptions: Sendable {
   package var l1Coefficient: Float      // ReLU: λ in effect this step (after warm-up)
   package var auxK: Int                 // AuxK latents per token (0 = off)
   package var auxCoefficient: Float     // α
+  package var thresholdHint: Float?     // BatchTopK: a guess of the batch threshold (speed only, never the result)
+  /// Above this fraction of active (token, latent) pairs (ReLU early in training), the products run as dense
+  /// sgemms instead of row by row (same maths; AuxK runs are always sparse).
+  package var denseAbove: Double = 1.0 / 16
 
   package init(architecture: SAETrainingArchitecture, l1Coefficient: Float = 0, auxK: Int = 0, auxCoefficient: Float = 0) {
     self.architecture = architecture
@@ -42,6 +44,7 @@ package struct SAEPassResult: Sendable {
   package var meanL0 = 0.0               // active latents per token
   package var batchThreshold: Float?     // BatchTopK: the smallest selected activation
   package var auxLatents = 0             // k_aux used (0: no dead latents or AuxK off)
+  package var profile = SAETrainingProfile()
 }
 
 /// Chunk sizes: fixed, so partitions (and reduction orders) never depend on the core count.
@@ -52,7 +55,7 @@ enum PassChunks {
 }
 
 /// Raw pointers of one pass, bundled so @Sendable worker closures can capture them.
-private struct PassPointers: @unchecked Sendable {
+struct PassPointers: @unchecked Sendable {
   let encoder, decoder, encoderBias, decoderBias: UnsafePointer<Float>
   let x, xc, pre, gXhat, gEhat, zeros, norms: UnsafeMutablePointer<Float>
   let topIndex: UnsafeMutablePointer<Int32>
@@ -61,6 +64,7 @@ private struct PassPointers: @unchecked Sendable {
   let auxValue, auxGradient: UnsafeMutablePointer<Float>
   let rowStart: UnsafeMutablePointer<Int>
   let entryLatent: UnsafeMutablePointer<Int32>
+  let entryToken: UnsafeMutablePointer<Int32>
   let entryValue, entryGradient: UnsafeMutablePointer<Float>
   let latentStart, auxLatentStart: UnsafeMutablePointer<Int>
   let latentEntry, auxLatentEntry: UnsafeMutablePointer<Int32>   // token-side entry index
@@ -73,9 +77,6 @@ private struct PassPointers: @unchecked Sendable {
 }
 
 package enum SAEPass {
-  nonisolated(unsafe) package static var profile = [Double](repeating: 0, count: 8)
-  static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
-
   /// Forward and backward on normalised rows `x` [rows, dIn]. Writes ∂loss/∂parameters (flat layout of
   /// `SAEParameters`, before any projection or clipping) to `gradient`, and how many tokens each latent
   /// fired on to `workspace.fireCount`.
@@ -95,7 +96,8 @@ package enum SAEPass {
         pre: ws.pre.pointer, gXhat: ws.gXhat.pointer, gEhat: ws.gEhat.pointer, zeros: ws.zeros.pointer,
         norms: ws.norms.pointer, topIndex: ws.topIndex.pointer, topValue: ws.topValue.pointer,
         auxIndex: ws.auxIndex.pointer, auxValue: ws.auxValue.pointer, auxGradient: ws.auxGradient.pointer,
-        rowStart: ws.rowStart.pointer, entryLatent: ws.entryLatent.pointer, entryValue: ws.entryValue.pointer,
+        rowStart: ws.rowStart.pointer, entryLatent: ws.entryLatent.pointer,
+        entryToken: ws.entryToken.pointer, entryValue: ws.entryValue.pointer,
         entryGradient: ws.entryGradient.pointer, latentStart: ws.latentStart.pointer,
         auxLatentStart: ws.auxLatentStart.pointer, latentEntry: ws.latentEntry.pointer,
         auxLatentEntry: ws.auxLatentEntry.pointer, deadList: ws.deadList.pointer, partialBias: ws.partialBias.pointer,
@@ -106,7 +108,7 @@ package enum SAEPass {
     var result = SAEPassResult()
     let architecture = options.architecture
 
-    var tPhase = now()
+    var clock = SAEPhaseClock()
     // MARK: 1-2. Centre, encode (one sgemm per fixed row chunk), select per row
     Parallel.chunks(B) { range in
       for b in range { for i in 0 ..< d { q.xc[b * d + i] = q.x[b * d + i] - q.decoderBias[i] } }
@@ -138,7 +140,7 @@ package enum SAEPass {
       }
     }
 
-    do { let t = now(); profile[0] += t - tPhase; tPhase = t }
+    result.profile.encode += clock.lap()
     // MARK: 3. Active entries as token-major CSR
     switch architecture {
     case .topK:
@@ -147,24 +149,32 @@ package enum SAEPass {
       for b in 0 ..< B {
         for s in 0 ..< k where q.topValue[b * k + s] > 0 {
           q.entryLatent[e] = q.topIndex[b * k + s]
+          q.entryToken[e] = Int32(b)
           q.entryValue[e] = q.topValue[b * k + s]
           e += 1
         }
         q.rowStart[b + 1] = e
       }
-    case .relu:
-      collectEntries(q, rows: B, n: n, workspace: ws) { $0 > 0 }
-    case .batchTopK:
-      let threshold = Selection.kthLargestPositive(q.pre, count: B * n, rank: k * B)
-      if threshold.isFinite { result.batchThreshold = threshold }
-      collectEntries(q, rows: B, n: n, workspace: ws) { $0 > 0 && $0 >= threshold }
+    case .relu, .batchTopK:
+      var minimum: Float = 0
+      if case .batchTopK = architecture {
+        minimum = Selection.kthLargestPositive(q.pre, count: B * n, rank: k * B, hint: options.thresholdHint)
+        if minimum.isFinite { result.batchThreshold = minimum }
+      }
+      let total = countEntries(q, rows: B, n: n, atLeast: minimum, workspace: ws)
+      if kAux == 0, Double(total) > options.denseAbove * Double(B * n) {
+        runDense(q, dIn: d, dSAE: n, rows: B, atLeast: minimum, options: options, workspace: ws, result: &result,
+                 clock: &clock)
+        return result
+      }
+      fillEntries(q, rows: B, n: n, atLeast: minimum, workspace: ws)
     }
     let p = pointers()  // collecting may have grown the entry buffers
     let entries = p.rowStart[B]
     result.meanL0 = Double(entries) / Double(B)
     result.auxLatents = kAux
 
-    do { let t = now(); profile[1] += t - tPhase; tPhase = t }
+    result.profile.entries += clock.lap()
     // MARK: 4-5. Per token: decode, residual, ∂x̂ (summed into ∂b_dec partials), ∂pre of each entry
     let l1 = options.l1Coefficient
     let isReLU: Bool
@@ -186,33 +196,36 @@ package enum SAEPass {
         var squared = 0.0, auxSquared = 0.0, penalty = 0.0, xSquared = 0.0
         for b in c * PassChunks.tokenRows ..< min(B, (c + 1) * PassChunks.tokenRows) {
           let xb = p.x + b * d
+          let first = p.rowStart[b], count = p.rowStart[b + 1] - first
           xhat.update(from: p.decoderBias, count: d)
-          for e in p.rowStart[b] ..< p.rowStart[b + 1] {
-            Kernels.axpy(p.entryValue[e], p.decoder + Int(p.entryLatent[e]) * d, xhat, d)
+          RowKernels.accumulate(count: count, xhat, d) { t in
+            (p.entryValue[first + t], UnsafePointer(p.decoder + Int(p.entryLatent[first + t]) * d))
           }
           for i in 0 ..< d { xhat[i] -= xb[i] }  // xhat now holds r = x̂ − x
           squared += Double(Kernels.dot(xhat, xhat, d))
           let g = p.gXhat + b * d
           for i in 0 ..< d { g[i] = scale * xhat[i] }
-          for e in p.rowStart[b] ..< p.rowStart[b + 1] {
-            let j = Int(p.entryLatent[e])
-            var gp = Kernels.dot(p.decoder + j * d, g, d)
-            if isReLU {
-              gp += l1 / Float(B) * p.norms[j]
+          rowDots(count: count, g, d, into: p.entryGradient + first) { t in
+            UnsafePointer(p.decoder + Int(p.entryLatent[first + t]) * d)
+          }
+          if isReLU {
+            for e in first ..< first + count {
+              let j = Int(p.entryLatent[e])
+              p.entryGradient[e] += l1 / Float(B) * p.norms[j]
               penalty += Double(p.entryValue[e] * p.norms[j])
             }
-            p.entryGradient[e] = gp
           }
           if kAux > 0 {
             dv.update(from: xhat, count: d)  // ê − e = ê + r
-            for a in b * kAux ..< (b + 1) * kAux { Kernels.axpy(p.auxValue[a], p.decoder + Int(p.auxIndex[a]) * d, dv, d) }
+            let firstAux = b * kAux
+            RowKernels.accumulate(count: kAux, dv, d) { t in
+              (p.auxValue[firstAux + t], UnsafePointer(p.decoder + Int(p.auxIndex[firstAux + t]) * d))
+            }
             auxSquared += Double(Kernels.dot(dv, dv, d))
             let ge = p.gEhat + b * d
             for i in 0 ..< d { ge[i] = auxScale * dv[i] }
-            for a in b * kAux ..< (b + 1) * kAux {
-              let j = Int(p.auxIndex[a])
-              let gp = Kernels.dot(p.decoder + j * d, ge, d)
-              p.auxGradient[a] = gp
+            rowDots(count: kAux, ge, d, into: p.auxGradient + firstAux) { t in
+              UnsafePointer(p.decoder + Int(p.auxIndex[firstAux + t]) * d)
             }
           }
           for i in 0 ..< d {
@@ -249,7 +262,7 @@ package enum SAEPass {
     result.loss = result.reconstructionError + Double(options.auxCoefficient) * result.auxLoss + result.sparsityPenalty
     result.fvu = total > 0 ? squared / total : 0
 
-    do { let t = now(); profile[2] += t - tPhase; tPhase = t }
+    result.profile.tokens += clock.lap()
     // MARK: 6. Entries sorted by latent (counting sort, token order kept)
     sortByLatent(count: entries, latentOf: { Int(p.entryLatent[$0]) }, n: n, start: p.latentStart,
                  order: p.latentEntry, fireCount: ws.fireCount.pointer)
@@ -258,7 +271,7 @@ package enum SAEPass {
                    order: p.auxLatentEntry, fireCount: nil)
     }
 
-    do { let t = now(); profile[3] += t - tPhase; tPhase = t }
+    result.profile.sort += clock.lap()
     // MARK: 7. Per latent: gradient rows of W_enc, W_dec and b_enc
     let latentChunks = (n + PassChunks.latents - 1) / PassChunks.latents
     Parallel.forEach(latentChunks) { c in
@@ -271,24 +284,31 @@ package enum SAEPass {
         gd.update(repeating: 0, count: d)
         var gb: Float = 0
         var valueSum: Float = 0
-        for t in p.latentStart[j] ..< p.latentStart[j + 1] {
+        let first = p.latentStart[j], count = p.latentStart[j + 1] - first
+        RowKernels.accumulate(count: count, ge, d) { t in
+          let e = Int(p.latentEntry[first + t])
+          return (p.entryGradient[e], UnsafePointer(p.xc + Int(p.entryToken[e]) * d))
+        }
+        RowKernels.accumulate(count: count, gd, d) { t in
+          let e = Int(p.latentEntry[first + t])
+          return (p.entryValue[e], UnsafePointer(p.gXhat + Int(p.entryToken[e]) * d))
+        }
+        for t in first ..< first + count {
           let e = Int(p.latentEntry[t])
-          let b = tokenOf(entry: e, rowStart: p.rowStart, rows: B)
-          let gp = p.entryGradient[e], v = p.entryValue[e]
-          Kernels.axpy(gp, p.xc + b * d, ge, d)
-          Kernels.axpy(v, p.gXhat + b * d, gd, d)
-          gb += gp
-          valueSum += v
+          gb += p.entryGradient[e]
+          valueSum += p.entryValue[e]
         }
         if kAux > 0 {
-          for t in p.auxLatentStart[j] ..< p.auxLatentStart[j + 1] {
-            let a = Int(p.auxLatentEntry[t])
-            let b = a / kAux
-            let gp = p.auxGradient[a]
-            Kernels.axpy(gp, p.xc + b * d, ge, d)
-            Kernels.axpy(p.auxValue[a], p.gEhat + b * d, gd, d)
-            gb += gp
+          let firstAux = p.auxLatentStart[j], auxCount = p.auxLatentStart[j + 1] - firstAux
+          RowKernels.accumulate(count: auxCount, ge, d) { t in
+            let a = Int(p.auxLatentEntry[firstAux + t])
+            return (p.auxGradient[a], UnsafePointer(p.xc + a / kAux * d))
           }
+          RowKernels.accumulate(count: auxCount, gd, d) { t in
+            let a = Int(p.auxLatentEntry[firstAux + t])
+            return (p.auxValue[a], UnsafePointer(p.gEhat + a / kAux * d))
+          }
+          for t in firstAux ..< firstAux + auxCount { gb += p.auxGradient[Int(p.auxLatentEntry[t])] }
         }
         if isReLU, p.norms[j] > 0, valueSum != 0 {
           Kernels.axpy(l1 / Float(B) * valueSum / p.norms[j], p.decoder + j * d, gd, d)
@@ -300,35 +320,75 @@ package enum SAEPass {
     for c in 0 ..< latentChunks {
       for i in 0 ..< d { gDecoderBias[i] -= p.partialLatent[c * d + i] }
     }
-    profile[4] += now() - tPhase
+    result.profile.latents += clock.lap()
     return result
   }
 
-  /// Token-major entries where `keep(pre + bias)` holds (bias already added to `pre`): count, prefix, fill.
-  private static func collectEntries(_ p: PassPointers, rows B: Int, n: Int, workspace ws: SAEWorkspace,
-                                     keep: @escaping @Sendable (Float) -> Bool) {
-    let counts = ws.rowCount.pointer
-    let countsBox = UnsafeSendable(counts)
+  /// Entries are the (token, latent) pairs with pre > 0 and pre ≥ `minimum` (bias already added to `pre`).
+  /// Counting and filling both test the sign bit of f − pre with f = nextDown(max(minimum, least positive)),
+  /// so they agree on every value; the count is vectorised and the fill looks closer only at groups with a hit.
+  static func entryFilter(_ minimum: Float) -> Float { max(minimum, .leastNonzeroMagnitude).nextDown }
+
+  /// Entries per row into `rowCount` and `rowStart`; returns the total.
+  private static func countEntries(_ p: PassPointers, rows B: Int, n: Int, atLeast minimum: Float,
+                                   workspace ws: SAEWorkspace) -> Int {
+    let f = entryFilter(minimum)
+    let counts = UnsafeSendable(ws.rowCount.pointer)
     Parallel.chunks(B) { range in
+      let fv = SIMD8<Float>(repeating: f)
       for b in range {
-        var c = 0
-        let row = p.pre + b * n
-        for j in 0 ..< n where keep(row[j]) { c += 1 }
-        countsBox.value[b] = c
+        let row = UnsafeRawPointer(p.pre + b * n)
+        var lanes = SIMD8<UInt32>()
+        var j = 0
+        while j + 8 <= n {
+          lanes &+= unsafeBitCast(fv - row.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self), to: SIMD8<UInt32>.self) &>> 31
+          j += 8
+        }
+        var c = Int(lanes.wrappedSum())
+        while j < n {
+          c &+= (f - p.pre[b * n + j]).sign == .minus ? 1 : 0
+          j += 1
+        }
+        counts.value[b] = c
       }
     }
     p.rowStart[0] = 0
-    for b in 0 ..< B { p.rowStart[b + 1] = p.rowStart[b] + counts[b] }
+    for b in 0 ..< B { p.rowStart[b + 1] = p.rowStart[b] + counts.value[b] }
+    return p.rowStart[B]
+  }
+
+  /// Token-major CSR of the entries counted by `countEntries`.
+  private static func fillEntries(_ p: PassPointers, rows B: Int, n: Int, atLeast minimum: Float,
+                                  workspace ws: SAEWorkspace) {
+    let f = entryFilter(minimum)
     ws.reserveEntries(p.rowStart[B])
     let latent = UnsafeSendable(ws.entryLatent.pointer), value = UnsafeSendable(ws.entryValue.pointer)
+    let token = UnsafeSendable(ws.entryToken.pointer)
     Parallel.chunks(B) { range in
       for b in range {
         var e = p.rowStart[b]
         let row = p.pre + b * n
-        for j in 0 ..< n where keep(row[j]) {
-          latent.value[e] = Int32(j)
-          value.value[e] = row[j]
-          e += 1
+        let raw = UnsafeRawPointer(row)
+        var j = 0
+        while j < n {
+          let group = min(16, n - j)
+          if group == 16 {
+            let v0 = raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+            let v1 = raw.loadUnaligned(fromByteOffset: j * 4 + 32, as: SIMD8<Float>.self)
+            if !Selection.anyAbove(f, v0, v1) {
+              j += 16
+              continue
+            }
+          }
+          // Branchy on purpose: a branch-free write past the row's last entry would land in the next
+          // row's first slot, which another worker may own.
+          for lane in j ..< j + group where (f - row[lane]).sign == .minus {
+            latent.value[e] = Int32(lane)
+            value.value[e] = row[lane]
+            token.value[e] = Int32(b)
+            e += 1
+          }
+          j += group
         }
       }
     }
@@ -352,14 +412,19 @@ package enum SAEPass {
     }
   }
 
-  /// The token (row) an entry belongs to: binary search in the row starts.
+  /// out[t] = row(t) · g for t in 0 ..< count, four rows per pass.
   @inline(__always)
-  private static func tokenOf(entry e: Int, rowStart: UnsafeMutablePointer<Int>, rows: Int) -> Int {
-    var lo = 0, hi = rows  // rowStart[lo] <= e < rowStart[hi]
-    while hi - lo > 1 {
-      let mid = (lo + hi) / 2
-      if rowStart[mid] <= e { lo = mid } else { hi = mid }
+  private static func rowDots(count: Int, _ g: UnsafePointer<Float>, _ d: Int, into out: UnsafeMutablePointer<Float>,
+                              _ row: (Int) -> UnsafePointer<Float>) {
+    var t = 0
+    while t + 4 <= count {
+      let dots = RowKernels.dot4(row(t), row(t + 1), row(t + 2), row(t + 3), g, d)
+      for q in 0 ..< 4 { out[t + q] = dots[q] }
+      t += 4
     }
-    return lo
+    while t < count {
+      out[t] = Kernels.dot(row(t), g, d)
+      t += 1
+    }
   }
 }

@@ -16,6 +16,7 @@ final class SAEWorkspace: @unchecked Sendable {
   let rowCount = Scratch<Int>(1, zero: 0)         // [B]
   let rowStart = Scratch<Int>(1, zero: 0)         // [B + 1]
   let entryLatent = Scratch<Int32>(1, zero: 0)    // [nnz]
+  let entryToken = Scratch<Int32>(1, zero: 0)     // [nnz] row of each entry
   let entryValue = Scratch<Float>(1, zero: 0)     // [nnz]
   let entryGradient = Scratch<Float>(1, zero: 0)  // [nnz] ∂loss/∂pre
   let latentStart = Scratch<Int>(1, zero: 0)      // [dSAE + 1]
@@ -29,6 +30,13 @@ final class SAEWorkspace: @unchecked Sendable {
   let partialScalars = Scratch<Double>(1, zero: 0) // [tokenChunks, 4]
   let partialLatent = Scratch<Float>(1, zero: 0)  // [latentChunks, dIn]
   let gradient = Scratch<Float>(1, zero: 0)       // [parameter count]
+  // Dense path only (grown on first use):
+  let gradPre = Scratch<Float>(1, zero: 0)        // [B, dSAE] ∂loss/∂pre
+  let columnCount = Scratch<Int32>(1, zero: 0)    // [rowChunks, dSAE] active pairs per latent
+  let columnSum = Scratch<Float>(1, zero: 0)      // [rowChunks, dSAE] Σ F per latent
+  let columnGradient = Scratch<Float>(1, zero: 0) // [rowChunks, dSAE] Σ ∂pre per latent
+  let rowChunkScalars = Scratch<Double>(1, zero: 0) // [rowChunks]
+  let columnTotal = Scratch<Float>(1, zero: 0)    // [dSAE] Σ_b F_bj
 
   func prepare(rows B: Int, dIn d: Int, dSAE n: Int, k: Int, kAux: Int, tokenChunks: Int) {
     for buffer in [x, xc, gXhat, gEhat] { buffer.reserve(B * d) }
@@ -58,6 +66,7 @@ final class SAEWorkspace: @unchecked Sendable {
 
   func reserveEntries(_ count: Int) {
     entryLatent.reserve(count)
+    entryToken.reserve(count)
     entryValue.reserve(count)
     entryGradient.reserve(count)
     latentEntry.reserve(count)

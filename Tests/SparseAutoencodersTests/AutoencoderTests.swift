@@ -20,11 +20,11 @@ struct AutoencoderTests {
   func encodeMatchesReference(_ which: Int) {
     let (name, activation) = Self.activations[which]
     let sae = TestData.autoencoder(dIn: 40, dSAE: 300, activation: activation, seed: 7)
-    // 600 rows: more than two encode blocks, so the block split is exercised.
-    let x = TestData.gaussian(rows: 600, columns: 40, seed: 8)
+    // 2100 rows: three encode blocks of 1024, so the block split is exercised.
+    let x = TestData.gaussian(rows: 2100, columns: 40, seed: 8)
     let fast = sae.encode(x)
     let reference = SAEReference.encode(sae, x)
-    #expect(fast.rows == 600)
+    #expect(fast.rows == 2100)
     var mismatchedRows = 0
     for r in 0 ..< x.rows {
       let a = fast.row(r), b = reference.row(r)

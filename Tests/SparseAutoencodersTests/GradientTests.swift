@@ -5,7 +5,7 @@ import Testing
 /// The hand-written backward pass against central finite differences of the Double reference objective.
 @Suite("Training gradients")
 struct GradientTests {
-  static let dIn = 6, latents = 20, rows = 5
+  static let dIn = 12, latents = 24, rows = 6
 
   /// Checks every parameter's gradient; returns the worst error relative to the largest gradient.
   func check(_ options: SAEPassOptions, dead: [Int32], seed: UInt64, decoderNorm: Float = 1) -> Double {
@@ -45,10 +45,37 @@ struct GradientTests {
     #expect(check(options, dead: [0, 2, 3, 5, 8, 11], seed: 3) < 1e-4)
   }
 
-  @Test("ReLU with the decoder-norm-weighted L1 penalty: every gradient matches finite differences")
+  @Test("ReLU with the decoder-norm-weighted L1 penalty: every gradient matches finite differences, row by row and dense")
   func relu() {
-    let options = SAEPassOptions(architecture: .relu(l1Coefficient: 2), l1Coefficient: 0.7)
+    var options = SAEPassOptions(architecture: .relu(l1Coefficient: 2), l1Coefficient: 0.7)
+    options.denseAbove = 2  // never dense
     #expect(check(options, dead: [], seed: 4, decoderNorm: 0.5) < 1e-4)
+    options.denseAbove = 0  // always dense
+    #expect(check(options, dead: [], seed: 4, decoderNorm: 0.5) < 1e-4)
+  }
+
+  @Test("BatchTopK without AuxK on the dense path matches finite differences")
+  func batchTopKDense() {
+    var options = SAEPassOptions(architecture: .batchTopK(k: 3))
+    options.denseAbove = 0
+    #expect(check(options, dead: [], seed: 6) < 1e-4)
+  }
+
+  @Test("Dense and row-by-row passes agree on loss, gradient and firing counts")
+  func denseMatchesSparse() {
+    var rng = SplitMix64(seed: 21)
+    let parameters = SAEParameters.initial(dIn: 40, dSAE: 300, decoderNorm: 0.1, dataMean: Array(repeating: 0.1, count: 40), rng: &rng)
+    let batch = TestData.gaussian(rows: 1100, columns: 40, seed: 22)  // more than one encoder chunk
+    var options = SAEPassOptions(architecture: .relu(l1Coefficient: 1), l1Coefficient: 0.5)
+    options.denseAbove = 2
+    let (sparse, g1) = SAEPass.lossAndGradient(parameters: parameters, batch: batch, deadLatents: [], options: options)
+    options.denseAbove = 0
+    let (dense, g2) = SAEPass.lossAndGradient(parameters: parameters, batch: batch, deadLatents: [], options: options)
+    #expect(abs(sparse.loss - dense.loss) < 1e-5 * sparse.loss)
+    #expect(sparse.meanL0 == dense.meanL0)
+    #expect(sparse.meanL0 > 100)
+    let largest = g1.reduce(0) { max($0, abs($1)) }
+    #expect(TestData.maxAbsDifference(g1, g2) < 1e-4 * largest)
   }
 
   @Test("The pass reports the reference loss")

@@ -72,6 +72,13 @@ struct SelectionTests {
     for rank in [1, 2, 100, 4_097, positives.count, positives.count + 10] {
       let found = values.withUnsafeBufferPointer { Selection.kthLargestPositive($0.baseAddress!, count: $0.count, rank: rank) }
       #expect(found == positives[min(rank, positives.count) - 1], "rank \(rank)")
+      // Hints never change the answer: good ones (just below it), bad ones (far above or below).
+      for hint: Float? in [found * 0.97, found * 0.5, found * 3, 1e-6, nil] {
+        let hinted = values.withUnsafeBufferPointer {
+          Selection.kthLargestPositive($0.baseAddress!, count: $0.count, rank: rank, hint: hint)
+        }
+        #expect(hinted == found, "rank \(rank) hint \(String(describing: hint))")
+      }
     }
     let none = [Float](repeating: -1, count: 10)
     #expect(none.withUnsafeBufferPointer { Selection.kthLargestPositive($0.baseAddress!, count: 10, rank: 3) } == .infinity)
