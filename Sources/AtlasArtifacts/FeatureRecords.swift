@@ -105,7 +105,8 @@ public struct FeatureRecord: Codable, Sendable, Equatable {
   public var suppressedTokens: [TokenValue]
   public var decoderNeighbours: [Neighbour]   // top 10 by decoder cosine, full space
   public var coactivationNeighbours: [Neighbour]
-  public var dominantSource: String?          // corpus source where it fires most (by firing share)
+  public var dominantSource: String?          // corpus source where it fires most often for its size
+                                              // (argmax of firings in the source / tokens of the source)
   public var sourceShares: [String: Double]   // firing share per corpus source
   public var firings: Int                     // analysed tokens where it fired (density × analysed tokens)
   public var sampledFirings: Int              // firings the bands (edges, shares, examples) come from: all of them

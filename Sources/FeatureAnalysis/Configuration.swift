@@ -16,12 +16,13 @@ public struct FeatureAnalysisConfiguration: Codable, Sendable, Equatable, Hashab
   /// after it are identical (repeated boilerplate, overlapping windows of one document).
   public var duplicateContext: Int = 3
   /// Firings kept per feature (a uniform sample, by seeded hash priority) for the quantile edges, band
-  /// shares and band examples. Exact when a feature fires at most this often; otherwise the rank error of
-  /// an edge is about 0.5 / √quantileSampleSize (1.6% at 1,024).
+  /// shares and band examples, and as the positives label candidates are scored on. Exact when a feature
+  /// fires at most this often; otherwise the rank error of an edge is about 0.5 / √quantileSampleSize
+  /// (1.6% at 1,024).
   public var quantileSampleSize: Int = 1024
 
   // MARK: Statistics
-  /// Token (and bigram) counters per feature (Space-Saving heavy hitters): exact for a feature with at
+  /// Token counters per feature (Space-Saving heavy hitters): exact for a feature with at
   /// most this many distinct tokens; otherwise a count is a lower bound, short by at most firings / capacity.
   public var tokenSummaryCapacity: Int = 64
   /// Entries in `topTokens`.
@@ -53,13 +54,24 @@ public struct FeatureAnalysisConfiguration: Codable, Sendable, Equatable, Hashab
   public var singleTokenShare: Double = 0.9
 
   // MARK: Labels
-  /// Token groups (or bigrams) at most in one label.
-  public var labelMaxTerms: Int = 3
-  /// A term joins the label only if it raises the label's balanced accuracy on the analysis windows by this.
-  public var labelMinGain: Double = 0.05
-  /// Below this balanced accuracy on the analysis windows, a token label counts as diffuse and the label
-  /// falls back to the dominant source, then to the logit effects.
-  public var diffuseThreshold: Double = 0.7
+  /// Terms at most in one label (token groups, n-grams, context words, sources, next tokens).
+  public var labelMaxTerms: Int = 5
+  /// A term joins a label only if it raises the label's balanced accuracy on the analysis windows by this.
+  public var labelMinGain: Double = 0.02
+  /// A term must match at least this many of the feature's sampled firings (unless it has fewer than
+  /// twice this many), so a label is not built from one-off coincidences.
+  public var labelMinSupport: Int = 3
+  /// Context labels test "one of these tokens is among the `labelContextSpan` tokens before it".
+  public var labelContextSpan: Int = 8
+  /// Context words scored jointly per feature (the best single ones); at most 16.
+  public var labelContextCandidates: Int = 12
+  /// Analysed tokens (chosen by seeded hash) against which context patterns are counted: exact when the
+  /// analysis has no more tokens than this, else the relative error of a pattern's background rate is
+  /// about 1 / √(this × rate). Bounds the context index (about 40 bytes per indexed token).
+  public var labelContextBackground: Int = 1 << 20
+  /// The label is the candidate with the highest balanced accuracy on the analysis windows less this
+  /// per extra term and per step of complexity (bigrams, context, next tokens: 1; trigrams: 2).
+  public var labelSimplicityCost: Double = 0.005
   /// A held-out balanced accuracy below this marks the label contradicted.
   public var evidenceThreshold: Double = 0.6
   /// Fewer held-out firings than this marks the label contradicted (too little evidence).
@@ -108,10 +120,62 @@ public struct FeatureAnalysisConfiguration: Codable, Sendable, Equatable, Hashab
     }
     guard labelMaxTerms >= 1 else { throw bad("labelMaxTerms", "\(labelMaxTerms)", "≥ 1") }
     guard labelMinGain >= 0, labelMinGain < 1 else { throw bad("labelMinGain", "\(labelMinGain)", "in [0, 1)") }
-    guard (0 ... 1).contains(diffuseThreshold), (0 ... 1).contains(evidenceThreshold) else {
-      throw bad("diffuseThreshold/evidenceThreshold", "\(diffuseThreshold)/\(evidenceThreshold)", "in [0, 1]")
+    guard labelMinSupport >= 1 else { throw bad("labelMinSupport", "\(labelMinSupport)", "≥ 1") }
+    guard labelContextSpan >= 1 else { throw bad("labelContextSpan", "\(labelContextSpan)", "≥ 1") }
+    guard (1 ... 16).contains(labelContextCandidates) else {
+      throw bad("labelContextCandidates", "\(labelContextCandidates)", "in 1...16")
     }
+    guard labelContextBackground >= 1 else { throw bad("labelContextBackground", "\(labelContextBackground)", "≥ 1") }
+    guard labelSimplicityCost >= 0, labelSimplicityCost < 0.5 else {
+      throw bad("labelSimplicityCost", "\(labelSimplicityCost)", "in [0, 0.5)")
+    }
+    guard (0 ... 1).contains(evidenceThreshold) else { throw bad("evidenceThreshold", "\(evidenceThreshold)", "in [0, 1]") }
     guard minHeldOutFirings >= 1 else { throw bad("minHeldOutFirings", "\(minHeldOutFirings)", "≥ 1") }
+  }
+}
+
+extension FeatureAnalysisConfiguration {
+  /// Decodes a configuration saved by any version: a missing field takes its default (so an atlas.json
+  /// written before a field existed still reads), unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    let d = FeatureAnalysisConfiguration()
+    func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T {
+      try container.decodeIfPresent(T.self, forKey: key) ?? fallback
+    }
+    self.init()
+    topExamples = try value(.topExamples, d.topExamples)
+    quantiles = try value(.quantiles, d.quantiles)
+    intervals = try value(.intervals, d.intervals)
+    examplesPerBand = try value(.examplesPerBand, d.examplesPerBand)
+    contextRadius = try container.decodeIfPresent(Int.self, forKey: .contextRadius)   // absent means nil, as encoded
+    duplicateContext = try value(.duplicateContext, d.duplicateContext)
+    quantileSampleSize = try value(.quantileSampleSize, d.quantileSampleSize)
+    tokenSummaryCapacity = try value(.tokenSummaryCapacity, d.tokenSummaryCapacity)
+    topTokens = try value(.topTokens, d.topTokens)
+    histogramLowerLog10 = try value(.histogramLowerLog10, d.histogramLowerLog10)
+    histogramBinWidth = try value(.histogramBinWidth, d.histogramBinWidth)
+    histogramBins = try value(.histogramBins, d.histogramBins)
+    densityHistogramLowerLog10 = try value(.densityHistogramLowerLog10, d.densityHistogramLowerLog10)
+    densityHistogramBinWidth = try value(.densityHistogramBinWidth, d.densityHistogramBinWidth)
+    densityHistogramBins = try value(.densityHistogramBins, d.densityHistogramBins)
+    coactivationNeighbours = try value(.coactivationNeighbours, d.coactivationNeighbours)
+    coactivationSampleRate = try value(.coactivationSampleRate, d.coactivationSampleRate)
+    decoderNeighbours = try value(.decoderNeighbours, d.decoderNeighbours)
+    logitTokens = try value(.logitTokens, d.logitTokens)
+    deadThreshold = try value(.deadThreshold, d.deadThreshold)
+    denseThreshold = try value(.denseThreshold, d.denseThreshold)
+    singleTokenShare = try value(.singleTokenShare, d.singleTokenShare)
+    labelMaxTerms = try value(.labelMaxTerms, d.labelMaxTerms)
+    labelMinGain = try value(.labelMinGain, d.labelMinGain)
+    labelMinSupport = try value(.labelMinSupport, d.labelMinSupport)
+    labelContextSpan = try value(.labelContextSpan, d.labelContextSpan)
+    labelContextCandidates = try value(.labelContextCandidates, d.labelContextCandidates)
+    labelContextBackground = try value(.labelContextBackground, d.labelContextBackground)
+    labelSimplicityCost = try value(.labelSimplicityCost, d.labelSimplicityCost)
+    evidenceThreshold = try value(.evidenceThreshold, d.evidenceThreshold)
+    minHeldOutFirings = try value(.minHeldOutFirings, d.minHeldOutFirings)
+    seed = try value(.seed, d.seed)
   }
 }
 

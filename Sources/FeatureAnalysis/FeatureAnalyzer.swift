@@ -11,6 +11,8 @@ import TensorMath
 ///      `finish()` tests each label on the held-out tokens and returns the manifest summary.
 ///   3. `records(_:displayPieces:)` builds the `FeatureRecord`s of a range of features (one shard at a time).
 /// Position 0 of every window (the attention sink) is never counted, labelled, tested or shown.
+/// Memory: per feature, fixed-size counters and samples; per analysed token, its token group and source
+/// (8 bytes, until the first pass ends) and its active latents for co-activation (4 bytes each).
 public final class FeatureAnalyzer {
   public let latents: Int
   public let sourceNames: [String]
@@ -26,9 +28,10 @@ public final class FeatureAnalyzer {
   var seenWindows = Set<Int>()
   var analysedTokens = 0
   var tokenCounts: [Int]                 // [vocab]
-  var bigramCounts: [UInt64: Int] = [:]  // (previous group << 32 | group) -> count
   var sourceTokens: [Int]                // [sources]
   var heldOutWindows = Set<Int>()
+  var analysisText = StoredTokens()      // released when the first pass ends
+  var heldOutText = StoredTokens()       // released when the second pass ends
   var coactivationRowStart = [0]         // [counted tokens + 1]
   var coactivationLatents: [Int32] = []  // active latents of the counted tokens
 
@@ -45,7 +48,7 @@ public final class FeatureAnalyzer {
   // Second pass.
   var collected = Set<Int>()
   var stored: [Int: StoredWindow] = [:]
-  var heldOut = HeldOutCounts(groups: 0, sources: 0, latents: 0)
+  var heldOut = HeldOutCounts(latents: 0)
   var labels: [FeatureLabel] = []
   var flags: [[FeatureFlag]] = []
   var pieces: [Int: [String]] = [:]
@@ -82,9 +85,9 @@ public final class FeatureAnalyzer {
       throw .duplicateWindow(window.index)
     }
     seenWindows.formUnion(batchIndices)
-    let state = self.state, parts = self.parts, groups = vocabulary.group
+    let state = self.state, parts = self.parts
     Parallel.forEach(parts) { part in
-      state.accumulate(part: part, parts: parts, windows: windows, rowOffsets: rowOffsets, codes: codes, groups: groups)
+      state.accumulate(part: part, parts: parts, windows: windows, rowOffsets: rowOffsets, codes: codes)
     }
     countCorpus(windows, rowOffsets: rowOffsets, codes: codes)
   }
@@ -97,12 +100,13 @@ public final class FeatureAnalyzer {
       let ids = window.tokens
       if window.heldOut {
         heldOutWindows.insert(window.index)
+        heldOutText.append(window, groupOf: vocabulary.group)
         continue
       }
+      analysisText.append(window, groupOf: vocabulary.group)
       for p in 1 ..< max(1, ids.count) {
         tokenCounts[ids[p]] += 1
         sourceTokens[window.sources[p]] += 1
-        bigramCounts[pairKey(ids[p - 1], ids[p]), default: 0] += 1
         if rate < 1, Double(SeededHash.hash(salt, window.index, p, 0) >> 11) * 0x1p-53 >= rate { continue }
         let r = rowOffsets[w] + p - 1
         for e in codes.rowStart[r] ..< codes.rowStart[r + 1] where codes.values[e] > 0 {
@@ -118,13 +122,8 @@ public final class FeatureAnalyzer {
   /// only (`LogitEffects.compute(…, features:)`) before `finishFirstPass`.
   public var firingCounts: [Int] { state.firings.array }
 
-  @inline(__always)
-  func pairKey(_ previous: Int, _ token: Int) -> UInt64 {
-    UInt64(UInt32(bitPattern: vocabulary.group[previous])) << 32 | UInt64(UInt32(bitPattern: vocabulary.group[token]))
-  }
-
   /// Ends the first pass: quantile bands and their samples, co-activation neighbours, draft labels, and the
-  /// plan of examples. `logitEffects` (for the records and for labels of diffuse features) and
+  /// plan of examples. `logitEffects` (for the records, and as one kind of label candidate) and
   /// `decoderNeighbours` are optional; without them those record fields stay empty.
   /// Returns `requestedWindows`.
   @discardableResult
@@ -159,7 +158,7 @@ public final class FeatureAnalyzer {
     state.releaseFirstPassBuffers()
     plan = ExamplePlan(analyzer: self)
     requestedWindows = Set(plan.window.map(Int.init)).union(heldOutWindows).sorted()
-    heldOut = HeldOutCounts(groups: vocabulary.groupCount, sources: sourceNames.count, latents: latents)
+    heldOut = HeldOutCounts(latents: latents)
     phase = .secondPass
     return requestedWindows
   }
@@ -181,19 +180,34 @@ public final class FeatureAnalyzer {
     return out
   }
 
+  /// Drafts every feature's label on the analysis windows (in parallel; the result does not depend on the
+  /// number of workers), then frees the analysis text.
   private func draftLabels() -> [LabelDraft] {
-    var groupCounts = [Int](repeating: 0, count: vocabulary.groupCount)
-    for (token, count) in tokenCounts.enumerated() { groupCounts[Int(vocabulary.group[token])] += count }
-    let context = LabelContext(vocabulary: vocabulary, sourceNames: sourceNames, analysedTokens: analysedTokens,
-                               tokenCounts: tokenCounts, groupCounts: groupCounts, bigramCounts: bigramCounts,
-                               sourceTokens: sourceTokens, configuration: configuration)
-    let S = sourceNames.count
-    return (0 ..< latents).map { f in
-      FeatureLabeler.draft(firings: state.firings[f], tokens: state.tokens.entries(f),
-                           bigrams: state.bigrams?.entries(f) ?? [],
-                           sourceFirings: (0 ..< S).map { Int(state.sourceFirings[f * S + $0]) },
-                           promoted: logitEffects?.promoted(f) ?? [],
-                           context: context)
+    let c = configuration
+    let trigrams = vocabulary.groupCount < PatternKey.trigramLimit
+    let counts = PatternCounts(analysisText, groups: vocabulary.groupCount, sources: sourceNames.count, trigrams: trigrams)
+    let rate = min(1, Double(c.labelContextBackground) / Double(max(1, analysisText.countedTokens)))
+    let salt = c.seed ^ 0xC047_E870_0000_0000
+    let index = ContextIndex(analysisText, groups: vocabulary.groupCount, span: c.labelContextSpan) { window, p in
+      rate >= 1 || Double(SeededHash.hash(salt, window, p, 1) >> 11) * 0x1p-53 < rate
     }
+    let context = LabelContext(vocabulary: vocabulary, sourceNames: sourceNames, tokens: analysisText, counts: counts,
+                               context: index, backgroundScale: Double(counts.tokens) / Double(max(1, index.positions)),
+                               tokenCounts: tokenCounts, trigrams: trigrams, configuration: c)
+    var out = [LabelDraft](repeating: .dead, count: latents)
+    let state = self.state, logitEffects = self.logitEffects, groups = vocabulary.groupCount
+    guard let samples = state.samples else { return out }
+    out.withUnsafeMutableBufferPointer { buffer in
+      let target = UnsafeSendable(buffer.baseAddress!)
+      Parallel.chunks(latents, parts: parts) { range in
+        var scratch = LabelScratch(groups: groups, context: index)
+        for f in range {
+          target.value[f] = FeatureLabeler.draft(firings: state.firings[f], sample: samples[f].heap,
+                                                 promoted: logitEffects?.promoted(f) ?? [], context: context, scratch: &scratch)
+        }
+      }
+    }
+    analysisText = StoredTokens()
+    return out
   }
 }

@@ -16,7 +16,6 @@ final class FirstPassState: @unchecked Sendable {
   let tokens: HeavyHitters                // key: token id; with activation sums
   let topWindows: TopWindows
   // Needed only until the first pass is finished; released then.
-  var bigrams: HeavyHitters?              // key: previous token's group << 32 | token's group
   var samples: FlatBuffer<FiringSample>?  // [n]
   /// Per worker: the feature's maximum in the current window and where it is (0 = not fired yet).
   var windowMaxima: [FlatBuffer<Float>]   // [parts][n]
@@ -32,7 +31,6 @@ final class FirstPassState: @unchecked Sendable {
     histogram = FlatBuffer(count: n * c.histogramBins, repeating: 0)
     sourceFirings = FlatBuffer(count: n * sources, repeating: 0)
     tokens = HeavyHitters(features: n, capacity: c.tokenSummaryCapacity, withSums: true)
-    bigrams = HeavyHitters(features: n, capacity: c.tokenSummaryCapacity, withSums: false)
     samples = FlatBuffer(count: n, repeating: FiringSample())
     topWindows = TopWindows(features: n, capacity: c.topExamples)
     windowMaxima = (0 ..< parts).map { _ in FlatBuffer(count: n, repeating: 0) }
@@ -60,18 +58,16 @@ final class FirstPassState: @unchecked Sendable {
 
   /// Frees what only the first pass needs.
   func releaseFirstPassBuffers() {
-    bigrams = nil
     samples = nil
     windowMaxima = []
     windowPeaks = []
   }
 
   /// One worker's share of a batch: every firing of the features f ≡ part (mod parts) in the analysis windows.
-  func accumulate(part: Int, parts: Int, windows: [AnalysisWindow], rowOffsets: [Int], codes: LatentCodes,
-                  groups: [Int32]) {
+  func accumulate(part: Int, parts: Int, windows: [AnalysisWindow], rowOffsets: [Int], codes: LatentCodes) {
     let c = configuration
     let bins = c.histogramBins, sources = sourceCount, sampleSize = c.quantileSampleSize, seed = c.seed
-    guard let bigrams, let samples else { return }
+    guard let samples else { return }
     let windowMax = windowMaxima[part], windowPeak = windowPeaks[part]
     var touched: [Int] = []
     for (w, window) in windows.enumerated() where !window.heldOut {
@@ -80,7 +76,6 @@ final class FirstPassState: @unchecked Sendable {
       for p in 1 ..< max(1, ids.count) {
         let r = rowOffsets[w] + p - 1
         let token = ids[p], source = window.sources[p]
-        let pair = UInt64(UInt32(bitPattern: groups[ids[p - 1]])) << 32 | UInt64(UInt32(bitPattern: groups[token]))
         for e in codes.rowStart[r] ..< codes.rowStart[r + 1] {
           let f = Int(codes.latents[e])
           guard f % parts == part else { continue }
@@ -92,7 +87,6 @@ final class FirstPassState: @unchecked Sendable {
           histogram[f * bins + histogramBin(v)] += 1
           sourceFirings[f * sources + source] += 1
           tokens.add(f, key: UInt64(token), value: v)
-          bigrams.add(f, key: pair, value: v)
           let priority = UInt32(truncatingIfNeeded: SeededHash.hash(seed, f, window.index, p) >> 32)
           samples.base[f].offer(SampledFiring(priority: priority, value: v, window: Int32(window.index), position: Int32(p)),
                                 capacity: sampleSize)

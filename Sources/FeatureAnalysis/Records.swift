@@ -45,16 +45,21 @@ extension FeatureAnalyzer {
     let quantileSamples = try groups(bands[f].quantiles)
     let intervalSamples = try groups(bands[f].intervals)
 
+    // Shares are of the feature's firings; the dominant source is where it fires most often relative to
+    // the source's size (firings in the source / analysed tokens of the source), so a big source does not
+    // dominate by volume alone.
     var shares: [String: Double] = [:]
     var dominant: String?
     if n > 0 {
-      var best = -1
+      var best = -1, bestRate = 0.0
       for s in 0 ..< S {
         let count = Int(state.sourceFirings[f * S + s])
         shares[sourceNames[s], default: 0] += Double(count) / Double(n)
-        if best < 0 || count > Int(state.sourceFirings[f * S + best]) { best = s }
+        guard sourceTokens[s] > 0 else { continue }
+        let rate = Double(count) / Double(sourceTokens[s])
+        if best < 0 || rate > bestRate { best = s; bestRate = rate }
       }
-      dominant = sourceNames[best]
+      dominant = best >= 0 ? sourceNames[best] : nil
     }
     let promoted = logitEffects?.promoted(f).map { TokenValue(token: vocabulary.texts[$0.token], value: $0.value) } ?? []
     let suppressed = logitEffects?.suppressed(f).map { TokenValue(token: vocabulary.texts[$0.token], value: $0.value) } ?? []

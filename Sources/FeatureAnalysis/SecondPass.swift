@@ -46,34 +46,15 @@ struct ExamplePlan {
   }
 }
 
-/// Held-out counts for the detection test: how many held-out tokens match each kind of term, and per
-/// feature how many firings there were and how many of them the label's pattern predicted.
+/// Held-out counts for the detection test: per feature how many firings there were and how many of them
+/// the label's pattern predicted. How many held-out tokens each pattern matches is counted in `finish`.
 struct HeldOutCounts {
-  var tokens = 0
-  var groupCounts: [Int]            // [groups] tokens in the group
-  var nextGroupCounts: [Int]        // [groups] tokens followed by a token of the group
-  var bigramCounts: [UInt64: Int] = [:]
-  var sourceTokens: [Int]           // [sources]
   var positives: [Int]              // [n]
   var truePositives: [Int]          // [n]
 
-  init(groups: Int, sources: Int, latents: Int) {
-    groupCounts = [Int](repeating: 0, count: groups)
-    nextGroupCounts = [Int](repeating: 0, count: groups)
-    sourceTokens = [Int](repeating: 0, count: sources)
+  init(latents: Int) {
     positives = [Int](repeating: 0, count: latents)
     truePositives = [Int](repeating: 0, count: latents)
-  }
-
-  /// Held-out tokens the draft's pattern predicts as firing.
-  func matched(_ draft: LabelDraft) -> Int {
-    switch draft.kind {
-    case .none: 0
-    case .tokens: draft.terms.reduce(0) { $0 + groupCounts[Int($1)] }
-    case .bigrams: draft.terms.reduce(0) { $0 + (bigramCounts[$1] ?? 0) }
-    case .source: draft.terms.reduce(0) { $0 + sourceTokens[Int($1)] }
-    case .nextToken: draft.terms.reduce(0) { $0 + nextGroupCounts[Int($1)] }
-    }
   }
 }
 
@@ -94,7 +75,7 @@ extension FeatureAnalyzer {
       }
       collected.insert(window.index)
       if isHeldOut {
-        testLabels(on: window, firstRow: rowOffsets[w], codes: codes)
+        try testLabels(on: window, firstRow: rowOffsets[w], codes: codes)
       } else {
         extractExamples(from: window, firstRow: rowOffsets[w], codes: codes)
       }
@@ -128,32 +109,21 @@ extension FeatureAnalyzer {
     }
   }
 
-  private func testLabels(on window: AnalysisWindow, firstRow: Int, codes: LatentCodes) {
-    let ids = window.tokens, T = ids.count
-    let group = vocabulary.group
+  /// Counts, for each firing in a held-out window, whether the feature's label predicted it. The pattern is
+  /// checked on the window's tokens as the first pass stored them.
+  private func testLabels(on window: AnalysisWindow, firstRow: Int, codes: LatentCodes) throws(FeatureAnalysisError) {
+    let T = window.tokens.count
+    guard let span = heldOutText.span(window: window.index), span.length == T,
+          (0 ..< T).allSatisfy({ heldOutText.groups[span.start + $0] == vocabulary.group[window.tokens[$0]] }) else {
+      throw .malformedWindow(window: window.index, reason: "its tokens differ between the two passes")
+    }
+    let contextSpan = configuration.labelContextSpan
     for p in 1 ..< max(1, T) {
-      let g = Int(group[ids[p]])
-      let next = p + 1 < T ? Int(group[ids[p + 1]]) : -1
-      let source = window.sources[p]
-      let bigram = pairKey(ids[p - 1], ids[p])
-      heldOut.tokens += 1
-      heldOut.groupCounts[g] += 1
-      heldOut.sourceTokens[source] += 1
-      heldOut.bigramCounts[bigram, default: 0] += 1
-      if next >= 0 { heldOut.nextGroupCounts[next] += 1 }
       let r = firstRow + p - 1
       for e in codes.rowStart[r] ..< codes.rowStart[r + 1] where codes.values[e] > 0 {
         let f = Int(codes.latents[e])
         heldOut.positives[f] += 1
-        let draft = drafts[f]
-        let hit: Bool = switch draft.kind {
-        case .none: false
-        case .tokens: draft.terms.contains(UInt64(g))
-        case .bigrams: draft.terms.contains(bigram)
-        case .source: draft.terms.contains(UInt64(source))
-        case .nextToken: next >= 0 && draft.terms.contains(UInt64(next))
-        }
-        if hit { heldOut.truePositives[f] += 1 }
+        if drafts[f].matches(heldOutText, span, p, contextSpan: contextSpan) { heldOut.truePositives[f] += 1 }
       }
     }
   }
@@ -165,6 +135,10 @@ extension FeatureAnalyzer {
     let missing = requestedWindows.filter { !collected.contains($0) }
     guard missing.isEmpty else { throw .missingWindows(count: missing.count, first: Array(missing.prefix(5))) }
     let c = configuration
+    let counts = PatternCounts(heldOutText, groups: vocabulary.groupCount, sources: sourceNames.count,
+                               trigrams: vocabulary.groupCount < PatternKey.trigramLimit)
+    let index = ContextIndex(heldOutText, groups: vocabulary.groupCount, span: c.labelContextSpan) { _, _ in true }
+    var union = ContextIndex.Union(words: index.words)
     labels = (0 ..< latents).map { f in
       let draft = drafts[f]
       guard draft.kind != .none else {
@@ -172,7 +146,7 @@ extension FeatureAnalyzer {
                             note: "never fired on the analysed tokens")
       }
       let evidence = FeatureLabeler.evidence(positives: heldOut.positives[f], truePositives: heldOut.truePositives[f],
-                                             heldOutTokens: heldOut.tokens, matched: heldOut.matched(draft))
+                                             heldOutTokens: counts.tokens, matched: draft.matched(counts, index, union: &union))
       var note: String?
       if evidence.positives < c.minHeldOutFirings {
         note = "only \(evidence.positives) held-out firings (need ≥ \(c.minHeldOutFirings)): too little evidence"
@@ -183,8 +157,9 @@ extension FeatureAnalyzer {
                           contradicted: note != nil, note: note)
     }
     flags = (0 ..< latents).map(computeFlags)
+    heldOutText = StoredTokens()
     phase = .finished
-    return summary()
+    return summary(heldOutTokens: counts.tokens)
   }
 
   func density(_ f: Int) -> Double { analysedTokens > 0 ? Double(state.firings[f]) / Double(analysedTokens) : 0 }
@@ -200,7 +175,7 @@ extension FeatureAnalyzer {
     return out
   }
 
-  private func summary() -> FeatureAnalysisSummary {
+  private func summary(heldOutTokens: Int) -> FeatureAnalysisSummary {
     let c = configuration
     var counts = [Int](repeating: 0, count: c.densityHistogramBins)
     for f in 0 ..< latents where !flags[f].contains(.dead) {
@@ -209,7 +184,7 @@ extension FeatureAnalyzer {
     }
     func count(_ flag: FeatureFlag) -> Int { flags.reduce(0) { $0 + ($1.contains(flag) ? 1 : 0) } }
     return FeatureAnalysisSummary(
-      features: latents, analysedTokens: analysedTokens, heldOutTokens: heldOut.tokens,
+      features: latents, analysedTokens: analysedTokens, heldOutTokens: heldOutTokens,
       densityHistogram: LogHistogram(lowerLog10: c.densityHistogramLowerLog10, binWidth: c.densityHistogramBinWidth, counts: counts),
       counts: ["dead": count(.dead), "dense": count(.dense), "singleToken": count(.singleToken),
                "contradictedLabels": labels.reduce(0) { $0 + ($1.contradicted ? 1 : 0) }])

@@ -69,7 +69,7 @@ struct LabelTests {
   @Test("A token that fires only after a given token is labelled with the bigram")
   func bigramFeature() throws {
     let label = try Self.run()[2].label
-    #expect(label.text == "of the")
+    #expect(label.text == "‘of the’")   // n-grams are quoted, so "of the" is not read as two single tokens
     #expect(label.pattern == ["of the"])
     #expect((label.evidence?.balancedAccuracy ?? 0) > 0.95)
     #expect(!label.contradicted)

@@ -137,4 +137,35 @@ struct ProtocolTests {
     let decoded = try? JSONDecoder().decode(FeatureAnalysisConfiguration.self, from: JSONEncoder().encode(FeatureAnalysisConfiguration.default))
     #expect(decoded == .default)
   }
+
+  @Test("A saved configuration decodes with defaults for the fields it lacks, ignores unknown ones, and round-trips every field")
+  func configurationDecoding() throws {
+    // Every field changed: numbers doubled (plus one), arrays and the optional radius replaced.
+    guard case var object as [String: Any] = try JSONSerialization.jsonObject(with: JSONEncoder().encode(FeatureAnalysisConfiguration.default))
+    else { throw ConfigurationShape() }
+    for (key, value) in object {
+      if let number = value as? NSNumber { object[key] = number.doubleValue * 2 + 1 }
+    }
+    object["quantiles"] = [0, 0.5, 1]
+    object["contextRadius"] = 3
+    for key in ["seed", "deadThreshold", "denseThreshold", "singleTokenShare", "coactivationSampleRate", "labelMinGain",
+                "labelSimplicityCost", "evidenceThreshold"] {
+      object[key] = key == "seed" ? 42 : 0.25
+    }
+    let changed = try JSONDecoder().decode(FeatureAnalysisConfiguration.self, from: JSONSerialization.data(withJSONObject: object))
+    let reencoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(changed)) as? [String: Any]
+    #expect(NSDictionary(dictionary: reencoded ?? [:]) == NSDictionary(dictionary: object))
+    // An old configuration: no label-candidate fields, a field that no longer exists, no context radius.
+    for key in ["labelMinSupport", "labelContextSpan", "labelContextCandidates", "labelContextBackground", "labelSimplicityCost",
+                "contextRadius"] {
+      object[key] = nil
+    }
+    object["diffuseThreshold"] = 0.7
+    let old = try JSONDecoder().decode(FeatureAnalysisConfiguration.self, from: JSONSerialization.data(withJSONObject: object))
+    #expect(old.labelContextSpan == FeatureAnalysisConfiguration.default.labelContextSpan)
+    #expect(old.labelSimplicityCost == FeatureAnalysisConfiguration.default.labelSimplicityCost)
+    #expect(old.contextRadius == nil && old.seed == 42 && old.labelMaxTerms == changed.labelMaxTerms)
+  }
+
+  struct ConfigurationShape: Error {}
 }
