@@ -23,13 +23,15 @@ enum ClustersBench {
     print("source share of live features: " + sources.map { s in
       String(format: "%@ %.1f%%", s as NSString, 100 * Double(truth.filter { sources[$0] == s }.count) / Double(max(1, live.count)))
     }.joined(separator: ", "))
-    print("\nclustering                                  clusters  largest  NMI(dominant source)")
+    print("\nagreement with each feature's dominant source: NMI (grows with the cluster count by chance) and AMI (chance-corrected)")
+    print("clustering                                  clusters  largest     NMI     AMI")
     for (level, record) in hierarchy.levels.enumerated() {
       let assignments = try LayoutStage.readAssignments(atlas, level: level)
       let largest = Double(record.clusters.map(\.size).max() ?? 0) / Double(records.count)
-      let nmi = try Quality.normalizedMutualInformation(live.map { assignments[$0] }, truth)
+      let ours = live.map { assignments[$0] }
+      let nmi = try Quality.normalizedMutualInformation(ours, truth), ami = try Quality.adjustedMutualInformation(ours, truth)
       let name = "ours, level \(level) (\(record.name))".padding(toLength: 44, withPad: " ", startingAt: 0)
-      print(name + String(format: "%8d  %6.1f%%  %.4f", record.clusters.count, largest * 100, nmi))
+      print(name + String(format: "%8d  %6.1f%%  %.4f  %.4f", record.clusters.count, largest * 100, nmi, ami))
     }
     guard FileManager.default.fileExists(atPath: python) else {
       print("\n(no Python at \(python): pass --python to compare with HDBSCAN)")
@@ -52,12 +54,13 @@ enum ClustersBench {
       var counts: [Int: Int] = [:]
       for l in labels where l >= 0 { counts[l, default: 0] += 1 }
       let largest = Double(counts.values.max() ?? 0) / Double(labels.count)
-      let nmi = try Quality.normalizedMutualInformation(live.map { labels[$0] }, truth)
+      let theirs = live.map { labels[$0] }
+      let nmi = try Quality.normalizedMutualInformation(theirs, truth), ami = try Quality.adjustedMutualInformation(theirs, truth)
       let name = String(format: "HDBSCAN %@ on umap-learn 2-D (%.1f%% noise)", method, noise * 100)
         .padding(toLength: 44, withPad: " ", startingAt: 0)
-      print(name + String(format: "%8d  %6.1f%%  %.4f", clusters, largest * 100, nmi))
+      print(name + String(format: "%8d  %6.1f%%  %.4f  %.4f", clusters, largest * 100, nmi, ami))
     }
-    print("(HDBSCAN noise points count as one label, as scikit-learn's NMI treats -1)")
+    print("(HDBSCAN noise points count as one label, as scikit-learn treats -1)")
   }
 
   static func shell(_ executable: String, _ arguments: [String]) throws {

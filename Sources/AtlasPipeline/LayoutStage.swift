@@ -85,6 +85,7 @@ public struct LayoutStage {
     let dominant = live.map { sourceNames.firstIndex(of: records[$0].dominantSource!)! }
     for (l, a) in assignments.enumerated() where !live.isEmpty {
       quality["nmiDominantSource.level\(l)"] = try Quality.normalizedMutualInformation(live.map { a[$0] }, dominant)
+      quality["amiDominantSource.level\(l)"] = try Quality.adjustedMutualInformation(live.map { a[$0] }, dominant)
       quality["clusters.level\(l)"] = Double(levels[l].clusters.count)
       quality["largestShare.level\(l)"] = levels[l].largestShare
     }

@@ -14,6 +14,46 @@ extension Quality {
     return mi / max(mean, Double.ulpOfOne)
   }
 
+  /// Adjusted mutual information with the arithmetic-mean normaliser, as scikit-learn's
+  /// `adjusted_mutual_info_score` (its default): (MI − E[MI]) / ((H(a) + H(b)) / 2 − E[MI]), where E[MI] is
+  /// the mutual information expected between random labelings with the same cluster sizes (Vinh, Epps &
+  /// Bailey 2010). Unlike NMI it does not grow with the number of clusters by chance alone: 0 is chance, 1 is
+  /// identical partitions.
+  public static func adjustedMutualInformation(_ a: [Int], _ b: [Int]) throws(LayoutError) -> Double {
+    guard a.count == b.count else { throw .shapeMismatch(what: "labels compared by AMI", expected: a.count, found: b.count) }
+    let table = Contingency(a, b)
+    let (rows, columns) = (table.rowSums.count, table.columnSums.count)
+    if rows == columns && rows <= 1 { return 1 }
+    let mi = table.mutualInformation
+    let expected = expectedMutualInformation(rowSums: table.rowSums, columnSums: table.columnSums, total: table.total)
+    let mean = (entropy(table.rowSums, total: table.total) + entropy(table.columnSums, total: table.total)) / 2
+    var denominator = mean - expected
+    denominator = denominator < 0 ? min(denominator, -Double.ulpOfOne) : max(denominator, Double.ulpOfOne)
+    return (mi - expected) / denominator
+  }
+
+  /// E[MI] under the hypergeometric model of random labelings with the given marginals: for every pair of
+  /// clusters, Σ over the possible overlaps n of P(n) · n/N · log(N n / (aᵢ bⱼ)).
+  static func expectedMutualInformation(rowSums: [Int], columnSums: [Int], total: Int) -> Double {
+    var logFactorial = [Double](repeating: 0, count: total + 1)
+    if total >= 2 { for k in 2 ... total { logFactorial[k] = logFactorial[k - 1] + Elementary.log(Double(k)) } }
+    let n = Double(total)
+    var emi = 0.0
+    for ai in rowSums {
+      for bj in columnSums {
+        let lower = max(1, ai + bj - total), upper = min(ai, bj)
+        guard lower <= upper else { continue }
+        let fixed = logFactorial[ai] + logFactorial[bj] + logFactorial[total - ai] + logFactorial[total - bj] - logFactorial[total]
+        for nij in lower ... upper {
+          let logP = fixed - logFactorial[nij] - logFactorial[ai - nij] - logFactorial[bj - nij] - logFactorial[total - ai - bj + nij]
+          let x = Double(nij)
+          emi += x / n * Elementary.log(n * x / (Double(ai) * Double(bj))) * Elementary.exp(logP)
+        }
+      }
+    }
+    return emi
+  }
+
   /// Adjusted Rand index (Hubert & Arabie 1985), as scikit-learn's `adjusted_rand_score`.
   public static func adjustedRandIndex(_ a: [Int], _ b: [Int]) throws(LayoutError) -> Double {
     guard a.count == b.count else { throw .shapeMismatch(what: "labels compared by ARI", expected: a.count, found: b.count) }

@@ -26,10 +26,11 @@ struct QualityTests {
     #expect(try Quality.trustworthiness(high: data.vectors, low: shuffled, k: 5, metric: .euclidean) < 0.7)
   }
 
-  @Test("NMI and ARI equal scikit-learn's on the fixture labelings")
+  @Test("NMI, AMI and ARI equal scikit-learn's on the fixture labelings")
   func agreementMatchesSklearn() throws {
     for golden in try Fixtures.load().agreement {
       #expect(try abs(Quality.normalizedMutualInformation(golden.a, golden.b) - golden.nmi) < 1e-12)
+      #expect(try abs(Quality.adjustedMutualInformation(golden.a, golden.b) - golden.ami) < 1e-10)
       #expect(try abs(Quality.adjustedRandIndex(golden.a, golden.b) - golden.ari) < 1e-12)
     }
   }
@@ -40,6 +41,13 @@ struct QualityTests {
     #expect(try Quality.normalizedMutualInformation([0, 1, 2, 3], [5, 5, 5, 5]) == 0)
     #expect(try Quality.normalizedMutualInformation([1, 1], [2, 2]) == 1)
     #expect(try abs(Quality.adjustedRandIndex([0, 0, 1, 1], [1, 1, 0, 0]) - 1) < 1e-12)
+    #expect(try abs(Quality.adjustedMutualInformation([0, 0, 1, 1, 2], [7, 7, 3, 3, -1]) - 1) < 1e-12)
+    // A random partition into many clusters gets a positive NMI by chance, an AMI near 0.
+    var rng = SplitMix64(seed: 11)
+    let truth = (0 ..< 2000).map { _ in Int(rng.next() % 5) }
+    let random = (0 ..< 2000).map { _ in Int(rng.next() % 200) }
+    #expect(try Quality.normalizedMutualInformation(random, truth) > 0.02)
+    #expect(try abs(Quality.adjustedMutualInformation(random, truth)) < 0.01)
   }
 }
 

@@ -46,6 +46,7 @@ struct Fixtures: Decodable {
     var a: [Int]
     var b: [Int]
     var nmi: Double
+    var ami: Double
     var ari: Double
   }
   struct Curve: Decodable {

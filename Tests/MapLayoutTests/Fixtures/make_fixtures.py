@@ -7,7 +7,7 @@ Recipe (deterministic, numpy.random.default_rng(20261127)):
   trustworthiness(X, Y, n_neighbors=k, metric=m) for k in (5, 10) and m in (cosine, euclidean)
   labels_a : the planted group of each row; labels_b : k-means-like relabelling with 7 labels drawn
              from the rng (partly agreeing); normalized_mutual_info_score (arithmetic, the default) and
-             adjusted_rand_score of (a, b), and of two further random labelings (c, d) of 40 items
+             adjusted_rand_score and adjusted_mutual_info_score (arithmetic) of (a, b), and of two further random labelings (c, d) of 40 items
   umap find_ab_params(spread, min_dist) for (1, 0.1), (1, 0.5), (2, 0.25)
 Writes fixtures.json (floats written with repr, i.e. round-trip exact).
 
@@ -19,7 +19,7 @@ import numpy as np
 import sklearn
 import umap
 from sklearn.manifold import trustworthiness
-from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score, normalized_mutual_info_score
 from umap.umap_ import find_ab_params
 
 rng = np.random.default_rng(20261127)
@@ -44,10 +44,12 @@ out = {
     "agreement": [
         {"a": labels_a.tolist(), "b": labels_b.tolist(),
          "nmi": float(normalized_mutual_info_score(labels_a, labels_b)),
-         "ari": float(adjusted_rand_score(labels_a, labels_b))},
+         "ari": float(adjusted_rand_score(labels_a, labels_b)),
+         "ami": float(adjusted_mutual_info_score(labels_a, labels_b))},
         {"a": labels_c.tolist(), "b": labels_d.tolist(),
          "nmi": float(normalized_mutual_info_score(labels_c, labels_d)),
-         "ari": float(adjusted_rand_score(labels_c, labels_d))},
+         "ari": float(adjusted_rand_score(labels_c, labels_d)),
+         "ami": float(adjusted_mutual_info_score(labels_c, labels_d))},
     ],
     "curves": [
         {"spread": s, "minDistance": md, "a": float(a), "b": float(b)}
