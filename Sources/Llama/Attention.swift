@@ -22,7 +22,7 @@ extension LlamaModel {
   /// S = Q Kᵀ / √d over the keys a block can see, softmax per row, O = S V. Keys and values come from the
   /// cache when there is one, else straight from this call's `qkv` rows.
   func attention(qkv: Matrix, layer l: Int, layout: BatchLayout, past: [Int], slots: [Int],
-                 cache: KVCache?, into out: inout Matrix) {
+                 cache: KVCache?, into out: inout Matrix, parallel: Bool = true) {
     let c = configuration
     let hd = c.headDim
     let qkvCols = qkv.columns
@@ -47,7 +47,7 @@ extension LlamaModel {
         out.storage.withUnsafeMutableBufferPointer { op in
           let q = UnsafeSendable(qp.baseAddress!)
           let o = UnsafeSendable(op.baseAddress!)
-          Parallel.forEach(tasks.count) { t in
+          let body: @Sendable (Int) -> Void = { t in
             let task = allTasks[t]
             let range = ranges[task.sequence]
             let kvHead = task.head / c.queriesPerKVHead
@@ -81,6 +81,7 @@ extension LlamaModel {
                        a: scores, lda: visible, b: values, ldb: ld,
                        c: o.value + (range.lowerBound + task.rowStart) * outColumns + task.head * hd, ldc: outColumns)
           }
+          if parallel { Parallel.forEach(allTasks.count, body) } else { for t in allTasks.indices { body(t) } }
         }
       }
     }

@@ -39,15 +39,103 @@ extension LlamaModel {
     _ sequences: [[Int]], cache: KVCache? = nil, slots: [Int]? = nil,
     observer: inout some ActivationObserver, interventions: [InterventionPlan] = [], logits: LogitRows = .all
   ) throws -> Matrix? {
+    let groups = cache == nil ? Self.coreGroups(sequences) : []
+    if groups.count > 1 {
+      return try forwardSplit(sequences, groups: groups, observer: &observer, interventions: interventions, logits: logits)
+    }
+    return try forwardBatch(sequences, cache: cache, slots: slots, observer: &observer, interventions: interventions,
+                            logits: logits, parallelAttention: true)
+  }
+
+  /// Contiguous groups of sequences with about equal token counts, one per core, when the batch is big enough
+  /// that each core's share keeps sgemm efficient (≥ 256 rows each); otherwise no split.
+  package static func coreGroups(_ sequences: [[Int]]) -> [Range<Int>] {
+    let workers = Parallel.workers
+    let total = sequences.reduce(0) { $0 + $1.count }
+    guard workers > 1, sequences.count >= workers, total >= 256 * workers else { return [] }
+    var groups: [Range<Int>] = []
+    var start = 0, seen = 0
+    for (b, tokens) in sequences.enumerated() {
+      seen += tokens.count
+      let remainingGroups = workers - groups.count - 1
+      let remainingSequences = sequences.count - b - 1
+      if remainingGroups > 0, seen * workers >= total * (groups.count + 1) || remainingSequences == remainingGroups {
+        groups.append(start ..< b + 1)
+        start = b + 1
+      }
+    }
+    groups.append(start ..< sequences.count)
+    return groups.filter { !$0.isEmpty }
+  }
+
+  /// Without a cache, sequences are independent: each core runs its group's whole forward pass with
+  /// single-threaded BLAS, so nothing waits on a barrier between the layers' sgemm calls and the row-wise
+  /// steps (norms, RoPE, SwiGLU, attention) run on both cores. The observer then sees every hook point once,
+  /// for the whole batch, in layer order, exactly as from `forwardBatch`; every row's numbers are the same.
+  func forwardSplit(
+    _ sequences: [[Int]], groups: [Range<Int>], observer: inout some ActivationObserver,
+    interventions: [InterventionPlan], logits: LogitRows
+  ) throws -> Matrix? {
+    let points = observer.points
+    let vocab = configuration.vocabSize
+    // Logit rows of each group: all its tokens, or one per sequence.
+    let logitRows = groups.map { range in
+      logits == .all ? sequences[range].reduce(0) { $0 + $1.count } : logits == .lastOfEachSequence ? range.count : 0
+    }
+    var out = Matrix(rows: logitRows.reduce(0, +), columns: vocab)
+    let results = ResultSlots<Result<RecordingObserver, any Error>>(count: groups.count)
+    let model = self
+    out.storage.withUnsafeMutableBufferPointer { o in
+      let base = UnsafeSendable(o.baseAddress)
+      Parallel.forEach(groups.count) { g in
+        let range = groups[g]
+        var recorder = RecordingObserver(points)
+        results.set(g, Result {
+          let part = try model.forwardBatch(Array(sequences[range]), cache: nil, slots: nil, observer: &recorder,
+                                            interventions: interventions.isEmpty ? [] : Array(interventions[range]),
+                                            logits: logits, parallelAttention: false)
+          if let part, let start = base.value {  // each group fills its own rows of the shared output
+            let first = logitRows[..<g].reduce(0, +)
+            part.storage.withUnsafeBufferPointer { (start + first * vocab).update(from: $0.baseAddress!, count: part.count) }
+          }
+          return recorder
+        })
+      }
+    }
+    let recorders = try results.values.map { try $0.get() }
+    if !points.isEmpty {
+      let layout = Self.batchLayout(sequences, past: Array(repeating: 0, count: sequences.count))
+      for point in points.sorted() {
+        let recorded = recorders.compactMap { $0.recorded[point] }
+        guard recorded.count == recorders.count else { continue }  // not reached (the pass stopped before it)
+        let joined = recorded.flatMap(\.storage)
+        joined.withUnsafeBufferPointer { observer.observe(point, $0, layout: layout) }
+      }
+    }
+    return logits == .none ? nil : out
+  }
+
+  static func batchLayout(_ sequences: [[Int]], past: [Int]) -> BatchLayout {
+    var sequenceOfRow: [Int] = [], positionOfRow: [Int] = [], rowRanges: [Range<Int>] = []
+    for (b, tokens) in sequences.enumerated() {
+      rowRanges.append(sequenceOfRow.count ..< sequenceOfRow.count + tokens.count)
+      sequenceOfRow += Array(repeating: b, count: tokens.count)
+      positionOfRow += Array(past[b] ..< past[b] + tokens.count)
+    }
+    return BatchLayout(sequenceOfRow: sequenceOfRow, positionOfRow: positionOfRow, rowRanges: rowRanges)
+  }
+
+  /// One batch, every linear layer as one sgemm over all rows (BLAS threads split each product).
+  package func forwardBatch(
+    _ sequences: [[Int]], cache: KVCache?, slots: [Int]?,
+    observer: inout some ActivationObserver, interventions: [InterventionPlan], logits: LogitRows, parallelAttention: Bool
+  ) throws -> Matrix? {
     let c = configuration
     let d = c.dModel
     let slots = slots ?? Array(sequences.indices)
     for p in observer.points { try validate(p) }
 
     // MARK: - Batch layout
-    var sequenceOfRow: [Int] = []
-    var positionOfRow: [Int] = []
-    var rowRanges: [Range<Int>] = []
     var past: [Int] = []
     for (b, tokens) in sequences.enumerated() {
       let start = cache.map { $0.lengths[slots[b]] } ?? 0
@@ -56,12 +144,10 @@ extension LlamaModel {
         throw LlamaError.sequenceTooLong(length: end, limit: min(rope.positions, cache?.capacity ?? Int.max))
       }
       for t in tokens where t < 0 || t >= c.vocabSize { throw LlamaError.tokenOutOfRange(id: t, vocabSize: c.vocabSize) }
-      rowRanges.append(sequenceOfRow.count ..< sequenceOfRow.count + tokens.count)
-      sequenceOfRow += Array(repeating: b, count: tokens.count)
-      positionOfRow += Array(start ..< end)
       past.append(start)
     }
-    let layout = BatchLayout(sequenceOfRow: sequenceOfRow, positionOfRow: positionOfRow, rowRanges: rowRanges)
+    let layout = Self.batchLayout(sequences, past: past)
+    let (sequenceOfRow, positionOfRow, rowRanges) = (layout.sequenceOfRow, layout.positionOfRow, layout.rowRanges)
     let rows = layout.rows
     if rows == 0 { return logits == .none ? nil : Matrix(rows: 0, columns: c.vocabSize) }
 
@@ -117,7 +203,8 @@ extension LlamaModel {
       if let cache {
         storeKV(qkv, layer: l, layout: layout, slots: slots, past: past, cache: cache)
       }
-      attention(qkv: qkv, layer: l, layout: layout, past: past, slots: slots, cache: cache, into: &attended)
+      attention(qkv: qkv, layer: l, layout: layout, past: past, slots: slots, cache: cache, into: &attended,
+                parallel: parallelAttention)
       if needsHook(.attentionOutput(layer: l)) {
         Self.linear(attended, w.output, into: &blockOut)
         hook(.attentionOutput(layer: l), &blockOut)

@@ -49,3 +49,23 @@ public struct UnsafeSendable<Value>: @unchecked Sendable {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// One slot per parallel task, so workers can hand back results without sharing a Swift array (whose
+/// exclusivity checks would trap on concurrent writes).
+public final class ResultSlots<Value>: @unchecked Sendable {
+  private let slots: UnsafeMutablePointer<Value?>
+  private let count: Int
+  public init(count: Int) {
+    self.count = count
+    slots = .allocate(capacity: count)
+    slots.initialize(repeating: nil, count: count)
+  }
+  deinit {
+    slots.deinitialize(count: count)
+    slots.deallocate()
+  }
+  /// Each slot is written once, by one task.
+  public func set(_ index: Int, _ value: Value) { slots[index] = value }
+  /// Read only after every worker has finished.
+  public var values: [Value] { (0 ..< count).compactMap { slots[$0] } }
+}

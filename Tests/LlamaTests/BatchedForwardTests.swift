@@ -92,6 +92,37 @@ struct BatchedForwardTests {
     #expect(maxDifference(added.rows(5 ..< 20), plain.rows(5 ..< 20)) > 1e-3)
   }
 
+  @Test("A batch split across the cores gives exactly what one batch gives: every hook point, interventions, all and last logits")
+  func coreSplit() throws {
+    let model = Self.model
+    let sequences = [200, 17, 150, 160, 90].enumerated().map { Self.tokens($1, seed: 20 + UInt64($0)) }
+    let groups = LlamaModel.coreGroups(sequences)
+    #expect(Parallel.workers == 1 || groups.count == Parallel.workers, "\(groups)")
+    #expect(groups.flatMap { Array($0) } == Array(sequences.indices))
+    var rng = SplitMix64(seed: 13)
+    let direction = (0 ..< 48).map { _ in rng.nextGaussian() }
+    let plans: [InterventionPlan] = sequences.indices.map { b in
+      b % 2 == 0 ? [.residualOutput(layer: 1): [.add(vector: direction, scale: Float(b + 1), positions: .from(3))]] : [:]
+    }
+    for rows in [LogitRows.all, .lastOfEachSequence] {
+      var split = RecordingObserver(Self.allPoints), whole = RecordingObserver(Self.allPoints)
+      let a = try model.forward(sequences, observer: &split, interventions: plans, logits: rows)
+      let b = try model.forwardBatch(sequences, cache: nil, slots: nil, observer: &whole, interventions: plans, logits: rows,
+                                     parallelAttention: true)
+      #expect(a == b)
+      #expect(split.recorded == whole.recorded)
+      #expect(split.recorded.count == Self.allPoints.count)
+    }
+    // Capture-style: stop after block 1, no logits.
+    var split = RecordingObserver([.residualOutput(layer: 1)]), whole = RecordingObserver([.residualOutput(layer: 1)])
+    #expect(try model.forward(sequences, observer: &split, logits: .none) == nil)
+    _ = try model.forwardBatch(sequences, cache: nil, slots: nil, observer: &whole, interventions: [], logits: .none,
+                               parallelAttention: true)
+    #expect(split.recorded == whole.recorded)
+    // An error in one group (a token outside the vocabulary) is thrown, not lost.
+    #expect(throws: LlamaError.self) { try model.forward(sequences + [[0, 97]], observer: &split, logits: .none) }
+  }
+
   @Test("Observing block 1 alone stops early and gives the same activations as the full pass")
   func stopEarly() throws {
     let model = Self.model
