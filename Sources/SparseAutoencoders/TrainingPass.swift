@@ -74,6 +74,24 @@ struct PassPointers: @unchecked Sendable {
   let partialSum: UnsafeMutablePointer<Double>                    // [tokenChunks, dIn]
   let partialScalars: UnsafeMutablePointer<Double>                // [tokenChunks, 4]
   let gradient: UnsafeMutablePointer<Float>
+
+  /// Sums the token chunks' partials in chunk order: writes the b_dec gradient's token part into
+  /// `gDecoderBias` [d] and returns the scalars (squared error, aux squared error, penalty, Σ‖x‖²) and the
+  /// batch's total variance Σ‖x − mean‖².
+  func reduceTokenChunks(_ tokenChunks: Int, d: Int, batch: Int,
+                         gDecoderBias: UnsafeMutablePointer<Float>) -> (scalars: SIMD4<Double>, totalVariance: Double) {
+    gDecoderBias.update(repeating: 0, count: d)
+    var scalars = SIMD4<Double>()
+    var columnSum = [Double](repeating: 0, count: d)
+    for c in 0 ..< tokenChunks {
+      for i in 0 ..< d {
+        gDecoderBias[i] += partialBias[c * d + i]
+        columnSum[i] += partialSum[c * d + i]
+      }
+      for k in 0 ..< 4 { scalars[k] += partialScalars[c * 4 + k] }
+    }
+    return (scalars, scalars[3] - columnSum.reduce(0) { $0 + $1 * $1 } / Double(batch))
+  }
 }
 
 package enum SAEPass {
@@ -242,20 +260,8 @@ package enum SAEPass {
       }
     }
     let gDecoderBias = gradient + 2 * n * d + n
-    gDecoderBias.update(repeating: 0, count: d)
-    var squared = 0.0, auxSquared = 0.0, penalty = 0.0, xSquared = 0.0
-    var columnSum = [Double](repeating: 0, count: d)
-    for c in 0 ..< tokenChunks {
-      for i in 0 ..< d {
-        gDecoderBias[i] += p.partialBias[c * d + i]
-        columnSum[i] += p.partialSum[c * d + i]
-      }
-      squared += p.partialScalars[c * 4]
-      auxSquared += p.partialScalars[c * 4 + 1]
-      penalty += p.partialScalars[c * 4 + 2]
-      xSquared += p.partialScalars[c * 4 + 3]
-    }
-    let total = xSquared - columnSum.reduce(0) { $0 + $1 * $1 } / Double(B)
+    let (sums, total) = p.reduceTokenChunks(tokenChunks, d: d, batch: B, gDecoderBias: gDecoderBias)
+    let (squared, auxSquared, penalty) = (sums[0], sums[1], sums[2])
     result.reconstructionError = squared / Double(B)
     result.auxLoss = kAux > 0 ? auxSquared / Double(B) : 0
     result.sparsityPenalty = Double(l1) * penalty / Double(B)

@@ -153,19 +153,9 @@ extension SAEPass {
       }
     }
     let gDecoderBias = p.gradient + 2 * n * d + n
-    gDecoderBias.update(repeating: 0, count: d)
-    var squared = 0.0, xSquared = 0.0
-    var columnSum = [Double](repeating: 0, count: d)
-    for c in 0 ..< tokenChunks {
-      for i in 0 ..< d {
-        gDecoderBias[i] += p.partialBias[c * d + i]
-        columnSum[i] += p.partialSum[c * d + i]
-      }
-      squared += p.partialScalars[c * 4]
-      xSquared += p.partialScalars[c * 4 + 3]
-    }
+    let (reduced, total) = p.reduceTokenChunks(tokenChunks, d: d, batch: B, gDecoderBias: gDecoderBias)
+    let squared = reduced[0]
     for c in 0 ..< blocks { for i in 0 ..< d { gDecoderBias[i] -= p.partialLatent[c * d + i] } }
-    let total = xSquared - columnSum.reduce(0) { $0 + $1 * $1 } / Double(B)
     result.reconstructionError = squared / Double(B)
     result.sparsityPenalty = Double(l1) * penalty / Double(B)
     result.loss = result.reconstructionError + result.sparsityPenalty
