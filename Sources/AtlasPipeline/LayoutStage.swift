@@ -54,8 +54,11 @@ public struct LayoutStage {
       assignments.append(a)
       var members = [[Int]](repeating: [], count: level.clusters.count)
       for (i, c) in a.enumerated() { members[c].append(i) }
+      let names = Clustering.distinctNames(level.clusters.map { c in
+        Clustering.clusterTerms(memberTerms: members[c.id].map { memberTerms[$0] }, background: background, count: 8)
+      })
       let clusters = level.clusters.map { c -> ClusterRecord in
-        let terms = Clustering.clusterTerms(memberTerms: members[c.id].map { memberTerms[$0] }, background: background, count: 3)
+        let terms = names[c.id]
         let representative = records.indices.contains(c.representative) ? records[c.representative].label.text : ""
         let label = terms.isEmpty ? representative : terms.map { Self.displayTerm($0) }.joined(separator: " · ")
         return ClusterRecord(level: l, id: c.id, parent: c.parent, size: c.size, label: label, terms: terms,

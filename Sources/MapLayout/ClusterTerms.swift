@@ -53,6 +53,25 @@ extension Clustering {
     }
   }
 
+  /// Names of one level's clusters from their ranked terms (`candidates[c]`, most distinctive first; clusters
+  /// in order, largest first): each takes its first `size` terms unless an earlier cluster already has that
+  /// set (case-insensitively); then its last term moves down its list, so no two names read alike while
+  /// candidates last.
+  public static func distinctNames(_ candidates: [[String]], size: Int = 3) -> [[String]] {
+    var used = Set<Set<String>>()
+    return candidates.map { ranked in
+      var terms = Array(ranked.prefix(size))
+      var next = terms.count
+      func key() -> Set<String> { Set(terms.map { $0.lowercased() }) }
+      while !terms.isEmpty, used.contains(key()), next < ranked.count {
+        terms[terms.count - 1] = ranked[next]
+        next += 1
+      }
+      used.insert(key())
+      return terms
+    }
+  }
+
   /// Lower-cased and trimmed; nil for terms that are empty after trimming.
   static func normalizedTerm(_ raw: String) -> String? {
     let trimmed = raw.trimmingWhitespace.lowercased()

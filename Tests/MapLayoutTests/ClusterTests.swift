@@ -97,6 +97,19 @@ struct ClusterTests {
     #expect(terms == ["python", "def"])  // "the" is in every feature; "lambda" and "class" once only
     #expect(Clustering.clusterTerms(memberTerms: [["Solo"]], background: index, count: 3) == ["Solo"])
   }
+
+  @Test("No two cluster names of a level read alike while other terms are left")
+  func distinctNames() {
+    let names = Clustering.distinctNames([
+      ["shakespeare", "fortunes", ",", "the"],
+      ["Fortunes", "Shakespeare", ",", "licenses", "to"],   // same set as the first, whatever the order and case
+      ["shakespeare", "fortunes", "licenses", "of"],         // the second took this set: the next term comes in
+      ["a", "b"],
+      ["b", "a"],                                            // nothing left to swap in: kept as it is
+    ])
+    #expect(names == [["shakespeare", "fortunes", ","], ["Fortunes", "Shakespeare", "licenses"],
+                      ["shakespeare", "fortunes", "of"], ["a", "b"], ["b", "a"]])
+  }
 }
 
 @Suite("Clusters of a disconnected graph")
