@@ -14,6 +14,17 @@ package enum ShardDecoder {
     return try CanonicalJSON.decode(FeatureShard.self, from: data)
   }
 
+  /// Reads one shard file: an error names the file and what to re-run.
+  package static func read(_ url: URL) throws -> FeatureShard {
+    let data: Data
+    do { data = try Data(contentsOf: url) } catch {
+      throw ArtifactError.missing(path: url.path, hint: "run `\(ArtifactKind.features.producingCommand)` again")
+    }
+    do { return try decode(data) } catch {
+      throw ArtifactError.malformed(path: url.path, reason: "\(error)")
+    }
+  }
+
   /// The fast reader alone (throws `JSONReader.Unsupported` where `decode` would fall back).
   package static func fast(_ data: Data) throws -> FeatureShard {
     try data.withUnsafeBytes { raw in

@@ -94,17 +94,8 @@ struct SiteInput: Sendable {
     let results = ShardResults<([FeatureSummary], FeatureShard?)>(count: shards)
     DispatchQueue.concurrentPerform(iterations: shards) { s in
       results.set(s) {
-        let url = atlas.featureShard(s)
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-          throw ArtifactError.missing(path: url.path, hint: "run `\(ArtifactKind.features.producingCommand)` again")
-        }
-        do {
-          let shard = try ShardDecoder.decode(data)
-          return (shard.records.map(FeatureSummary.init), keep ? shard : nil)
-        } catch {
-          throw ArtifactError.malformed(path: url.path, reason: "\(error)")
-        }
+        let shard = try ShardDecoder.read(atlas.featureShard(s))
+        return (shard.records.map(FeatureSummary.init), keep ? shard : nil)
       }
     }
     var summaries: [FeatureSummary] = []
@@ -127,14 +118,7 @@ struct SiteInput: Sendable {
   /// Reads one shard with all its evidence (pass 2, while pages are written).
   func shard(_ s: Int) throws -> FeatureShard {
     if let cachedShards, s < cachedShards.count { return cachedShards[s] }
-    let url = atlas.featureShard(s)
-    let data: Data
-    do { data = try Data(contentsOf: url) } catch {
-      throw ArtifactError.missing(path: url.path, hint: "run `\(ArtifactKind.features.producingCommand)` again")
-    }
-    do { return try ShardDecoder.decode(data) } catch {
-      throw ArtifactError.malformed(path: url.path, reason: "\(error)")
-    }
+    return try ShardDecoder.read(atlas.featureShard(s))
   }
 
   var levels: Int { hierarchy.levels.count }
