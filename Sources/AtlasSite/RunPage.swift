@@ -118,9 +118,12 @@ enum RunPage {
       curves = [
         ChartView(title: "Reconstruction", svg: Charts.lines(
           [Charts.Series(name: "MSE", points: t.curve.map { (tokens($0), $0.mse) }, className: "s1"),
-           Charts.Series(name: "loss", points: t.curve.map { (tokens($0), $0.loss) }, className: "s2")],
-          label: "Training MSE and loss against tokens seen", xTitle: "tokens", yTitle: "MSE / loss",
-          xFormat: compact, yFormat: { Format.number($0, significant: 2) }), caption: "MSE (solid) and total loss (dashed)"),
+           // The loss sums over the d_in coordinates of a row (plus AuxK / L1 terms): per coordinate, it
+           // shares the MSE's scale, so both curves are readable on one axis.
+           Charts.Series(name: "loss", points: t.curve.map { (tokens($0), $0.loss / Double(max(1, t.dIn))) }, className: "s2")],
+          label: "Training MSE and loss per coordinate against tokens seen", xTitle: "tokens", yTitle: "per coordinate",
+          xFormat: compact, yFormat: { Format.number($0, significant: 2) }),
+          caption: "MSE (solid) and total loss ÷ d_in (dashed), on normalised activations"),
         ChartView(title: "Sparsity", svg: Charts.lines(
           [Charts.Series(name: "L0", points: t.curve.map { (tokens($0), $0.l0) }, className: "s1")],
           label: "Mean active features per token (L0) against tokens seen", xTitle: "tokens", yTitle: "L0",
