@@ -39,7 +39,9 @@ extension LlamaModel {
     _ sequences: [[Int]], cache: KVCache? = nil, slots: [Int]? = nil,
     observer: inout some ActivationObserver, interventions: [InterventionPlan] = [], logits: LogitRows = .all
   ) throws -> Matrix? {
-    let groups = cache == nil ? Self.coreGroups(sequences) : []
+    // Last-row logits are a skinny product whose kernel depends on the row count: kept in one batch so
+    // they do not depend on the number of cores.
+    let groups = cache == nil && logits != .lastOfEachSequence ? Self.coreGroups(sequences) : []
     if groups.count > 1 {
       return try forwardSplit(sequences, groups: groups, observer: &observer, interventions: interventions, logits: logits)
     }
@@ -78,10 +80,8 @@ extension LlamaModel {
   ) throws -> Matrix? {
     let points = observer.points
     let vocab = configuration.vocabSize
-    // Logit rows of each group: all its tokens, or one per sequence.
-    let logitRows = groups.map { range in
-      logits == .all ? sequences[range].reduce(0) { $0 + $1.count } : logits == .lastOfEachSequence ? range.count : 0
-    }
+    precondition(logits != .lastOfEachSequence, "forwardSplit: last-row logits are computed in one batch")
+    let logitRows = groups.map { range in logits == .all ? sequences[range].reduce(0) { $0 + $1.count } : 0 }
     var out = Matrix(rows: logitRows.reduce(0, +), columns: vocab)
     let results = ResultSlots<Result<RecordingObserver, any Error>>(count: groups.count)
     let model = self
