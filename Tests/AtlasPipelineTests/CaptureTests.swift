@@ -110,15 +110,7 @@ struct CaptureTests {
   }
 
   func run(_ binary: URL, _ arguments: [String]) throws {
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
-    let errors = Pipe()
-    process.standardError = errors
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
-    let output = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0, "\(String(decoding: output, as: UTF8.self))")
+    let (status, errors) = try runToCompletion(binary, arguments)
+    #expect(status == 0, "\(errors)")
   }
 }

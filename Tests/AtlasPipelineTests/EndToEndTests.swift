@@ -205,15 +205,7 @@ enum EndToEnd {
   }
 
   static func run(_ binary: URL, _ arguments: [String]) throws {
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
-    let errors = Pipe()
-    process.standardError = errors
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
-    let output = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0, "\(String(decoding: output.suffix(2000), as: UTF8.self))")
+    let (status, errors) = try runToCompletion(binary, arguments)
+    #expect(status == 0, "\(errors)")
   }
 }

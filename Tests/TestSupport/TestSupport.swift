@@ -50,3 +50,18 @@ extension TestPaths {
     return url
   }
 }
+
+/// Runs a command-line binary to completion: its exit status and the end of its standard error (the
+/// message a failing test should show).
+public func runToCompletion(_ binary: URL, _ arguments: [String]) throws -> (status: Int32, errors: String) {
+  let process = Process()
+  process.executableURL = binary
+  process.arguments = arguments
+  let errors = Pipe()
+  process.standardError = errors
+  process.standardOutput = FileHandle.nullDevice
+  try process.run()
+  let output = errors.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return (process.terminationStatus, String(decoding: output.suffix(2000), as: UTF8.self))
+}
