@@ -77,45 +77,29 @@ public struct GGUFFile: Sendable {
     return v
   }
 
-  public func string(_ key: String) throws -> String {
-    let v = try value(key)
-    guard let s = v.string else { throw GGUFError.wrongValueType(key: key, expected: "string", found: v.typeName) }
-    return s
-  }
-
-  public func integer(_ key: String) throws -> Int {
-    let v = try value(key)
-    guard let i = v.integer else { throw GGUFError.wrongValueType(key: key, expected: "integer", found: v.typeName) }
-    return i
-  }
-
-  public func double(_ key: String) throws -> Double {
-    let v = try value(key)
-    guard let d = v.double else { throw GGUFError.wrongValueType(key: key, expected: "number", found: v.typeName) }
-    return d
-  }
-
+  public func string(_ key: String) throws -> String { try typed(key, "string") { $0.string } }
+  public func integer(_ key: String) throws -> Int { try typed(key, "integer") { $0.integer } }
+  public func double(_ key: String) throws -> Double { try typed(key, "number") { $0.double } }
   public func bool(_ key: String) throws -> Bool {
+    try typed(key, "bool") { if case .bool(let b) = $0 { b } else { nil } }
+  }
+  public func stringArray(_ key: String) throws -> [String] { try typedArray(key, "strings") { $0.string } }
+  public func integerArray(_ key: String) throws -> [Int] { try typedArray(key, "integers") { $0.integer } }
+
+  /// The value at `key` read by `extract`; a value of another type is an error naming both types.
+  private func typed<T>(_ key: String, _ expected: String, _ extract: (GGUFValue) -> T?) throws -> T {
     let v = try value(key)
-    guard case .bool(let b) = v else { throw GGUFError.wrongValueType(key: key, expected: "bool", found: v.typeName) }
-    return b
+    guard let t = extract(v) else { throw GGUFError.wrongValueType(key: key, expected: expected, found: v.typeName) }
+    return t
   }
 
-  public func stringArray(_ key: String) throws -> [String] {
-    let v = try value(key)
-    guard let items = v.array else { throw GGUFError.wrongValueType(key: key, expected: "array of strings", found: v.typeName) }
-    return try items.map {
-      guard let s = $0.string else { throw GGUFError.wrongValueType(key: key, expected: "array of strings", found: "array of \($0.typeName)") }
-      return s
-    }
-  }
-
-  public func integerArray(_ key: String) throws -> [Int] {
-    let v = try value(key)
-    guard let items = v.array else { throw GGUFError.wrongValueType(key: key, expected: "array of integers", found: v.typeName) }
-    return try items.map {
-      guard let i = $0.integer else { throw GGUFError.wrongValueType(key: key, expected: "array of integers", found: "array of \($0.typeName)") }
-      return i
+  /// An array value whose every item `extract` reads ("array of <items>").
+  private func typedArray<T>(_ key: String, _ items: String, _ extract: (GGUFValue) -> T?) throws -> [T] {
+    let expected = "array of \(items)"
+    let array = try typed(key, expected) { $0.array }
+    return try array.map {
+      guard let t = extract($0) else { throw GGUFError.wrongValueType(key: key, expected: expected, found: "array of \($0.typeName)") }
+      return t
     }
   }
 
