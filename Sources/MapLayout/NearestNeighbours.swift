@@ -132,34 +132,32 @@ public enum NearestNeighbours {
   static func scanTile(_ g: UnsafeMutablePointer<Float>, rows: Range<Int>, columns: Range<Int>, diagonal: Bool,
                        lists p: CandidateLists.Pointers) {
     let width = columns.count
+    // Thresholds only rise, so a pair below both its row's and its column's current threshold cannot be
+    // kept: skipping it gives the same lists as offering every pair. Plain scalar compares: almost every
+    // pair fails them, and Swift's SIMD masks went through the stack lane by lane (slower than the sgemm).
+    // Diagonal tiles hold every pair twice, so there only the row side is offered.
+    let columnThresholds = diagonal ? nil : p.threshold + columns.lowerBound
     for a in 0 ..< rows.count {
       let i = rows.lowerBound + a
       let line = g + a * width
-      var c = 0
-      while c < width {
-        let end = min(width, c + 8)
-        var anyHit = false
-        if end - c == 8 {
-          let v = UnsafeRawPointer(line + c).loadUnaligned(as: SIMD8<Float>.self)
-          let rowHit = v .>= SIMD8(repeating: p.threshold[i])
-          let columnHit = diagonal ? rowHit : (v .>= UnsafeRawPointer(p.threshold + columns.lowerBound + c)
-            .loadUnaligned(as: SIMD8<Float>.self))
-          anyHit = any(rowHit .| columnHit)
-        } else {
-          anyHit = true
+      var rowThreshold = p.threshold[i]
+      for c in 0 ..< width {
+        let s = line[c]
+        if s >= rowThreshold || (columnThresholds.map { s >= $0[c] } ?? false) {
+          offer(s, row: i, column: columns.lowerBound + c, diagonal: diagonal, p)
+          rowThreshold = p.threshold[i]
         }
-        if anyHit {
-          for cc in c ..< end {
-            let j = columns.lowerBound + cc
-            if j == i { continue }
-            let s = line[cc]
-            p.insert(row: i, similarity: s, index: Int32(j))
-            if !diagonal { p.insert(row: j, similarity: s, index: Int32(i)) }
-          }
-        }
-        c = end
       }
     }
+  }
+
+  /// Offers the pair (row, column) with similarity s to the row's list and, off the diagonal tiles
+  /// (where the pair also appears transposed), to the column's.
+  @inline(__always)
+  static func offer(_ s: Float, row i: Int, column j: Int, diagonal: Bool, _ p: CandidateLists.Pointers) {
+    if j == i { return }
+    p.insert(row: i, similarity: s, index: Int32(j))
+    if !diagonal { p.insert(row: j, similarity: s, index: Int32(i)) }
   }
 
   /// Pairs of tiles (a <= b) grouped into rounds in which no tile appears twice (the circle method),
