@@ -49,12 +49,20 @@ public enum Quality {
             BLAS.sgemm(transA: false, transB: true, m: range.count, n: n, k: d, a: base.value + range.lowerBound * d,
                        lda: d, b: base.value, ldb: d, c: g.baseAddress!, ldc: n)
           }
-          for (a, i) in range.enumerated() {
-            for j in 0 ..< n {
-              let dot = distances[a * n + j]
-              distances[a * n + j] = metric == .cosine
-                ? (j == i ? 0 : max(0, 1 - dot))
-                : (j == i ? 0 : max(0, norms[i] + norms[j] - 2 * dot))
+          // Similarities to distances: branch-free loops per metric (they vectorise), the point itself 0.
+          distances.withUnsafeMutableBufferPointer { g in
+            norms.withUnsafeBufferPointer { norm in
+              for (a, i) in range.enumerated() {
+                let row = g.baseAddress! + a * n
+                switch metric {
+                case .cosine:
+                  for j in 0 ..< n { row[j] = max(0, 1 - row[j]) }
+                case .euclidean:
+                  let own = norm[i]
+                  for j in 0 ..< n { row[j] = max(0, own + norm[j] - 2 * row[j]) }
+                }
+                row[i] = 0
+              }
             }
           }
           var total = 0
@@ -78,16 +86,18 @@ public enum Quality {
   }
 
   /// 1-based rank of `j` among all points but `i`, ordered by (distance, index).
-  static func rankOf(_ j: Int, in row: UnsafePointer<Float>, count n: Int, excluding i: Int) -> Int {
+  package static func rankOf(_ j: Int, in row: UnsafePointer<Float>, count n: Int, excluding i: Int) -> Int {
     let t = row[j]
-    let threshold = SIMD8<Float>(repeating: t)
-    let one = SIMD8<Int32>(repeating: 1), zero = SIMD8<Int32>(repeating: 0)
-    var less = zero
+    let threshold = SIMD16<Float>(repeating: t)
+    var less = SIMD16<UInt32>(repeating: 0)
     var l = 0
-    while l + 8 <= n {
-      let v = UnsafeRawPointer(row + l).loadUnaligned(as: SIMD8<Float>.self)
-      less &+= zero.replacing(with: one, where: v .< threshold)
-      l += 8
+    // v < t exactly when v - t is negative: its sign bit (v - t is never -0 for finite v != t, and +0 for
+    // v == t). Counting sign bits keeps everything in vector registers; a SIMD mask (`v .< t`) was read
+    // back lane by lane through the stack, 10x slower.
+    while l + 16 <= n {
+      let v = UnsafeRawPointer(row + l).loadUnaligned(as: SIMD16<Float>.self)
+      less &+= unsafeBitCast(v - threshold, to: SIMD16<UInt32>.self) &>> 31
+      l += 16
     }
     var count = Int(less.wrappedSum())
     while l < n {
@@ -100,7 +110,14 @@ public enum Quality {
   }
 
   /// The k nearest other points of each row of `points` [n, dims] by euclidean distance, ties by index.
+  /// Maps (two columns) search a grid ring by ring; other shapes go through `euclideanNeighboursBruteForce`.
+  /// Both give the same lists: the k smallest (squared distance, index) pairs, distances computed alike.
   public static func euclideanNeighbours(_ points: Matrix, k: Int) -> [Int32] {
+    points.columns == 2 && points.rows > 0 ? gridNeighbours(points, k: k) : euclideanNeighboursBruteForce(points, k: k)
+  }
+
+  /// All pairs, plain loops: the oracle for the grid search.
+  package static func euclideanNeighboursBruteForce(_ points: Matrix, k: Int) -> [Int32] {
     let n = points.rows
     var out = [Int32](repeating: 0, count: n * k)
     out.withUnsafeMutableBufferPointer { o in
@@ -109,9 +126,9 @@ public enum Quality {
       points.storage.withUnsafeBufferPointer { p in
         let p = UnsafeSendable(p.baseAddress!)
         Parallel.chunks(n, parts: 16) { range in
-          var best = [(Float, Int32)](repeating: (.infinity, .max), count: k)
+          var best = NearestList(k: k)
           for i in range {
-            for t in 0 ..< k { best[t] = (.infinity, .max) }
+            best.reset()
             let x = p.value + i * dims
             for j in 0 ..< n where j != i {
               let y = p.value + j * dims
@@ -120,15 +137,109 @@ public enum Quality {
                 let delta = x[c] - y[c]
                 s += delta * delta
               }
-              if s > best[k - 1].0 || (s == best[k - 1].0 && Int32(j) > best[k - 1].1) { continue }
-              var pos = k - 1
-              while pos > 0 && (s < best[pos - 1].0 || (s == best[pos - 1].0 && Int32(j) < best[pos - 1].1)) {
-                best[pos] = best[pos - 1]
-                pos -= 1
-              }
-              best[pos] = (s, Int32(j))
+              best.offer(s, Int32(j))
             }
-            for t in 0 ..< k { o.value[i * k + t] = best[t].1 }
+            best.write(to: o.value + i * k)
+          }
+        }
+      }
+    }
+    return out
+  }
+
+  /// The k smallest (squared distance, index) pairs offered, kept sorted.
+  struct NearestList {
+    var items: [(Float, Int32)]
+    init(k: Int) { items = [(Float, Int32)](repeating: (.infinity, .max), count: k) }
+    mutating func reset() { for t in items.indices { items[t] = (.infinity, .max) } }
+    var worst: Float { items[items.count - 1].0 }
+
+    @inline(__always)
+    mutating func offer(_ s: Float, _ j: Int32) {
+      let k = items.count
+      if s > items[k - 1].0 || (s == items[k - 1].0 && j > items[k - 1].1) { return }
+      var pos = k - 1
+      while pos > 0 && (s < items[pos - 1].0 || (s == items[pos - 1].0 && j < items[pos - 1].1)) {
+        items[pos] = items[pos - 1]
+        pos -= 1
+      }
+      items[pos] = (s, j)
+    }
+
+    func write(to out: UnsafeMutablePointer<Int32>) {
+      for t in items.indices { out[t] = items[t].1 }
+    }
+  }
+
+  /// Exact kNN in the plane: points bucketed in a grid of about two per cell; each point scans rings of
+  /// cells around its own until its k-th distance is below the distance to the next ring.
+  static func gridNeighbours(_ points: Matrix, k: Int) -> [Int32] {
+    let n = points.rows
+    let p = points.storage
+    var lo = (Float.infinity, Float.infinity), hi = (-Float.infinity, -Float.infinity)
+    for i in 0 ..< n {
+      lo = (min(lo.0, p[2 * i]), min(lo.1, p[2 * i + 1]))
+      hi = (max(hi.0, p[2 * i]), max(hi.1, p[2 * i + 1]))
+    }
+    let side = max(1, Int((Double(n) / 2).squareRoot()))
+    let extent = max(hi.0 - lo.0, hi.1 - lo.1)
+    let width: Float = extent > 0 ? extent / Float(side) : 1
+    func cell(_ v: Float, _ origin: Float) -> Int { min(side - 1, max(0, Int((v - origin) / width))) }
+    // Counting sort by cell; within a cell, points stay in index order.
+    var cellOf = [Int](repeating: 0, count: n)
+    var start = [Int](repeating: 0, count: side * side + 1)
+    for i in 0 ..< n {
+      cellOf[i] = cell(p[2 * i + 1], lo.1) * side + cell(p[2 * i], lo.0)
+      start[cellOf[i] + 1] += 1
+    }
+    for c in 0 ..< side * side { start[c + 1] += start[c] }
+    var fill = start
+    var members = [Int32](repeating: 0, count: n)
+    for i in 0 ..< n {
+      members[fill[cellOf[i]]] = Int32(i)
+      fill[cellOf[i]] += 1
+    }
+    var out = [Int32](repeating: 0, count: n * k)
+    let cells = start, sorted = members, owner = cellOf, origin = lo
+    out.withUnsafeMutableBufferPointer { o in
+      let o = UnsafeSendable(o.baseAddress!)
+      p.withUnsafeBufferPointer { pp in
+        let pp = UnsafeSendable(pp.baseAddress!)
+        Parallel.chunks(n, parts: 16) { range in
+          var best = NearestList(k: k)
+          for i in range {
+            best.reset()
+            let x = pp.value[2 * i], y = pp.value[2 * i + 1]
+            let cx = owner[i] % side, cy = owner[i] / side
+            var ring = 0
+            while true {
+              // Cells at Chebyshev distance `ring` from (cx, cy).
+              func scan(_ gx: Int, _ gy: Int) {
+                for m in cells[gy * side + gx] ..< cells[gy * side + gx + 1] {
+                  let j = Int(sorted[m])
+                  if j == i { continue }
+                  let dx = x - pp.value[2 * j], dy = y - pp.value[2 * j + 1]
+                  best.offer(dx * dx + dy * dy, Int32(j))
+                }
+              }
+              for gy in max(0, cy - ring) ... min(side - 1, cy + ring) {
+                if gy == cy - ring || gy == cy + ring {
+                  for gx in max(0, cx - ring) ... min(side - 1, cx + ring) { scan(gx, gy) }
+                } else {
+                  if cx - ring >= 0 { scan(cx - ring, gy) }
+                  if cx + ring < side { scan(cx + ring, gy) }
+                }
+              }
+              if ring >= side { break }
+              // Every point outside the rings searched so far is at least this far away (a slightly
+              // smaller bound than the exact one, so rounding can only make the search go on longer).
+              let left = x - (origin.0 + Float(cx - ring) * width), right = origin.0 + Float(cx + ring + 1) * width - x
+              let below = y - (origin.1 + Float(cy - ring) * width), above = origin.1 + Float(cy + ring + 1) * width - y
+              let reach = max(0, min(min(left, right), min(below, above)) * 0.999 - width * 1e-4)
+              if reach * reach > best.worst { break }
+              ring += 1
+            }
+            best.write(to: o.value + i * k)
           }
         }
       }

@@ -26,6 +26,52 @@ struct QualityTests {
     #expect(try Quality.trustworthiness(high: data.vectors, low: shuffled, k: 5, metric: .euclidean) < 0.7)
   }
 
+  @Test("The vector rank count equals a plain count, ties broken by index, on rows with many ties and zeros")
+  func rankMatchesPlainCount() {
+    var rng = SplitMix64(seed: 11)
+    for n in [1, 15, 16, 17, 40, 333] {
+      // Distances on a coarse grid (many exact ties), zeros included, as trustworthiness sees them.
+      let row = (0 ..< n).map { _ in Float(rng.nextInt(below: 7)) * 0.125 }
+      for i in 0 ..< n {
+        for j in 0 ..< n where j != i {
+          var plain = 0
+          for m in 0 ..< n where m != i && (row[m] < row[j] || (row[m] == row[j] && m < j)) { plain += 1 }
+          let fast = row.withUnsafeBufferPointer { Quality.rankOf(j, in: $0.baseAddress!, count: n, excluding: i) }
+          #expect(fast == plain + 1, "n=\(n) i=\(i) j=\(j)")
+        }
+      }
+    }
+  }
+
+  @Test("Map neighbours from the grid equal brute force: clumps, duplicates, a line, one point far out",
+        arguments: [0, 1, 2, 3])
+  func gridNeighboursMatchBruteForce(shape: Int) {
+    var rng = SplitMix64(seed: UInt64(shape) + 5)
+    let n = 700
+    var p = [Float](repeating: 0, count: 2 * n)
+    for i in 0 ..< n {
+      switch shape {
+      case 0:  // clumps of very different density
+        let clump = Float(i % 5)
+        p[2 * i] = clump * 3 + Float(rng.nextInt(below: 1000)) * (clump + 1) * 1e-3
+        p[2 * i + 1] = Float(rng.nextInt(below: 1000)) * 1e-3
+      case 1:  // coordinates on a coarse lattice: many exact duplicates and equal distances
+        p[2 * i] = Float(rng.nextInt(below: 9))
+        p[2 * i + 1] = Float(rng.nextInt(below: 9)) * 0.5
+      case 2:  // a line (zero extent in y)
+        p[2 * i] = Float(rng.nextInt(below: 100_000)) * 1e-4
+        p[2 * i + 1] = 7
+      default:  // uniform, with one point far away
+        p[2 * i] = i == 0 ? 1e4 : Float(rng.nextInt(below: 100_000)) * 1e-4
+        p[2 * i + 1] = i == 0 ? -1e4 : Float(rng.nextInt(below: 100_000)) * 1e-4
+      }
+    }
+    let points = Matrix(rows: n, columns: 2, storage: p)
+    for k in [1, 10, 30] {
+      #expect(Quality.euclideanNeighbours(points, k: k) == Quality.euclideanNeighboursBruteForce(points, k: k), "k=\(k)")
+    }
+  }
+
   @Test("NMI, AMI and ARI equal scikit-learn's on the fixture labelings")
   func agreementMatchesSklearn() throws {
     for golden in try Fixtures.load().agreement {
