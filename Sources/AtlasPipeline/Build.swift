@@ -71,9 +71,17 @@ public struct AtlasBuild {
     var metrics: [String: Double] = [:]
     let previous = try? AtlasRecord.read(from: atlas.atlasRecord)
 
-    progress.log("loading model")
     let modelURL = try DefaultPaths.model(c.model)
-    let model = try LoadedModel.load(modelURL, maxPositions: max(c.corpus.windowLength, 2048))
+    let identity = try ModelIdentity(url: modelURL)
+    // The weights are loaded by the first stage that runs the model (layout and render never do).
+    var loadedModel: LoadedModel?
+    func model() throws -> LoadedModel {
+      if let loadedModel { return loadedModel }
+      progress.log("loading model")
+      let loaded = try LoadedModel.load(modelURL, maxPositions: max(c.corpus.windowLength, 2048), fileDigest: identity.fileDigest)
+      loadedModel = loaded
+      return loaded
+    }
     var corpusRecord = previous?.corpus
     let stageList = stages.sorted()
     func header(_ stage: StageName) {
@@ -83,7 +91,7 @@ public struct AtlasBuild {
     func writeAtlasRecord() throws {
       let record = AtlasRecord(
         toolVersion: FeatureAtlasVersion.current, createdAt: ISO8601DateFormatter().string(from: Date()),
-        title: c.title, model: model.record, corpus: corpusRecord, hookPoint: c.capture.hookPoints[0],
+        title: c.title, model: identity.record, corpus: corpusRecord, hookPoint: c.capture.hookPoints[0],
         configuration: try JSONValue(encoding: c), stages: mergedStages(previous?.stages ?? [], records))
       try record.write(to: atlas.atlasRecord)
     }
@@ -111,7 +119,7 @@ public struct AtlasBuild {
       let t0 = Date()
       header(.capture)
       let result = try wrap(.capture) {
-        try CaptureRunner.run(model: model, corpus: c.corpus, capture: c.capture, atlas: atlas, progress: progress)
+        try CaptureRunner.run(model: model(), corpus: c.corpus, capture: c.capture, atlas: atlas, progress: progress)
       }
       corpusRecord = result.corpus
       captureFingerprint = result.manifest.fingerprint
@@ -147,7 +155,7 @@ public struct AtlasBuild {
         header(.train)
         let outcome = try wrap(.train) {
           try TrainStage(configuration: c.sae, atlas: atlas, progress: progress)
-            .run(model: model, store: store, fingerprint: trainFingerprint)
+            .run(model: model(), store: store, fingerprint: trainFingerprint)
         }
         saeRecord = outcome.record
         autoencoder = outcome.autoencoder
@@ -174,7 +182,7 @@ public struct AtlasBuild {
     }
 
     // MARK: features
-    let featuresFingerprint = try Self.fingerprint([c.features, saeRecord.weightsDigest, captureFingerprint, model.fileDigest])
+    let featuresFingerprint = try Self.fingerprint([c.features, saeRecord.weightsDigest, captureFingerprint, identity.fileDigest])
     var featureRecords: [FeatureRecord]?
     if stages.contains(.features) {
       let existing = try? FeaturesManifest.read(from: atlas.featuresManifest)
@@ -185,15 +193,17 @@ public struct AtlasBuild {
         autoencoder = sae
         featureRecords = try timed(.features, fingerprint: featuresFingerprint, skipped: false) {
           try FeaturesStage(configuration: c.features, atlas: atlas, progress: progress)
-            .run(model: model.language, autoencoder: sae, store: store,
+            .run(model: model().language, autoencoder: sae, store: store,
                  inputs: ["fingerprint": featuresFingerprint, "sae": saeRecord.weightsDigest, "activations": captureFingerprint])
             .records
         }
       }
     }
+    // Layout and steering read labels and statistics, never example windows: records read back from disk
+    // for them leave the windows out (at 16k features: 490 MB of JSON, read in 0.x s instead of x s).
     func loadRecords() throws -> [FeatureRecord] {
       if let featureRecords { return featureRecords }
-      let records = try FeaturesStage.readRecords(atlas).1
+      let records = try FeaturesStage.readRecords(atlas, summary: true).1
       featureRecords = records
       return records
     }
@@ -226,7 +236,7 @@ public struct AtlasBuild {
 
     // MARK: steer
     let steerFingerprint = try Self.fingerprint([c.steering, saeRecord.weightsDigest, featuresFingerprint, layoutFingerprint,
-                                                 model.fileDigest, c.capture.hookPoints[0]])
+                                                 identity.fileDigest, c.capture.hookPoints[0]])
     if stages.contains(.steer) {
       let existing = try? SteeringRecord.read(from: atlas.steeringRecord)
       if !forced(.steer), existing?.inputs["fingerprint"] == steerFingerprint {
@@ -237,7 +247,7 @@ public struct AtlasBuild {
         let coarse = try LayoutStage.readAssignments(atlas, level: 0)
         try timed(.steer, fingerprint: steerFingerprint, skipped: false) {
           try SteeringStage(configuration: c.steering, atlas: atlas, progress: progress)
-            .run(model: model.language, autoencoder: sae, hookPoint: c.capture.hookPoints[0], records: featureList,
+            .run(model: model().language, autoencoder: sae, hookPoint: c.capture.hookPoints[0], records: featureList,
                  coarseAssignments: coarse, inputs: ["fingerprint": steerFingerprint])
         }
       }

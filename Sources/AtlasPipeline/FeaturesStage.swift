@@ -112,11 +112,14 @@ public struct FeaturesStage {
   }
 
   /// Reads all feature records back from their shards.
-  public static func readRecords(_ atlas: AtlasDirectory) throws -> (FeaturesManifest, [FeatureRecord]) {
+  /// `summary: true` leaves out the example windows (see `ShardDecoder.Detail.summary`): what the layout
+  /// and steering stages read.
+  public static func readRecords(_ atlas: AtlasDirectory, summary: Bool = false) throws -> (FeaturesManifest, [FeatureRecord]) {
     let manifest = try FeaturesManifest.read(from: atlas.featuresManifest)
     // Shards in parallel with the site's fast reader (JSONDecoder took minutes for 65k features).
     let shards = ResultSlots<Result<FeatureShard, any Error>>(count: manifest.shards)
-    Parallel.forEach(manifest.shards) { s in shards.set(s, Result { try ShardDecoder.read(atlas.featureShard(s)) }) }
+    let detail: ShardDecoder.Detail = summary ? .summary : .full
+    Parallel.forEach(manifest.shards) { s in shards.set(s, Result { try ShardDecoder.read(atlas.featureShard(s), detail: detail) }) }
     return (manifest, try shards.values.flatMap { try $0.get().records })
   }
 }

@@ -10,7 +10,8 @@ public struct LoadedModel: Sendable {
   public let fileDigest: String
   public let tokenizerDigest: String
 
-  public static func load(_ url: URL, maxPositions: Int? = nil) throws -> LoadedModel {
+  /// `fileDigest`, when given, is trusted (a `ModelIdentity` of the same file computed it already).
+  public static func load(_ url: URL, maxPositions: Int? = nil, fileDigest: String? = nil) throws -> LoadedModel {
     let file = try GGUFFile(url: url)
     let language = try LanguageModel(gguf: file, maxPositions: maxPositions)
     var tokenizer = SHA256()
@@ -20,7 +21,7 @@ public struct LoadedModel: Sendable {
         tokenizer.update(Array(s.utf8) + [0])
       }
     }
-    return LoadedModel(url: url, language: language, fileDigest: try FileDigest.sha256(of: url),
+    return LoadedModel(url: url, language: language, fileDigest: try fileDigest ?? FileDigest.sha256(of: url),
                        tokenizerDigest: tokenizer.hexDigest())
   }
 
@@ -28,5 +29,25 @@ public struct LoadedModel: Sendable {
     let c = language.configuration
     return ModelRecord(file: url.path, sha256: fileDigest, name: language.name, architecture: c.architecture,
                        dModel: c.dModel, layers: c.nLayers, vocabularySize: c.vocabSize)
+  }
+}
+
+/// What the artifacts record about a model (its digest and shape), read from the GGUF header alone: the
+/// stages that never run the model (layout, render, a build with everything up to date) need only this,
+/// not the 0.5 GB of dequantized weights.
+public struct ModelIdentity: Sendable {
+  public let url: URL
+  public let fileDigest: String
+  public let record: ModelRecord
+
+  public init(url: URL) throws {
+    let file = try GGUFFile(url: url)
+    let c = try LlamaConfiguration(gguf: file)
+    let digest = try FileDigest.sha256(of: url)
+    self.url = url
+    fileDigest = digest
+    record = ModelRecord(file: url.path, sha256: digest,
+                         name: (try? file.string(GGUFKey.General.name)) ?? URL(fileURLWithPath: file.source).lastPathComponent,
+                         architecture: c.architecture, dModel: c.dModel, layers: c.nLayers, vocabularySize: c.vocabSize)
   }
 }

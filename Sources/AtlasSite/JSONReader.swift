@@ -63,6 +63,59 @@ package struct JSONReader {
     }
   }
 
+  /// Skips one value of any kind without building it: strings are scanned for their closing quote
+  /// (escapes stepped over), arrays and objects by bracket depth outside strings, numbers and literals
+  /// to the next delimiter. It checks structure, not content: a skipped part is never read.
+  mutating func skipValue() throws {
+    skipWhitespace()
+    guard offset < bytes.count, let base = bytes.baseAddress else { throw fail("expected a value") }
+    let count = bytes.count
+    var at = offset
+    defer { offset = at }
+    switch base.load(fromByteOffset: at, as: UInt8.self) {
+    case 0x5B, 0x7B:
+      // Raw loads, one test per byte for the common case (nothing structural): a shard is mostly
+      // example windows, which the summary read skips.
+      var depth = 0
+      while at < count {
+        let b = base.load(fromByteOffset: at, as: UInt8.self)
+        at += 1
+        if b > 0x22 && b != 0x5B && b != 0x5D && b != 0x7B && b != 0x7D { continue }
+        switch b {
+        case 0x22: at = try Self.stringEnd(base, count, from: at)
+        case 0x5B, 0x7B: depth += 1
+        case 0x5D, 0x7D:
+          depth -= 1
+          if depth == 0 { return }
+        default: break
+        }
+      }
+      throw fail("unterminated array or object")
+    case 0x22:
+      at = try Self.stringEnd(base, count, from: at + 1)
+    default:
+      let start = at
+      scan: while at < count {
+        switch base.load(fromByteOffset: at, as: UInt8.self) {
+        case 0x2C, 0x5D, 0x7D, 0x20, 0x0A, 0x0D, 0x09: break scan
+        default: at += 1
+        }
+      }
+      if at == start { throw fail("expected a value") }
+    }
+  }
+
+  /// The offset just past the closing quote of a string whose contents start at `from`.
+  private static func stringEnd(_ base: UnsafeRawPointer, _ count: Int, from: Int) throws -> Int {
+    var at = from
+    while at < count {
+      let b = base.load(fromByteOffset: at, as: UInt8.self)
+      if b == 0x22 { return at + 1 }
+      at += b == 0x5C ? 2 : 1
+    }
+    throw Unsupported(reason: "unterminated string", offset: at)
+  }
+
   /// Consumes `null` if it comes next.
   mutating func null() -> Bool {
     skipWhitespace()

@@ -8,25 +8,45 @@ import Foundation
 /// back to `JSONDecoder`. So a field added to the records later is never silently dropped: it is read by
 /// the slow path until this file learns it.
 package enum ShardDecoder {
+  /// How much of each record to read.
+  package enum Detail: Sendable {
+    /// Everything.
+    case full
+    /// Everything but the example windows (`topExamples`, `quantileSamples`, `intervalSamples` come back
+    /// empty): labels, statistics, tokens and neighbours for the stages that never show an example. The
+    /// windows are nine tenths of a shard's bytes; skipping them unread makes a read several times faster.
+    case summary
+  }
+
   /// The fast reader, falling back to `JSONDecoder` on anything it does not handle.
-  package static func decode(_ data: Data) throws -> FeatureShard {
-    if let shard = try? fast(data) { return shard }
-    return try CanonicalJSON.decode(FeatureShard.self, from: data)
+  package static func decode(_ data: Data, detail: Detail = .full) throws -> FeatureShard {
+    if let shard = try? fast(data, detail: detail) { return shard }
+    let shard = try CanonicalJSON.decode(FeatureShard.self, from: data)
+    return detail == .full ? shard : FeatureShard(first: shard.first, records: shard.records.map(summary))
   }
 
   /// Reads one shard file: an error names the file and what to re-run.
-  package static func read(_ url: URL) throws -> FeatureShard {
+  package static func read(_ url: URL, detail: Detail = .full) throws -> FeatureShard {
     let data: Data
     do { data = try Data(contentsOf: url) } catch {
       throw ArtifactError.missing(path: url.path, hint: "run `\(ArtifactKind.features.producingCommand)` again")
     }
-    do { return try decode(data) } catch {
+    do { return try decode(data, detail: detail) } catch {
       throw ArtifactError.malformed(path: url.path, reason: "\(error)")
     }
   }
 
+  /// A record without its example windows (what `.summary` reads).
+  package static func summary(_ record: FeatureRecord) -> FeatureRecord {
+    var out = record
+    out.topExamples = []
+    out.quantileSamples = []
+    out.intervalSamples = []
+    return out
+  }
+
   /// The fast reader alone (throws `JSONReader.Unsupported` where `decode` would fall back).
-  package static func fast(_ data: Data) throws -> FeatureShard {
+  package static func fast(_ data: Data, detail: Detail = .full) throws -> FeatureShard {
     try data.withUnsafeBytes { raw in
       var reader = JSONReader(raw)
       var first: Int?
@@ -34,7 +54,7 @@ package enum ShardDecoder {
       try reader.object { r, key in
         switch key {
         case "first": first = try r.int()
-        case "records": records = try r.array(record)
+        case "records": records = try r.array { try record(&$0, detail: detail) }
         default: throw unknown(key)
         }
       }
@@ -44,12 +64,18 @@ package enum ShardDecoder {
     }
   }
 
+  /// Steps over an array the summary does not read.
+  private static func skipped<T>(_ r: inout JSONReader) throws -> [T] {
+    try r.skipValue()
+    return []
+  }
+
   private static func unknown(_ key: String) -> JSONReader.Unsupported { JSONReader.Unsupported(reason: "unknown key \(key)", offset: -1) }
   private static func missing(_ key: String) -> JSONReader.Unsupported { JSONReader.Unsupported(reason: "missing \(key)", offset: -1) }
 
   // MARK: - Records
 
-  private static func record(_ r: inout JSONReader) throws -> FeatureRecord {
+  private static func record(_ r: inout JSONReader, detail: Detail) throws -> FeatureRecord {
     var index: Int?, density: Double?, mean: Float?, max: Float?, flags: [FeatureFlag]?, label: FeatureLabel?
     var histogram: LogHistogram?, topTokens: [TokenCount]?, topExamples: [ExampleWindow]?
     var quantiles: [SampleGroup]?, intervals: [SampleGroup]?, promoted: [TokenValue]?, suppressed: [TokenValue]?
@@ -70,9 +96,9 @@ package enum ShardDecoder {
       case "label": label = try featureLabel(&r)
       case "histogram": histogram = try logHistogram(&r)
       case "topTokens": topTokens = try r.array(tokenCount)
-      case "topExamples": topExamples = try r.array(window)
-      case "quantileSamples": quantiles = try r.array(group)
-      case "intervalSamples": intervals = try r.array(group)
+      case "topExamples": topExamples = detail == .full ? try r.array(window) : try skipped(&r)
+      case "quantileSamples": quantiles = detail == .full ? try r.array(group) : try skipped(&r)
+      case "intervalSamples": intervals = detail == .full ? try r.array(group) : try skipped(&r)
       case "promotedTokens": promoted = try r.array(tokenValue)
       case "suppressedTokens": suppressed = try r.array(tokenValue)
       case "decoderNeighbours": decoder = try r.array(neighbour)

@@ -20,6 +20,42 @@ struct ShardDecoderTests {
     }
   }
 
+  @Test("A summary read gives every field but the example windows, which it skips unread, on synthetic and hostile shards")
+  func summaryLeavesOutWindows() throws {
+    for atlas in [try SharedAtlas.normal.get().0, try SharedAtlas.hostile.get().0] {
+      let manifest = try FeaturesManifest.read(from: atlas.featuresManifest)
+      for s in 0 ..< manifest.shards {
+        let data = try Data(contentsOf: atlas.featureShard(s))
+        let full = try CanonicalJSON.decode(FeatureShard.self, from: data)
+        #expect(full.records.contains { !$0.topExamples.isEmpty && !$0.quantileSamples.isEmpty })
+        let expected = FeatureShard(first: full.first, records: full.records.map(ShardDecoder.summary))
+        #expect(try ShardDecoder.fast(data, detail: .summary) == expected, "shard \(s) of \(atlas.root.lastPathComponent)")
+        #expect(try ShardDecoder.decode(data, detail: .summary) == expected)
+      }
+    }
+  }
+
+  @Test("Skipping a window steps over quotes, brackets and backslashes inside its strings; a cut shard still throws")
+  func skipIsStringAware() throws {
+    let window = ExampleWindow(tokens: ["\"]}", "\\", "{[\"", "\\\"", "]]]"], activations: [1, 2, 3, 4, 5], peak: 0,
+                               source: "}\"{", document: 0, window: 0)
+    let record = FeatureRecord(
+      index: 0, density: 0.5, meanActivation: 1, maxActivation: 2, flags: [],
+      label: FeatureLabel(text: "after the window", pattern: ["x"], basis: "b", evidence: nil, contradicted: false, note: nil),
+      histogram: LogHistogram(lowerLog10: 0, binWidth: 1, counts: [1]), topTokens: [], topExamples: [window, window],
+      quantileSamples: [SampleGroup(title: "q", lower: 0, upper: 1, share: 1, examples: [window])], intervalSamples: [],
+      promotedTokens: [], suppressedTokens: [], decoderNeighbours: [], coactivationNeighbours: [], dominantSource: "code",
+      sourceShares: ["code": 1], firings: 3, sampledFirings: 3)
+    let shard = FeatureShard(first: 0, records: [record, record])
+    for data in [try CanonicalJSON.encode(shard), try CanonicalJSON.encodeCompact(shard)] {
+      let summary = try ShardDecoder.fast(data, detail: .summary)
+      #expect(summary == FeatureShard(first: 0, records: [record, record].map(ShardDecoder.summary)))
+      for cut in stride(from: 1, to: data.count, by: 7) {
+        #expect(throws: (any Error).self) { try ShardDecoder.fast(data.prefix(cut), detail: .summary) }
+      }
+    }
+  }
+
   @Test("Reads escapes, surrogate pairs, non-finite numbers, nulls and pretty-printed JSON like JSONDecoder")
   func edgeCases() throws {
     let window = ExampleWindow(tokens: ["a\"b\\c/\u{8}\u{C}\n\r\t", "\u{1}\u{1F}", "😀 東京 ’", "</script>", "\u{2028}"],
