@@ -270,47 +270,66 @@
     var clusters = meta.levels[level] ? meta.levels[level].clusters : [];
     var placed = [[view.w - 64, 0, view.w, 160]], used = 0;   // keep clear of the zoom buttons
     var font = level === 0 ? 14.5 : level === 1 ? 12.5 : 11.5;
-    var candidates = [];
+    var candidates = [], centred = {};
     for (var c = 0; c < clusters.length; c++) {
       var cl = clusters[c];
       if (!cl.size) continue;
       var sx = cl.x * view.s + view.tx, sy = cl.y * view.s + view.ty;
       if (sx < 0 || sy < 0 || sx > view.w || sy > view.h) continue;
       candidates.push([cl.size, sx, sy, cl.label]);
+      centred[c] = true;
     }
     candidates.sort(function (a, b) { return b[0] - a[0]; });
     // About one name per 16,000 px² of map, each name once per view, with a margin around each.
     var budget = Math.max(6, Math.round(view.w * view.h / 16000));
     var shown = {};
-    for (var k = 0; k < candidates.length && used < budget; k++) {
-      var cand = candidates[k];
-      var text = cand[3].length > 38 ? cand[3].slice(0, 37) + '…' : cand[3];
-      if (shown[text]) continue;
-      var bw = text.length * font * 0.56 + 10, bh = font * 1.45;
-      // Keep the whole name inside the view (a centroid near the edge pushes its name inwards).
-      var cx = Math.min(Math.max(cand[1], bw / 2 + 4), view.w - bw / 2 - 4);
-      var cy = Math.min(Math.max(cand[2], bh / 2 + 4), view.h - bh / 2 - 4);
-      var box = [cx - bw / 2 - 6, cy - bh / 2 - 4, cx + bw / 2 + 6, cy + bh / 2 + 4];
-      if (overlaps(box, placed)) continue;
-      placed.push(box);
-      shown[text] = true;
-      label(used++, text, 'lbl l' + Math.min(level, 2), cx, cy);
-    }
-    // Feature labels when zoomed in far enough that few points are visible.
-    if (zoom >= 4 && loadedPoints) {
-      var visible = visiblePoints(140);
-      if (visible && visible.length <= 120) {
-        for (var v = 0; v < visible.length && used < 220; v++) {
-          var i = visible[v];
-          var px = X[i] * view.s + view.tx, py = Y[i] * view.s + view.ty;
-          var t = String(L[i]);
-          if (t.length > 30) t = t.slice(0, 29) + '…';
-          var fb = [px + 5, py - 7, px + 10 + t.length * 6.1, py + 7];
-          if (overlaps(fb, placed)) continue;
-          placed.push(fb);
-          label(used++, t, 'lbl pl', px, py);
-        }
+    function placeNames(list) {
+      for (var k = 0; k < list.length && used < budget; k++) {
+        var cand = list[k];
+        var text = cand[3].length > 38 ? cand[3].slice(0, 37) + '…' : cand[3];
+        if (shown[text]) continue;
+        var bw = text.length * font * 0.56 + 10, bh = font * 1.45;
+        // Keep the whole name inside the view (a centroid near the edge pushes its name inwards).
+        var cx = Math.min(Math.max(cand[1], bw / 2 + 4), view.w - bw / 2 - 4);
+        var cy = Math.min(Math.max(cand[2], bh / 2 + 4), view.h - bh / 2 - 4);
+        var box = [cx - bw / 2 - 6, cy - bh / 2 - 4, cx + bw / 2 + 6, cy + bh / 2 + 4];
+        if (overlaps(box, placed)) continue;
+        placed.push(box);
+        shown[text] = true;
+        label(used++, text, 'lbl l' + Math.min(level, 2), cx, cy);
       }
+    }
+    placeNames(candidates);
+    var inView = (level > 0 || zoom >= 4) && loadedPoints ? visiblePoints(4000) : null;
+    // Feature labels when zoomed in far enough that few points are visible.
+    if (zoom >= 4 && inView && inView.length <= 120) {
+      for (var v = 0; v < inView.length && used < 220; v++) {
+        var i = inView[v];
+        var px = X[i] * view.s + view.tx, py = Y[i] * view.s + view.ty;
+        var t = String(L[i]);
+        if (t.length > 30) t = t.slice(0, 29) + '…';
+        var fb = [px + 5, py - 7, px + 10 + t.length * 6.1, py + 7];
+        if (overlaps(fb, placed)) continue;
+        placed.push(fb);
+        label(used++, t, 'lbl pl', px, py);
+      }
+    }
+    // A cluster whose centre lies outside the view but whose members are in it is named just below
+    // the mean of its visible members (after everything else), so a zoomed-in region is never nameless.
+    if (inView) {
+      var sums = {}, others = [];
+      for (var w = 0; w < inView.length; w++) {
+        var id = levelIds[level] ? levelIds[level][inView[w]] : -1;
+        if (id < 0 || centred[id] || !clusters[id]) continue;
+        var acc = sums[id] || (sums[id] = [0, 0, 0]);
+        acc[0] += 1; acc[1] += X[inView[w]]; acc[2] += Y[inView[w]];
+      }
+      for (var key in sums) {
+        var a = sums[key];
+        others.push([a[0], a[1] / a[0] * view.s + view.tx, a[2] / a[0] * view.s + view.ty + 24, clusters[key].label]);
+      }
+      others.sort(function (a, b) { return b[0] - a[0]; });
+      placeNames(others);
     }
     for (var p = used; p < pool.length; p++) pool[p].hidden = true;
   }
