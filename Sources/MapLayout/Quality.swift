@@ -12,15 +12,177 @@ public enum Quality {
   /// Trustworthiness T(k) (Venna & Kaski 2001; scikit-learn's `trustworthiness`): 1 minus the normalised
   /// rank excess of each point's k nearest map neighbours in the original space.
   ///
-  /// Exact: every row of the high-dimensional distance matrix is computed (sgemm in blocks) and never
-  /// stored whole, so memory stays O(block · n). `low` is [n, 2 or more], compared euclidean.
-  public static func trustworthiness(high: Matrix, low: Matrix, k: Int, metric: DistanceMetric = .cosine)
-    throws(LayoutError) -> Double
-  {
+  /// Exact, and never stores the n × n distance matrix: tiles of it come from sgemm, each tile (I, J)
+  /// once for both I's rows and (transposed) J's, as in the exact kNN search; the rank of each map
+  /// neighbour j of i is counted as the tiles go by (points closer than j, ties by index). `low` is
+  /// [n, 2 or more], compared euclidean. `trustworthinessReference` (whole rows, half the tiles twice) is
+  /// the oracle.
+  public static func trustworthiness(high: Matrix, low: Matrix, k: Int, metric: DistanceMetric = .cosine,
+                                     tile: Int? = nil) throws(LayoutError) -> Double {
+    let n = try checkTrustworthinessInputs(high: high, low: low, k: k)
+    let lowNeighbours = euclideanNeighbours(low, k: k)  // [n * k]
+    let (rows, norms) = prepareRows(high, metric: metric)
+    let d = high.columns
+    // thresholds[i * k + s]: the distance from i to its s-th map neighbour, computed directly.
+    var thresholds = [Float](repeating: 0, count: n * k)
+    rows.storage.withUnsafeBufferPointer { r in
+      for i in 0 ..< n {
+        for s in 0 ..< k {
+          let j = Int(lowNeighbours[i * k + s])
+          let dot = Kernels.dot(r.baseAddress! + i * d, r.baseAddress! + j * d, d)
+          thresholds[i * k + s] = distance(dot, norms[i], norms[j], metric)
+        }
+      }
+    }
+    var closer = [Int32](repeating: 0, count: n * k)  // points closer to i than its s-th map neighbour
+    let tile = tile ?? max(64, min(512, (n + 7) / 8))
+    let tiles = (n + tile - 1) / tile
+    rows.storage.withUnsafeBufferPointer { r in
+      closer.withUnsafeMutableBufferPointer { out in
+        let r = UnsafeSendable(r.baseAddress!), out = UnsafeSendable(out.baseAddress!)
+        let t = thresholds, neighbours = lowNeighbours, squared = norms
+        for round in NearestNeighbours.roundRobinRounds(tiles) {
+          Parallel.forEach(round.count) { task in
+            let (a, b) = round[task]
+            let rowRange = a * tile ..< min(n, (a + 1) * tile), columnRange = b * tile ..< min(n, (b + 1) * tile)
+            let width = columnRange.count, height = rowRange.count
+            var block = [Float](repeating: 0, count: height * width)      // [rows, columns] distances
+            var flipped = [Float](repeating: 0, count: a == b ? 0 : width * height)
+            block.withUnsafeMutableBufferPointer { g in
+              let g = g.baseAddress!
+              BLAS.sgemm(transA: false, transB: true, m: height, n: width, k: d, a: r.value + rowRange.lowerBound * d,
+                         lda: d, b: r.value + columnRange.lowerBound * d, ldb: d, c: g, ldc: width)
+              squared.withUnsafeBufferPointer { nrm in
+                toDistances(g, rows: rowRange, columns: columnRange, norms: nrm.baseAddress!, metric: metric)
+              }
+              if a == b { for x in 0 ..< height { g[x * width + x] = .infinity } }  // a point is not its own neighbour
+              countCloser(g, rows: rowRange, columns: columnRange, k: k, thresholds: t, neighbours: neighbours, into: out.value)
+              guard a != b else { return }
+              flipped.withUnsafeMutableBufferPointer { f in
+                let f = f.baseAddress!
+                for x in 0 ..< height { for y in 0 ..< width { f[y * height + x] = g[x * width + y] } }
+                countCloser(f, rows: columnRange, columns: rowRange, k: k, thresholds: t, neighbours: neighbours, into: out.value)
+              }
+            }
+          }
+        }
+      }
+    }
+    var sum = 0
+    for e in 0 ..< n * k where Int(closer[e]) + 1 > k { sum += Int(closer[e]) + 1 - k }
+    let nd = Double(n), kd = Double(k)
+    return 1 - Double(sum) * 2 / (nd * kd * (2 * nd - 3 * kd - 1))
+  }
+
+  static func checkTrustworthinessInputs(high: Matrix, low: Matrix, k: Int) throws(LayoutError) -> Int {
     let n = high.rows
     guard low.rows == n else { throw .shapeMismatch(what: "map rows", expected: n, found: low.rows) }
     guard k >= 1, 2 * k < n else { throw .invalidParameter(name: "k", value: "\(k)", expected: "at least 1 and below n / 2 = \(n / 2)") }
     guard high.columns > 0, low.columns > 0 else { throw .shapeMismatch(what: "columns", expected: 1, found: 0) }
+    return n
+  }
+
+  /// Rows scaled to unit length for cosine (as given for euclidean), and their squared norms before.
+  static func prepareRows(_ high: Matrix, metric: DistanceMetric) -> (Matrix, [Float]) {
+    var rows = high
+    var squaredNorms = [Float](repeating: 0, count: high.rows)
+    let d = high.columns
+    for i in 0 ..< high.rows {
+      var s: Float = 0
+      for c in 0 ..< d { s += high[i, c] * high[i, c] }
+      squaredNorms[i] = s
+      if metric == .cosine {
+        let inverse = s > 0 ? 1 / s.squareRoot() : 0
+        for c in 0 ..< d { rows[i, c] *= inverse }
+      }
+    }
+    return (rows, squaredNorms)
+  }
+
+  @inline(__always)
+  static func distance(_ dot: Float, _ normI: Float, _ normJ: Float, _ metric: DistanceMetric) -> Float {
+    metric == .cosine ? max(0, 1 - dot) : max(0, normI + normJ - 2 * dot)
+  }
+
+  /// Similarities of a tile to distances in place (branch-free loops per metric: they vectorise).
+  static func toDistances(_ g: UnsafeMutablePointer<Float>, rows: Range<Int>, columns: Range<Int>,
+                          norms: UnsafePointer<Float>, metric: DistanceMetric) {
+    let width = columns.count
+    for (x, i) in rows.enumerated() {
+      let row = g + x * width
+      switch metric {
+      case .cosine:
+        for y in 0 ..< width { row[y] = max(0, 1 - row[y]) }
+      case .euclidean:
+        let own = norms[i], other = norms + columns.lowerBound
+        for y in 0 ..< width { row[y] = max(0, own + other[y] - 2 * row[y]) }
+      }
+    }
+  }
+
+  /// For each row i of a distance tile and each of its map neighbours j (slot s): adds the number of
+  /// columns m != j with distance below d(i, j), or equal with m < j, to `closer[i * k + s]`.
+  static func countCloser(_ g: UnsafePointer<Float>, rows: Range<Int>, columns: Range<Int>, k: Int,
+                          thresholds: [Float], neighbours: [Int32], into closer: UnsafeMutablePointer<Int32>) {
+    let width = columns.count
+    for (x, i) in rows.enumerated() {
+      let row = g + x * width
+      for s in 0 ..< k {
+        let t = thresholds[i * k + s]
+        let j = Int(neighbours[i * k + s]) - columns.lowerBound   // may lie outside this tile
+        let split = min(max(j, 0), width)
+        var count = countAtMost(row, split, t)                   // columns before j: ties count
+        let after = min(max(j + 1, 0), width)
+        count += countBelow(row + after, width - after, t)       // columns after j: ties do not
+        closer[i * k + s] += Int32(count)
+      }
+    }
+  }
+
+  /// How many of x[0 ..< n] are < t: the sign bit of x - t (never -0 for x != t, +0 for x == t).
+  @inline(__always)
+  static func countBelow(_ x: UnsafePointer<Float>, _ n: Int, _ t: Float) -> Int {
+    var lanes = SIMD16<UInt32>(repeating: 0)
+    let threshold = SIMD16<Float>(repeating: t)
+    var i = 0
+    while i + 16 <= n {
+      let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
+      lanes &+= unsafeBitCast(v - threshold, to: SIMD16<UInt32>.self) &>> 31
+      i += 16
+    }
+    var count = Int(lanes.wrappedSum())
+    while i < n {
+      if x[i] < t { count += 1 }
+      i += 1
+    }
+    return count
+  }
+
+  /// How many of x[0 ..< n] are <= t: those for which t - x has no sign bit (+inf never counts).
+  @inline(__always)
+  static func countAtMost(_ x: UnsafePointer<Float>, _ n: Int, _ t: Float) -> Int {
+    var lanes = SIMD16<UInt32>(repeating: 0)
+    let threshold = SIMD16<Float>(repeating: t)
+    var i = 0
+    while i + 16 <= n {
+      let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
+      lanes &+= unsafeBitCast(threshold - v, to: SIMD16<UInt32>.self) &>> 31
+      i += 16
+    }
+    var count = (i - Int(lanes.wrappedSum()))
+    while i < n {
+      if x[i] <= t { count += 1 }
+      i += 1
+    }
+    return count
+  }
+
+  /// The first implementation, kept as the oracle: whole rows of the distance matrix from sgemm, each
+  /// map neighbour's rank counted over its row.
+  package static func trustworthinessReference(high: Matrix, low: Matrix, k: Int, metric: DistanceMetric = .cosine)
+    throws(LayoutError) -> Double
+  {
+    let n = try checkTrustworthinessInputs(high: high, low: low, k: k)
     let lowNeighbours = euclideanNeighbours(low, k: k)  // [n * k]
     var rows = high
     var squaredNorms = [Float](repeating: 0, count: n)

@@ -15,6 +15,26 @@ struct QualityTests {
     }
   }
 
+  @Test("Tiled trustworthiness equals the whole-row reference, for both metrics, tile counts odd, even and one",
+        arguments: [16, 37, 64, 1000])
+  func tiledMatchesReference(tile: Int) throws {
+    let data = PlantedGroups(n: 301, d: 12, groups: 5, spread: 1.5, seed: 9)
+    var rng = SplitMix64(seed: 4)
+    // A map that keeps some structure and scrambles the rest; one on a coarse lattice for tied distances.
+    let noisy = Matrix(rows: 301, columns: 2, storage: (0 ..< 602).map { e in
+      data.vectors[e / 2, e % 2] + Float(rng.nextInt(below: 1000)) * 2e-3 })
+    let lattice = Matrix(rows: 301, columns: 2, storage: (0 ..< 602).map { _ in Float(rng.nextInt(below: 6)) })
+    for low in [noisy, lattice] {
+      for metric in DistanceMetric.allCases {
+        for k in [1, 5, 12] {
+          let reference = try Quality.trustworthinessReference(high: data.vectors, low: low, k: k, metric: metric)
+          let tiled = try Quality.trustworthiness(high: data.vectors, low: low, k: k, metric: metric, tile: tile)
+          #expect(abs(tiled - reference) < 1e-9, "\(metric) k=\(k): \(tiled) vs \(reference)")
+        }
+      }
+    }
+  }
+
   @Test("A map equal to the data is perfectly trustworthy; a shuffled one is not")
   func trustworthinessBounds() throws {
     let data = PlantedGroups(n: 200, d: 2, groups: 4, spread: 0.5, seed: 3)
