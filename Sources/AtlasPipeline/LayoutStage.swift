@@ -46,7 +46,8 @@ public struct LayoutStage {
     let memberTerms: [[String]] = records.map { r in
       (r.label.pattern + r.topTokens.prefix(3).map(\.token)).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
     }
-    let background = TermIndex(allTerms: memberTerms)
+    let normalized = memberTerms.map(Clustering.normalizedTerms)
+    let background = TermIndex(normalized: normalized)
     var hierarchy = ClusterHierarchyRecord(levels: [])
     var assignments: [[Int]] = []
     for (l, level) in levels.enumerated() {
@@ -54,9 +55,14 @@ public struct LayoutStage {
       assignments.append(a)
       var members = [[Int]](repeating: [], count: level.clusters.count)
       for (i, c) in a.enumerated() { members[c].append(i) }
-      let names = Clustering.distinctNames(level.clusters.map { c in
-        Clustering.clusterTerms(memberTerms: members[c.id].map { memberTerms[$0] }, background: background, count: 8)
-      })
+      let groups = members
+      let ranked = ResultSlots<[String]>(count: level.clusters.count)
+      Parallel.forEach(level.clusters.count) { c in
+        ranked.set(c, Clustering.clusterTerms(normalizedMembers: groups[c].map { normalized[$0] }, background: background,
+                                              count: 8))
+      }
+      let byCluster = ranked.values
+      let names = Clustering.distinctNames(level.clusters.map { c in byCluster[c.id] })
       let clusters = level.clusters.map { c -> ClusterRecord in
         let terms = names[c.id]
         let representative = records.indices.contains(c.representative) ? records[c.representative].label.text : ""

@@ -7,10 +7,15 @@ public struct TermIndex: Sendable, Equatable {
 
   /// `allTerms[i]` are feature i's terms (label words or top tokens); each counts once per feature.
   public init(allTerms: [[String]]) {
+    self.init(normalized: allTerms.map(Clustering.normalizedTerms))
+  }
+
+  /// The same from terms already normalised (`Clustering.normalizedTerms`).
+  public init(normalized allTerms: [[Clustering.Term]]) {
     documents = allTerms.count
     var frequency: [String: Int] = [:]
     for terms in allTerms {
-      for term in Set(terms.compactMap(Clustering.normalizedTerm)) { frequency[term, default: 0] += 1 }
+      for key in Set(terms.map(\.key)) { frequency[key, default: 0] += 1 }
     }
     documentFrequency = frequency
   }
@@ -24,15 +29,36 @@ extension Clustering {
   /// and trimmed; each is returned in its most frequent spelling among the members.
   public static func clusterTerms(memberTerms: [[String]], background: TermIndex, count: Int = 3,
                                   minimumSupport: Int = 2) -> [String] {
+    clusterTerms(normalizedMembers: memberTerms.map(normalizedTerms), background: background, count: count,
+                 minimumSupport: minimumSupport)
+  }
+
+  /// A term as compared (`key`: trimmed, lower-cased) and as written (`spelling`: trimmed).
+  public struct Term: Sendable, Equatable {
+    public var key: String
+    public var spelling: String
+  }
+
+  /// A feature's terms normalised once (trimming and case-folding every term at every level for every
+  /// cluster cost more than the rest of the naming).
+  public static func normalizedTerms(_ raw: [String]) -> [Term] {
+    raw.compactMap { r in
+      let spelling = r.trimmingWhitespace
+      return spelling.isEmpty ? nil : Term(key: spelling.lowercased(), spelling: spelling)
+    }
+  }
+
+  /// `clusterTerms` on terms already normalised.
+  public static func clusterTerms(normalizedMembers memberTerms: [[Term]], background: TermIndex, count: Int = 3,
+                                  minimumSupport: Int = 2) -> [String] {
     let support = min(minimumSupport, max(1, memberTerms.count))
     var present: [String: Int] = [:]
     var spellings: [String: [String: Int]] = [:]
     for terms in memberTerms {
       var seen = Set<String>()
-      for raw in terms {
-        guard let key = normalizedTerm(raw) else { continue }
-        spellings[key, default: [:]][raw.trimmingWhitespace, default: 0] += 1
-        if seen.insert(key).inserted { present[key, default: 0] += 1 }
+      for term in terms {
+        spellings[term.key, default: [:]][term.spelling, default: 0] += 1
+        if seen.insert(term.key).inserted { present[term.key, default: 0] += 1 }
       }
     }
     let n = Double(max(background.documents, memberTerms.count))
