@@ -76,25 +76,32 @@ public struct SHA256: Sendable {
   public static func hex(_ string: String) -> String { hex(Array(string.utf8)) }
 
   private mutating func compress(_ block: UnsafeRawPointer) {
-    var w = [UInt32](repeating: 0, count: 64)
-    for i in 0 ..< 16 {
-      w[i] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))
+    // The message schedule lives on the stack (an array here was a heap allocation per 64-byte block:
+    // half the time of hashing the model file).
+    let state = withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+      for i in 0 ..< 16 {
+        w[i] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))
+      }
+      for i in 16 ..< 64 {
+        let s0 = w[i - 15].rotr(7) ^ w[i - 15].rotr(18) ^ (w[i - 15] >> 3)
+        let s1 = w[i - 2].rotr(17) ^ w[i - 2].rotr(19) ^ (w[i - 2] >> 10)
+        w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+      }
+      var (a, b, c, d, e, f, g, hh) = h
+      SHA256.k.withUnsafeBufferPointer { k in
+        for i in 0 ..< 64 {
+          let s1 = e.rotr(6) ^ e.rotr(11) ^ e.rotr(25)
+          let ch = (e & f) ^ (~e & g)
+          let t1 = hh &+ s1 &+ ch &+ k[i] &+ w[i]
+          let s0 = a.rotr(2) ^ a.rotr(13) ^ a.rotr(22)
+          let maj = (a & b) ^ (a & c) ^ (b & c)
+          let t2 = s0 &+ maj
+          hh = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
+        }
+      }
+      return (a, b, c, d, e, f, g, hh)
     }
-    for i in 16 ..< 64 {
-      let s0 = w[i - 15].rotr(7) ^ w[i - 15].rotr(18) ^ (w[i - 15] >> 3)
-      let s1 = w[i - 2].rotr(17) ^ w[i - 2].rotr(19) ^ (w[i - 2] >> 10)
-      w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-    }
-    var (a, b, c, d, e, f, g, hh) = h
-    for i in 0 ..< 64 {
-      let s1 = e.rotr(6) ^ e.rotr(11) ^ e.rotr(25)
-      let ch = (e & f) ^ (~e & g)
-      let t1 = hh &+ s1 &+ ch &+ SHA256.k[i] &+ w[i]
-      let s0 = a.rotr(2) ^ a.rotr(13) ^ a.rotr(22)
-      let maj = (a & b) ^ (a & c) ^ (b & c)
-      let t2 = s0 &+ maj
-      hh = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
-    }
+    let (a, b, c, d, e, f, g, hh) = state
     h = (h.0 &+ a, h.1 &+ b, h.2 &+ c, h.3 &+ d, h.4 &+ e, h.5 &+ f, h.6 &+ g, h.7 &+ hh)
   }
 }
