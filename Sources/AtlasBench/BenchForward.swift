@@ -58,9 +58,18 @@ enum ForwardBench {
     let json = FileManager.default.temporaryDirectory.appendingPathComponent("atlas-bench-peer-forward.json")
     let process = Process()
     process.executableURL = URL(fileURLWithPath: python)
+    // llama.cpp runs too when the peers' venv has llama-cpp-python (a 25-minute source build: optional).
+    let probe = Process()
+    probe.executableURL = URL(fileURLWithPath: python)
+    probe.arguments = ["-c", "import llama_cpp"]
+    probe.standardOutput = FileHandle.nullDevice
+    probe.standardError = FileHandle.nullDevice
+    try probe.run()
+    probe.waitUntilExit()
+    let withLlama = probe.terminationStatus == 0
     process.arguments = [peers.appendingPathComponent("bench_forward.py").path, modelPath, textFile.path,
                          "--layer", "\(layer)", "--runs", "\(runs)", "--tokens", "\(totalTokens)", "--seqs", "\(sequenceLength)",
-                         "--skip-llamacpp", "--json", json.path]
+                         "--json", json.path] + (withLlama ? [] : ["--skip-llamacpp"])
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     try process.run()
@@ -74,6 +83,15 @@ enum ForwardBench {
     print(String(format: "torch %@ fp32, stop after block %d, %d x %d                  %9.1f tokens/s", (peer["torch"] as? String ?? "?") as NSString,
                  layer, sequences.count, sequenceLength, torchCapture))
     print(String(format: "torch fp32, full forward, logits at every position               %9.1f tokens/s", torchFull))
+    if withLlama {
+      // llama.cpp prefill computes logits for the last position of each sequence only (its cheapest mode).
+      print(String(format: "llama.cpp (same GGUF), %d x %d sequences, last-position logits   %9.1f tokens/s",
+                   sequences.count, sequenceLength, rate("llamacpp_seq\(sequenceLength)")))
+      print(String(format: "llama.cpp (same GGUF), 1 x %d                                  %9.1f tokens/s",
+                   totalTokens, rate("llamacpp_1x\(totalTokens)")))
+    } else {
+      print("llama.cpp: not run (llama-cpp-python is not installed in the peers' venv)")
+    }
     print(String(format: "ratios: capture %.2fx torch (target ≥ 1.25x), full forward %.2fx torch (target ≥ 1.2x); %@",
                  capture.tokensPerSecond / torchCapture, full.tokensPerSecond / torchFull, BenchMachine.load()))
   }

@@ -140,6 +140,8 @@ public enum Quality {
   }
 
   /// How many of x[0 ..< n] are < t: the sign bit of x - t (never -0 for x != t, +0 for x == t).
+  /// Counting sign bits keeps everything in vector registers; a SIMD mask (`v .< t`) was read back lane
+  /// by lane through the stack, 10x slower.
   @inline(__always)
   static func countBelow(_ x: UnsafePointer<Float>, _ n: Int, _ t: Float) -> Int {
     var lanes = SIMD16<UInt32>(repeating: 0)
@@ -250,22 +252,7 @@ public enum Quality {
   /// 1-based rank of `j` among all points but `i`, ordered by (distance, index).
   package static func rankOf(_ j: Int, in row: UnsafePointer<Float>, count n: Int, excluding i: Int) -> Int {
     let t = row[j]
-    let threshold = SIMD16<Float>(repeating: t)
-    var less = SIMD16<UInt32>(repeating: 0)
-    var l = 0
-    // v < t exactly when v - t is negative: its sign bit (v - t is never -0 for finite v != t, and +0 for
-    // v == t). Counting sign bits keeps everything in vector registers; a SIMD mask (`v .< t`) was read
-    // back lane by lane through the stack, 10x slower.
-    while l + 16 <= n {
-      let v = UnsafeRawPointer(row + l).loadUnaligned(as: SIMD16<Float>.self)
-      less &+= unsafeBitCast(v - threshold, to: SIMD16<UInt32>.self) &>> 31
-      l += 16
-    }
-    var count = Int(less.wrappedSum())
-    while l < n {
-      if row[l] < t { count += 1 }
-      l += 1
-    }
+    var count = countBelow(row, n, t)
     for m in 0 ..< j where row[m] == t { count += 1 }
     if row[i] < t || (row[i] == t && i < j) { count -= 1 }
     return count + 1
