@@ -5,10 +5,10 @@ import TensorMath
 /// interleaved, a slot taking the next point as soon as its point is done).
 ///
 /// Per point, for each of its edges due this epoch, in row order:
-///   1. a double pull towards the neighbour (umap-learn pulls each end once per directed copy of the
-///      edge: twice per point). One gradient evaluation at twice the step instead of two in a row: at
-///      16,384 points the SGD took 1.42 s instead of 1.9 s, and trustworthiness went 0.601 -> 0.602
-///      (4,096 points: 0.699 -> 0.706);
+///   1. two pulls towards the neighbour (umap-learn pulls each end once per directed copy of the edge),
+///      the second from where the first left the point. (One pull at twice the step would save a fifth
+///      of the SGD time, but early steps overshoot and the doubled ones flung dozens of points off the
+///      map: `LayoutTests.noPointFlungAway`.)
 ///   2. the edge's negative samples (random points), all evaluated at that position, summed and applied.
 /// Step 2 is a sum of independent terms rather than a chain of dependent updates: the CPU overlaps them.
 struct EpochStep: Sendable {
@@ -62,21 +62,21 @@ struct EpochStep: Sendable {
     }
   }
 
-  /// One sampled edge e of point i: a double pull, then its negative samples summed.
+  /// One sampled edge e of point i: two pulls, then its negative samples summed.
   @inline(__always)
   func sampleEdge(_ e: Int, of i: Int, _ x: inout Float, _ y: inout Float, _ rng: inout SplitMix64,
                   _ buffers: LayoutOptimizer.EpochBuffers) {
     let p = buffers.positions
     let j = Int(buffers.columns[e])
     let ox = p[2 * j], oy = p[2 * j + 1]
-    do {
+    for _ in 0 ..< 2 {
       let dx = x - ox, dy = y - oy
       let d2 = dx * dx + dy * dy
       if d2 > 0 {
         let q = Elementary.pow(d2, b)
         let coefficient = attractScale * q / (d2 * (a * q + 1))
-        x += 2 * Self.clip(coefficient * dx) * alpha
-        y += 2 * Self.clip(coefficient * dy) * alpha
+        x += Self.clip(coefficient * dx) * alpha
+        y += Self.clip(coefficient * dy) * alpha
       }
     }
     var gx: Float = 0, gy: Float = 0

@@ -25,6 +25,21 @@ struct LayoutTests {
     #expect(s > 0.6, "silhouette \(s)")
   }
 
+  @Test("No point is flung off the map: every point within 3x the 99th-percentile distance from the centre",
+        arguments: [(3000, 60, Float(1.5)), (2000, 200, Float(3.0)), (4000, 20, Float(2.0))])
+  func noPointFlungAway(n: Int, groups: Int, spread: Float) throws {
+    // A step that overshoots (e.g. one double pull instead of two pulls in a row) sends a few dozen
+    // points far out on real decoders; the default configuration must keep every point with the rest.
+    let data = PlantedGroups(n: n, d: 48, groups: groups, spread: spread, seed: UInt64(n + groups))
+    let p = try FeatureMap.layout(vectors: data.vectors, configuration: LayoutConfiguration()).positions
+    let cx = p.enumerated().filter { $0.offset % 2 == 0 }.map(\.element).sorted()[n / 2]
+    let cy = p.enumerated().filter { $0.offset % 2 == 1 }.map(\.element).sorted()[n / 2]
+    let radii = (0 ..< n).map { i in ((p[2 * i] - cx) * (p[2 * i] - cx) + (p[2 * i + 1] - cy) * (p[2 * i + 1] - cy)).squareRoot() }
+    let p99 = radii.sorted()[n * 99 / 100]
+    let far = radii.filter { $0 > 3 * p99 }.count
+    #expect(far == 0, "\(far) of \(n) points beyond 3 x \(p99) (max \(radii.max() ?? 0))")
+  }
+
   @Test("Same seed, same bytes; another seed, another layout")
   func deterministic() throws {
     let data = PlantedGroups(n: 600, d: 32, groups: 6, spread: 1.2, seed: 8)
