@@ -9,6 +9,7 @@ struct AtlasBench {
     ("clusters", "NMI of clusters vs each feature's dominant corpus source, ours vs HDBSCAN on umap-learn [--atlas DIR]", ClustersBench.run),
     ("corpus", "load the default corpus, plan 300k tokens and stream its windows [--budget N] [--cache DIR]", BenchCorpus.run),
     ("forward", "prefill (capture to block L, full forward) and generation throughput of the engine", ForwardBench.run),
+    ("gemm", "fp32 sgemm GFLOP/s of the linked OpenBLAS on the forward pass's shapes, one core and two [--repeats N]", GEMMBench.run),
     ("gguf", "open the model (.gguf, wheel) and dequantize every tensor", GGUFBench.run),
     ("site", "render synthetic 16k/65k-feature atlases; render time, sizes, Chromium load [--features N,M] [--keep DIR]", BenchSite.run),
     ("tokenizer", "encode MB/s and tokens/s, cold and warm cache [--file F] [--compare IDS] [--model GGUF]", BenchTokenizer.run),
