@@ -144,36 +144,29 @@ public enum Quality {
   /// by lane through the stack, 10x slower.
   @inline(__always)
   static func countBelow(_ x: UnsafePointer<Float>, _ n: Int, _ t: Float) -> Int {
-    var lanes = SIMD16<UInt32>(repeating: 0)
-    let threshold = SIMD16<Float>(repeating: t)
-    var i = 0
-    while i + 16 <= n {
-      let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
-      lanes &+= unsafeBitCast(v - threshold, to: SIMD16<UInt32>.self) &>> 31
-      i += 16
-    }
-    var count = Int(lanes.wrappedSum())
-    while i < n {
-      if x[i] < t { count += 1 }
-      i += 1
-    }
-    return count
+    countSigns(x, n, t, atMost: false)
   }
 
   /// How many of x[0 ..< n] are <= t: those for which t - x has no sign bit (+inf never counts).
   @inline(__always)
   static func countAtMost(_ x: UnsafePointer<Float>, _ n: Int, _ t: Float) -> Int {
+    countSigns(x, n, t, atMost: true)
+  }
+
+  @inline(__always)
+  private static func countSigns(_ x: UnsafePointer<Float>, _ n: Int, _ t: Float, atMost: Bool) -> Int {
     var lanes = SIMD16<UInt32>(repeating: 0)
     let threshold = SIMD16<Float>(repeating: t)
     var i = 0
     while i + 16 <= n {
       let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
-      lanes &+= unsafeBitCast(threshold - v, to: SIMD16<UInt32>.self) &>> 31
+      lanes &+= unsafeBitCast(atMost ? threshold - v : v - threshold, to: SIMD16<UInt32>.self) &>> 31
       i += 16
     }
-    var count = (i - Int(lanes.wrappedSum()))
+    let negative = Int(lanes.wrappedSum())
+    var count = atMost ? i - negative : negative
     while i < n {
-      if x[i] <= t { count += 1 }
+      if atMost ? x[i] <= t : x[i] < t { count += 1 }
       i += 1
     }
     return count
