@@ -179,19 +179,8 @@ public enum Quality {
   {
     let n = try checkTrustworthinessInputs(high: high, low: low, k: k)
     let lowNeighbours = euclideanNeighbours(low, k: k)  // [n * k]
-    var rows = high
-    var squaredNorms = [Float](repeating: 0, count: n)
+    let (rows, norms) = prepareRows(high, metric: metric)
     let d = high.columns
-    for i in 0 ..< n {
-      var s: Float = 0
-      for c in 0 ..< d { s += high[i, c] * high[i, c] }
-      squaredNorms[i] = s
-      if metric == .cosine {
-        let inverse = s > 0 ? 1 / s.squareRoot() : 0
-        for c in 0 ..< d { rows[i, c] *= inverse }
-      }
-    }
-    let norms = squaredNorms
     let block = 128
     let blocks = (n + block - 1) / block
     var penalties = [Int](repeating: 0, count: blocks)
