@@ -2,7 +2,7 @@ import Foundation
 
 /// The kinds of artifact an atlas directory holds; each names the command that (re)creates it.
 public enum ArtifactKind: String, Codable, Sendable, CaseIterable {
-  case atlas, activations, sae, features, layout, steering, site
+  case atlas, activations, sae, features, layout, steering, site, stage
 
   /// The command a user runs to recreate this artifact.
   public var producingCommand: String {
@@ -14,6 +14,7 @@ public enum ArtifactKind: String, Codable, Sendable, CaseIterable {
     case .layout: "feature-atlas layout"
     case .steering: "feature-atlas steer"
     case .site: "feature-atlas render"
+    case .stage: "feature-atlas build"
     }
   }
 }
@@ -95,4 +96,10 @@ public struct AtlasDirectory: Sendable {
 
   public var site: URL { root.appendingPathComponent("site") }
   public var siteIndex: URL { site.appendingPathComponent("index.html") }
+
+  /// `stages/<name>.json`: what each stage last wrote, with the digests of its files (see `StageStamp`).
+  public var stamps: URL { root.appendingPathComponent("stages") }
+  public func stamp(_ stage: String) -> URL { stamps.appendingPathComponent("\(stage).json") }
+  /// The lock every writing command holds (see `AtlasLock`).
+  public var lock: URL { root.appendingPathComponent(".lock") }
 }

@@ -11,7 +11,7 @@ enum CaptureBench {
     let options = BenchOptions(arguments)
     let tokens = options.int("tokens", 40_000)
     let batch = options.int("batch", 16)
-    let peers = URL(fileURLWithPath: options.string("peers", "/work/peers"))
+    let peers = options.peers
     let python = options.string("python", peers.appendingPathComponent(".venv/bin/python").path)
     let work = FileManager.default.temporaryDirectory.appendingPathComponent("atlas-bench-capture-\(getpid())")
     try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
@@ -29,12 +29,10 @@ enum CaptureBench {
     // Corpus preparation (reading, cleaning, sampling, tokenizing) is timed apart: the peer's figure covers
     // its forward loop alone. Ours covers the forward passes plus F16 conversion, shard writes and digests.
     let t0 = Date()
-    let source = try CorpusWindowSource(configuration: try corpus.configuration(), tokenizer: model.language.tokenizer,
-                                        beginToken: model.language.boundaryToken)
+    let plan = try CaptureRunner.plan(modelURL: modelURL, modelDigest: model.fileDigest, corpus: corpus, progress: CollectingProgress())
     let preparation = Date().timeIntervalSince(t0)
     let t1 = Date()
-    let outcome = try CaptureStage(configuration: capture, atlas: atlas, progress: CollectingProgress())
-      .run(model: model.language.model, windows: source, inputs: CaptureRunner.inputs(model: model, corpusDigest: source.digest))
+    let outcome = try CaptureRunner.capture(plan, model: model, configuration: capture, atlas: atlas, progress: CollectingProgress())
     let seconds = Date().timeIntervalSince(t1)
     let captured = outcome.manifest.windows * outcome.manifest.windowLength
     let bytes = outcome.manifest.shards.reduce(0) { $0 + $1.bytes }
@@ -45,7 +43,7 @@ enum CaptureBench {
                  BenchMachine.peakRSSMiB(), rssBefore, Double(bytes) / Double(captured)))
 
     // The same sampled documents as text for the peer, separated as in our windows.
-    let windows = try source.windows(0 ..< source.plannedWindows)
+    let windows = try plan.source.windows(0 ..< plan.source.plannedWindows)
     let text = windows.map { model.language.tokenizer.decodeText(Array($0.tokens.dropFirst())) }.joined()
     let textFile = work.appendingPathComponent("corpus.txt")
     try text.write(to: textFile, atomically: true, encoding: .utf8)

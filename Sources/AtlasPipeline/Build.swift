@@ -3,26 +3,6 @@ import Foundation
 import Llama
 import SparseAutoencoders
 
-/// The stages of a build, in order.
-public enum StageName: String, CaseIterable, Codable, Sendable, Comparable {
-  case capture, train, features, layout, steer, render
-
-  public static func < (a: StageName, b: StageName) -> Bool {
-    allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
-  }
-
-  var title: String {
-    switch self {
-    case .capture: "capture activations"
-    case .train: "train sparse autoencoder"
-    case .features: "analyse features"
-    case .layout: "map and clusters"
-    case .steer: "steering experiments"
-    case .render: "render site"
-    }
-  }
-}
-
 /// What a build reports at the end (`--json` prints it).
 public struct BuildSummary: Codable, Sendable {
   public var atlas: String
@@ -32,10 +12,11 @@ public struct BuildSummary: Codable, Sendable {
   public var seconds: Double
 }
 
-/// Runs the stages in order; a stage whose fingerprint (parameters + input digests) matches what its
-/// artifact records is skipped. `force` redoes that stage and every later one. Each stage writes its
-/// artifacts to temporary names and its manifest last, so a killed build never leaves a manifest that
-/// vouches for half-written data: the rerun redoes (or, for capture and training, resumes) that stage.
+/// Runs the stages of `stagePlan(only:force:)` in order, each the same way: its fingerprint (parameters +
+/// digests of what it reads) is compared with the stamp it wrote last time, whose file digests are checked
+/// too; a stage that is current is reused, anything else is (re)run and stamped. Stages write their files to
+/// temporary names and the stamp last, so a killed build never leaves a stamp that vouches for half-written
+/// data: the rerun redoes (or, for capture and training, resumes) that stage.
 public struct AtlasBuild {
   public var configuration: AtlasConfiguration
   public var atlas: AtlasDirectory
@@ -44,260 +25,248 @@ public struct AtlasBuild {
   public var stages: [StageName]
   /// Site resources (templates/, site/); nil finds them (flag, environment, package checkout).
   public var resources: URL?
+  /// What the lock names as its holder ("feature-atlas build").
+  public var command: String
 
   public init(configuration: AtlasConfiguration, atlas: AtlasDirectory, progress: any ProgressSink,
-              force: StageName? = nil, stages: [StageName] = StageName.allCases, resources: URL? = nil) {
+              force: StageName? = nil, stages: [StageName] = StageName.allCases, resources: URL? = nil,
+              command: String = "feature-atlas build") {
     self.configuration = configuration
     self.atlas = atlas
     self.progress = progress
     self.force = force
     self.stages = stages
     self.resources = resources
-  }
-
-  func forced(_ stage: StageName) -> Bool { force.map { stage >= $0 } ?? false }
-
-  static func fingerprint(_ parts: [any Encodable]) throws -> String {
-    var hasher = SHA256()
-    for part in parts { hasher.update(try CanonicalJSON.encodeCompact(AnyEncodable(part))) }
-    return hasher.hexDigest()
+    self.command = command
   }
 
   public func run() throws -> BuildSummary {
     let started = Date()
-    try FileManager.default.createDirectory(at: atlas.root, withIntermediateDirectories: true)
-    let c = configuration
-    var records: [StageRecord] = []
-    var metrics: [String: Double] = [:]
-    let previous = try? AtlasRecord.read(from: atlas.atlasRecord)
-
-    let modelURL = try DefaultPaths.model(c.model)
-    let identity = try ModelIdentity(url: modelURL)
-    // The weights are loaded by the first stage that runs the model (layout and render never do).
-    var loadedModel: LoadedModel?
-    func model() throws -> LoadedModel {
-      if let loadedModel { return loadedModel }
-      progress.log("loading model")
-      let loaded = try LoadedModel.load(modelURL, maxPositions: max(c.corpus.windowLength, 2048), fileDigest: identity.fileDigest)
-      loadedModel = loaded
-      return loaded
-    }
-    var corpusRecord = previous?.corpus
-    let stageList = stages.sorted()
-    func header(_ stage: StageName) {
-      let i = stageList.firstIndex(of: stage)! + 1
-      progress.log("[\(i)/\(stageList.count)] \(stage.title)")
-    }
-    func writeAtlasRecord() throws {
-      let record = AtlasRecord(
-        toolVersion: FeatureAtlasVersion.current, createdAt: ISO8601DateFormatter().string(from: Date()),
-        title: c.title, model: identity.record, corpus: corpusRecord, hookPoint: c.capture.hookPoints[0],
-        configuration: try JSONValue(encoding: c), stages: mergedStages(previous?.stages ?? [], records))
-      try record.write(to: atlas.atlasRecord)
-    }
-    @discardableResult func timed<T>(_ stage: StageName, fingerprint: String, skipped: Bool, details: [String: Double] = [:],
-                  _ body: () throws -> T) throws -> T {
-      header(stage)
-      let t0 = Date()
-      do {
-        let value = try body()
-        let seconds = Date().timeIntervalSince(t0)
-        records.append(StageRecord(name: stage.rawValue, seconds: seconds, skipped: skipped, fingerprint: fingerprint,
-                                   details: details))
-        if skipped { progress.log("  unchanged, reused (\(String(format: "%.1f", seconds)) s)") }
-        try writeAtlasRecord()
-        return value
-      } catch {
-        throw PipelineError.stage(name: stage.rawValue, underlying: error)
+    try configuration.validate()
+    let lock = try AtlasLock(atlas: atlas, command: command)
+    for path in lock.removeLeftovers(in: atlas) { progress.log("  removed a leftover of an interrupted run: \(path)") }
+    let context = try BuildContext(configuration: configuration, atlas: atlas, progress: progress, resources: resources)
+    try configuration.validate(dModel: context.identity.record.dModel)
+    let plan = stagePlan(only: stages == StageName.allCases ? [] : stages, force: force)
+    let running = plan.filter { $0.action != .check }
+    for (stage, action) in plan {
+      if action == .check {
+        try check(Stage.named(stage), context: context)
+      } else {
+        let position = (running.firstIndex { $0.stage == stage } ?? 0) + 1
+        progress.log("[\(position)/\(running.count)] \(stage.title)")
+        do {
+          try runOrReuse(Stage.named(stage), forced: action == .rerun, context: context)
+        } catch {
+          throw PipelineError.stage(name: stage.rawValue, underlying: error)
+        }
       }
     }
+    try context.writeAtlasRecord()
+    withExtendedLifetime(lock) {}
+    let index = plan.contains { $0.stage == .render } ? atlas.siteIndex.path : nil
+    return BuildSummary(atlas: atlas.root.path, index: index, stages: context.records, metrics: try context.metrics(),
+                        seconds: Date().timeIntervalSince(started))
+  }
 
-    // MARK: capture
-    if forced(.capture) { try? FileManager.default.removeItem(at: atlas.activations) }
-    var captureFingerprint = (try? ActivationsManifest.read(from: atlas.activationsManifest))?.fingerprint ?? ""
-    if stages.contains(.capture) {
-      let t0 = Date()
-      header(.capture)
-      let result = try wrap(.capture) {
-        try CaptureRunner.run(model: model(), corpus: c.corpus, capture: c.capture, atlas: atlas, progress: progress)
+  /// A stage that is not asked to run but that a requested stage reads: it must have run, and its files
+  /// must be the ones it wrote.
+  func check(_ stage: Stage, context: BuildContext) throws {
+    guard let stamp = try? StageStamp.read(from: atlas.stamp(stage.name.rawValue)) else {
+      throw PipelineError.stale(stage: stage.name.rawValue, reason: "it has not run on \(atlas.root.path)")
+    }
+    let changes = try ArtifactFiles.verify(stamp, root: atlas.root, folders: stage.name.outputFolders,
+                                           excluding: stage.name.excludedFolders)
+    guard changes.isEmpty else { throw PipelineError.tampered(stage: stage.name.rawValue, changes: changes.map(\.description)) }
+    context.outputs[stage.name] = stamp.outputDigest
+  }
+
+  func runOrReuse(_ stage: Stage, forced: Bool, context: BuildContext) throws {
+    let t0 = Date()
+    let inputs = try stage.inputs(context)
+    let fingerprint = try inputs.fingerprint(stage.name)
+    let stampURL = atlas.stamp(stage.name.rawValue)
+    let stamp = try? StageStamp.read(from: stampURL)
+    var stale: String?
+    if forced {
+      stale = "forced"
+    } else if let stamp {
+      if stamp.fingerprint != fingerprint {
+        stale = "parameters or inputs changed"
+      } else if !stage.present(atlas) {
+        stale = "its output is missing"
+      } else {
+        let changes = try ArtifactFiles.verify(stamp, root: atlas.root, folders: stage.name.outputFolders,
+                                               excluding: stage.name.excludedFolders)
+        if !changes.isEmpty {
+          for change in changes.prefix(10) { progress.log("  \(change)") }
+          if changes.count > 10 { progress.log("  … and \(changes.count - 10) more changed files") }
+          stale = "its files changed since it wrote them"
+        }
       }
-      corpusRecord = result.corpus
-      captureFingerprint = result.manifest.fingerprint
+    }
+    if let stamp, stale == nil {
+      context.outputs[stage.name] = stamp.outputDigest
       let seconds = Date().timeIntervalSince(t0)
-      let tokens = Double(result.manifest.windows * result.manifest.windowLength)
-      if result.reused { progress.log("  unchanged, reused (\(String(format: "%.1f", seconds)) s)") }
-      records.append(StageRecord(name: "capture", seconds: seconds, skipped: result.reused, fingerprint: captureFingerprint,
-                                 details: result.reused ? [:] : ["tokens": tokens, "tokensPerSecond": tokens / max(seconds, 1e-9)]))
-      metrics["tokens"] = tokens
-      try writeAtlasRecord()
+      progress.log("  unchanged, reused (\(String(format: "%.1f", seconds)) s)")
+      context.record(StageRecord(name: stage.name.rawValue, seconds: seconds, skipped: true, fingerprint: fingerprint))
+      try context.writeAtlasRecord()
+      return
     }
+    if let stale, stamp != nil { progress.log("  redoing: \(stale)") }
+    // The stamp goes first and comes back last: a stage killed in between is never taken as current.
+    try? FileManager.default.removeItem(at: stampURL)
+    let details = try stage.run(context, fingerprint)
+    let paths = ArtifactFiles.list(root: atlas.root, folders: stage.name.outputFolders, excluding: stage.name.excludedFolders)
+    let files = try ArtifactFiles.digests(root: atlas.root, paths: paths)
+    let written = StageStamp(stage: stage.name.rawValue, fingerprint: fingerprint, inputs: inputs.digests, files: files)
+    try written.write(to: stampURL)
+    context.outputs[stage.name] = written.outputDigest
+    context.record(StageRecord(name: stage.name.rawValue, seconds: Date().timeIntervalSince(t0), skipped: false,
+                               fingerprint: fingerprint, details: details))
+    try context.writeAtlasRecord()
+    try stage.after(context)
+  }
+}
+
+/// What the stages of one build share: the configuration and atlas, what earlier stages produced (each loaded
+/// once, when first needed), the stage records and atlas.json.
+final class BuildContext {
+  let configuration: AtlasConfiguration
+  let atlas: AtlasDirectory
+  let progress: any ProgressSink
+  let resources: URL?
+  let identity: ModelIdentity
+  let previous: AtlasRecord?
+  /// Each stage's output digest (from its stamp): the inputs of the stages after it.
+  var outputs: [StageName: String] = [:]
+  private(set) var records: [StageRecord] = []
+  private var corpusRecord: CorpusRecord?
+  private var loadedModel: LoadedModel?
+  private var plan: CapturePlan?
+  private var activationStore: ActivationStore?
+  private var sae: SparseAutoencoder?
+  private var trainingRecord: SAETrainingRecord?
+  private var summaries: [FeatureRecord]?
+
+  init(configuration: AtlasConfiguration, atlas: AtlasDirectory, progress: any ProgressSink, resources: URL?) throws {
+    self.configuration = configuration
+    self.atlas = atlas
+    self.progress = progress
+    self.resources = resources
+    identity = try ModelIdentity(url: DefaultPaths.model(configuration.model))
+    previous = try? AtlasRecord.read(from: atlas.atlasRecord)
+    corpusRecord = previous?.corpus
+  }
+
+  var hookPoint: String { configuration.capture.hookPoints.first ?? CaptureConfiguration().hookPoints[0] }
+
+  /// The weights, loaded by the first stage that runs the model (a build with nothing to do never does).
+  func model() throws -> LoadedModel {
+    if let loadedModel { return loadedModel }
+    progress.log("  loading model")
+    let loaded = try LoadedModel.load(identity.url, maxPositions: max(configuration.corpus.windowLength, 2048),
+                                      fileDigest: identity.fileDigest)
+    loadedModel = loaded
+    return loaded
+  }
+
+  /// The corpus planned with the model's tokenizer alone (the capture's fingerprint needs the plan's digest).
+  func capturePlan() throws -> CapturePlan {
+    if let plan { return plan }
+    let made = try CaptureRunner.plan(modelURL: identity.url, modelDigest: identity.fileDigest,
+                                      corpus: configuration.corpus, progress: progress)
+    plan = made
+    corpusRecord = made.source.record
+    return made
+  }
+
+  func output(_ stage: StageName) throws -> String {
+    guard let digest = outputs[stage] else {
+      throw PipelineError.stale(stage: stage.rawValue, reason: "no record of its output")
+    }
+    return digest
+  }
+
+  func store() throws -> ActivationStore {
+    if let activationStore { return activationStore }
     let store = try ActivationStore(atlas: atlas)
+    activationStore = store
+    return store
+  }
 
-    // MARK: train
-    var saeRecord = try? SAETrainingRecord.read(from: atlas.saeTraining)
-    var loadDigest = ""
-    if let path = c.sae.load {
-      let folder = URL(fileURLWithPath: path)
-      for name in ["cfg.json", "sae_weights.safetensors", "sae.safetensors"] {
-        let url = (folder.pathExtension.isEmpty ? folder : folder.deletingLastPathComponent()).appendingPathComponent(name)
-        if FileManager.default.fileExists(atPath: url.path) { loadDigest += try FileDigest.sha256(of: url) }
-      }
+  /// Digest of a loaded SAE's files ("" when training).
+  func loadedSAEDigest() throws -> String {
+    guard let path = configuration.sae.load else { return "" }
+    let folder = URL(fileURLWithPath: path)
+    var digest = ""
+    for name in ["cfg.json", "sae_weights.safetensors", "sae.safetensors"] {
+      let url = (folder.pathExtension.isEmpty ? folder : folder.deletingLastPathComponent()).appendingPathComponent(name)
+      if FileManager.default.fileExists(atPath: url.path) { digest += try FileDigest.sha256(of: url) }
     }
-    let trainFingerprint = try Self.fingerprint([c.sae, captureFingerprint, loadDigest])
-    var autoencoder: SparseAutoencoder?
-    if stages.contains(.train) {
-      let upToDate = !forced(.train) && saeRecord?.inputDigest == trainFingerprint
-        && (try? FileDigest.sha256(of: atlas.saeWeights)) == saeRecord?.weightsDigest
-      if upToDate {
-        try timed(.train, fingerprint: trainFingerprint, skipped: true) {}
-      } else {
-        let t0 = Date()
-        header(.train)
-        let outcome = try wrap(.train) {
-          try TrainStage(configuration: c.sae, atlas: atlas, progress: progress)
-            .run(model: model(), store: store, fingerprint: trainFingerprint)
-        }
-        saeRecord = outcome.record
-        autoencoder = outcome.autoencoder
-        records.append(StageRecord(
-          name: "train", seconds: Date().timeIntervalSince(t0), skipped: false, fingerprint: trainFingerprint,
-          details: ["trainingSeconds": outcome.trainingSeconds,
-                    "tokensPerSecond": Double(outcome.record.trainingTokens) / max(outcome.trainingSeconds, 1e-9)]))
-        try writeAtlasRecord()
-      }
-    }
-    guard let saeRecord else {
-      throw PipelineError.missingInput(what: "the SAE", path: atlas.saeTraining.path, fix: "run `feature-atlas train` first")
-    }
-    metrics["fvu"] = saeRecord.quality.fvu
-    metrics["l0"] = saeRecord.quality.l0
-    metrics["deadFraction"] = saeRecord.quality.deadFraction
-    metrics["denseFraction"] = saeRecord.quality.denseFraction
-    if let ce = saeRecord.quality.ceLossRecovered { metrics["ceLossRecovered"] = ce }
-    if let kl = saeRecord.quality.klDivergence { metrics["klDivergence"] = kl }
-    func loadAutoencoder() throws -> SparseAutoencoder {
-      if let autoencoder { return autoencoder }
-      return try SAELensFormat.decode(cfg: Data(contentsOf: atlas.saeConfig), weights: Data(contentsOf: atlas.saeWeights),
-                                      expectedDIn: store.dModel).autoencoder
-    }
+    return digest
+  }
 
-    // MARK: features
-    let featuresFingerprint = try Self.fingerprint([c.features, saeRecord.weightsDigest, captureFingerprint, identity.fileDigest])
-    var featureRecords: [FeatureRecord]?
-    if stages.contains(.features) {
-      let existing = try? FeaturesManifest.read(from: atlas.featuresManifest)
-      if !forced(.features), existing?.inputs["fingerprint"] == featuresFingerprint {
-        try timed(.features, fingerprint: featuresFingerprint, skipped: true) {}
-      } else {
-        let sae = try loadAutoencoder()
-        autoencoder = sae
-        featureRecords = try timed(.features, fingerprint: featuresFingerprint, skipped: false) {
-          try FeaturesStage(configuration: c.features, atlas: atlas, progress: progress)
-            .run(model: model().language, autoencoder: sae, store: store,
-                 inputs: ["fingerprint": featuresFingerprint, "sae": saeRecord.weightsDigest, "activations": captureFingerprint])
-            .records
-        }
-      }
-    }
-    // Layout and steering read labels and statistics, never example windows: records read back from disk
-    // for them leave the windows out (at 16k features: 490 MB of JSON, read in about 0.7 s instead of 3.3 s).
-    func loadRecords() throws -> [FeatureRecord] {
-      if let featureRecords { return featureRecords }
-      let records = try FeaturesStage.readRecords(atlas, summary: true).1
-      featureRecords = records
-      return records
-    }
+  func trained(_ outcome: TrainStage.Outcome) {
+    sae = outcome.autoencoder
+    trainingRecord = outcome.record
+  }
 
-    // MARK: layout
-    let layoutFingerprint = try Self.fingerprint([c.layout, saeRecord.weightsDigest, featuresFingerprint])
-    if stages.contains(.layout) {
-      let existing = try? LayoutManifest.read(from: atlas.layoutManifest)
-      if !forced(.layout), existing?.inputs["fingerprint"] == layoutFingerprint {
-        try timed(.layout, fingerprint: layoutFingerprint, skipped: true) {}
-      } else {
-        let sae = try loadAutoencoder()
-        autoencoder = sae
-        let recordsForLayout = try loadRecords()
-        let t0 = Date()
-        header(.layout)
-        let outcome = try wrap(.layout) {
-          try LayoutStage(configuration: c.layout, atlas: atlas, progress: progress)
-            .run(autoencoder: sae, records: recordsForLayout,
-                 inputs: ["fingerprint": layoutFingerprint, "sae": saeRecord.weightsDigest, "features": featuresFingerprint])
-        }
-        records.append(StageRecord(name: "layout", seconds: Date().timeIntervalSince(t0), skipped: false,
-                                   fingerprint: layoutFingerprint, details: outcome.timings))
-        try writeAtlasRecord()
-      }
+  func autoencoder() throws -> SparseAutoencoder {
+    if let sae { return sae }
+    let loaded = try SAELensFormat.decode(cfg: Data(contentsOf: atlas.saeConfig), weights: Data(contentsOf: atlas.saeWeights),
+                                          expectedDIn: store().dModel).autoencoder
+    sae = loaded
+    return loaded
+  }
+
+  func analysed(_ records: [FeatureRecord]) { summaries = records }
+
+  /// Feature records without their example windows (what layout and steering read).
+  func featureRecords() throws -> [FeatureRecord] {
+    if let summaries { return summaries }
+    let records = try FeaturesStage.readRecords(atlas, summary: true).1
+    summaries = records
+    return records
+  }
+
+  func record(_ stage: StageRecord) {
+    records.removeAll { $0.name == stage.name }
+    records.append(stage)
+  }
+
+  /// atlas.json: this run's stage records replace the previous run's records of the same stage.
+  func writeAtlasRecord() throws {
+    let names = Set(records.map(\.name))
+    let stages = ((previous?.stages ?? []).filter { !names.contains($0.name) } + records).sorted {
+      (StageName(rawValue: $0.name) ?? .render) < (StageName(rawValue: $1.name) ?? .render)
+    }
+    let record = AtlasRecord(
+      toolVersion: FeatureAtlasVersion.current, createdAt: ISO8601DateFormatter().string(from: Date()),
+      title: configuration.title, model: identity.record, corpus: corpusRecord, hookPoint: hookPoint,
+      configuration: try JSONValue(encoding: configuration), stages: stages)
+    try record.write(to: atlas.atlasRecord)
+  }
+
+  /// Headline figures for the summary: tokens, SAE quality, map quality.
+  func metrics() throws -> [String: Double] {
+    var metrics: [String: Double] = [:]
+    if let m = try? ActivationsManifest.read(from: atlas.activationsManifest) {
+      metrics["tokens"] = Double(m.windows * m.windowLength)
+    }
+    if let quality = (trainingRecord ?? (try? SAETrainingRecord.read(from: atlas.saeTraining)))?.quality {
+      metrics["fvu"] = quality.fvu
+      metrics["l0"] = quality.l0
+      metrics["deadFraction"] = quality.deadFraction
+      metrics["denseFraction"] = quality.denseFraction
+      if let ce = quality.ceLossRecovered { metrics["ceLossRecovered"] = ce }
+      if let kl = quality.klDivergence { metrics["klDivergence"] = kl }
     }
     if let layout = try? LayoutManifest.read(from: atlas.layoutManifest) {
       for (key, value) in layout.quality { metrics[key] = value }
     }
-
-    // MARK: steer
-    let steerFingerprint = try Self.fingerprint([c.steering, saeRecord.weightsDigest, featuresFingerprint, layoutFingerprint,
-                                                 identity.fileDigest, c.capture.hookPoints[0]])
-    if stages.contains(.steer) {
-      let existing = try? SteeringRecord.read(from: atlas.steeringRecord)
-      if !forced(.steer), existing?.inputs["fingerprint"] == steerFingerprint {
-        try timed(.steer, fingerprint: steerFingerprint, skipped: true) {}
-      } else {
-        let sae = try loadAutoencoder()
-        let featureList = try loadRecords()
-        let coarse = try LayoutStage.readAssignments(atlas, level: 0)
-        try timed(.steer, fingerprint: steerFingerprint, skipped: false) {
-          try SteeringStage(configuration: c.steering, atlas: atlas, progress: progress)
-            .run(model: model().language, autoencoder: sae, hookPoint: c.capture.hookPoints[0], records: featureList,
-                 coarseAssignments: coarse, inputs: ["fingerprint": steerFingerprint])
-        }
-      }
-    }
-
-    // MARK: render
-    var index: String?
-    if stages.contains(.render) {
-      let resourceDigest = try RenderStage.resourceDigest(resources)
-      let renderFingerprint = try Self.fingerprint([captureFingerprint, trainFingerprint, featuresFingerprint,
-                                                    layoutFingerprint, steerFingerprint, resourceDigest, c.title])
-      let last = previous?.stages.last { $0.name == "render" }
-      if !forced(.render), last?.fingerprint == renderFingerprint, FileManager.default.fileExists(atPath: atlas.siteIndex.path) {
-        try timed(.render, fingerprint: renderFingerprint, skipped: true) {}
-      } else {
-        // atlas.json must exist before rendering: the run page shows it.
-        try writeAtlasRecord()
-        let details = try timed(.render, fingerprint: renderFingerprint, skipped: false) {
-          try RenderStage.run(atlas: atlas, resources: resources, progress: progress)
-        }
-        if let i = records.lastIndex(where: { $0.name == "render" }) { records[i].details = details }
-        try writeAtlasRecord()
-        // The run page shows stage timings; render it once more now that they include this render.
-        _ = try RenderStage.run(atlas: atlas, resources: resources, progress: CollectingProgress())
-      }
-      index = atlas.siteIndex.path
-    }
-    try writeAtlasRecord()
-    return BuildSummary(atlas: atlas.root.path, index: index, stages: records, metrics: metrics,
-                        seconds: Date().timeIntervalSince(started))
+    return metrics
   }
-
-  /// Tags errors with the stage they came from.
-  func wrap<T>(_ stage: StageName, _ body: () throws -> T) throws -> T {
-    do { return try body() } catch { throw PipelineError.stage(name: stage.rawValue, underlying: error) }
-  }
-
-  /// This run's stage records replace the previous run's records of the same stage; the others are kept.
-  func mergedStages(_ old: [StageRecord], _ new: [StageRecord]) -> [StageRecord] {
-    let names = Set(new.map(\.name))
-    let kept = old.filter { !names.contains($0.name) } + new
-    return kept.sorted { (StageName(rawValue: $0.name) ?? .render) < (StageName(rawValue: $1.name) ?? .render) }
-  }
-}
-
-/// Type-erased Encodable (fingerprints hash heterogeneous parts).
-struct AnyEncodable: Encodable {
-  let value: any Encodable
-  init(_ value: any Encodable) { self.value = value }
-  func encode(to encoder: Encoder) throws { try value.encode(to: encoder) }
 }
 
 public enum FeatureAtlasVersion {

@@ -14,6 +14,12 @@ public struct LoadedModel: Sendable {
   public static func load(_ url: URL, maxPositions: Int? = nil, fileDigest: String? = nil) throws -> LoadedModel {
     let file = try GGUFFile(url: url)
     let language = try LanguageModel(gguf: file, maxPositions: maxPositions)
+    return LoadedModel(url: url, language: language, fileDigest: try fileDigest ?? FileDigest.sha256(of: url),
+                       tokenizerDigest: tokenizerDigest(file))
+  }
+
+  /// Digest of the vocabulary, merges and pre-tokenizer (what the capture's corpus plan depends on).
+  static func tokenizerDigest(_ file: GGUFFile) -> String {
     var tokenizer = SHA256()
     tokenizer.update((try? file.string(GGUFKey.Tokenizer.preTokenizer)) ?? "")
     for key in [GGUFKey.Tokenizer.tokens, GGUFKey.Tokenizer.merges] {
@@ -21,8 +27,7 @@ public struct LoadedModel: Sendable {
         tokenizer.update(Array(s.utf8) + [0])
       }
     }
-    return LoadedModel(url: url, language: language, fileDigest: try fileDigest ?? FileDigest.sha256(of: url),
-                       tokenizerDigest: tokenizer.hexDigest())
+    return tokenizer.hexDigest()
   }
 
   public var record: ModelRecord {

@@ -30,3 +30,10 @@ public enum RenderStage {
             "indexBytes": Double(report.indexBytes), "renderSeconds": report.seconds]
   }
 }
+
+extension RenderStage {
+  /// Rewrites `site/run.html` once the render's own time is in atlas.json.
+  public static func refreshRunPage(atlas: AtlasDirectory, resources: URL?) throws {
+    try SiteRenderer(resources: try SiteResources.locate(explicit: resources)).renderRunPage(atlas: atlas)
+  }
+}

