@@ -87,13 +87,25 @@ public struct AtlasConfiguration: Codable, Sendable, Equatable {
 
   /// Named starting points: `default` (≥ 300k tokens, 8,192 latents, ≤ 10 minutes here) and `quick`
   /// (a small atlas in under 2 minutes, for demos and the CI smoke test).
+  public enum Preset: String, CaseIterable, Codable, Sendable {
+    case `default`, quick
+  }
+
   public static func preset(_ name: String) throws -> AtlasConfiguration {
+    guard let preset = Preset(rawValue: name) else {
+      throw PipelineError.invalidConfiguration(
+        "unknown preset '\(name)'; presets: \(Preset.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    return self.preset(preset)
+  }
+
+  public static func preset(_ preset: Preset) -> AtlasConfiguration {
     var c = AtlasConfiguration()
-    switch name {
-    case "default":
+    switch preset {
+    case .default:
       c.sae.training.latents = 8192
       c.sae.training.tokens = 1_600_000
-    case "quick":
+    case .quick:
       c.title = "SmolLM2-135M-Instruct feature atlas (quick preset)"
       c.corpus.tokens = 24_000
       c.sae.training.latents = 1024
@@ -105,8 +117,6 @@ public struct AtlasConfiguration: Codable, Sendable, Equatable {
       c.steering.prompts = Array(c.steering.prompts.prefix(2))
       c.steering.strengths = [4, 10]
       c.steering.maxNewTokens = 20
-    default:
-      throw PipelineError.invalidConfiguration("unknown preset '\(name)'; presets: default, quick")
     }
     return c
   }
@@ -117,13 +127,34 @@ public struct AtlasConfiguration: Codable, Sendable, Equatable {
   /// list the known ones (a typo must not silently fall back to a default).
   public static func load(yaml text: String, over base: AtlasConfiguration, source: String) throws -> AtlasConfiguration {
     let parsed: Any?
-    do { parsed = try Yams.load(yaml: text) } catch {
+    guard text.utf8.count <= maximumYAMLBytes else {
+      throw PipelineError.invalidConfiguration(
+        "\(source) is \(text.utf8.count) bytes; a configuration is at most \(maximumYAMLBytes) bytes")
+    }
+    do {
+      // Aliases share nodes in the composed tree but are copied out by `load`: count what loading would
+      // build first, so an alias bomb ("billion laughs") is refused instead of filling memory.
+      if let node = try Yams.compose(yaml: text) {
+        var budget = maximumYAMLNodes
+        guard Self.countNodes(node, budget: &budget) else {
+          throw PipelineError.invalidConfiguration(
+            "\(source) expands to more than \(maximumYAMLNodes) values (aliases repeat nodes); write the values out")
+        }
+      }
+      parsed = try Yams.load(yaml: text)
+    } catch let error as PipelineError {
+      throw error
+    } catch {
       throw PipelineError.invalidConfiguration("\(source) is not valid YAML: \(error)")
     }
     guard let parsed else { return base }
     let overrides = try JSONValue(yamlObject: parsed, path: source)
     var merged = try JSONValue(encoding: base)
     try merged.merge(overrides, path: "")
+    return try decodeMerged(merged, source: source)
+  }
+
+  static func decodeMerged(_ merged: JSONValue, source: String) throws -> AtlasConfiguration {
     do {
       return try CanonicalJSON.decode(AtlasConfiguration.self, from: CanonicalJSON.encodeCompact(merged))
     } catch let DecodingError.typeMismatch(type, context), let DecodingError.valueNotFound(type, context) {
@@ -131,8 +162,80 @@ public struct AtlasConfiguration: Codable, Sendable, Equatable {
       throw PipelineError.invalidConfiguration("\(source): '\(key)' should be \(type) (\(context.debugDescription))")
     } catch let DecodingError.dataCorrupted(context) {
       let key = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+      if key.isEmpty, let culprit = culprit(in: merged) {
+        throw PipelineError.invalidConfiguration(
+          "\(source): '\(culprit.path)' is \(culprit.value), which its setting cannot hold "
+            + "(counts are whole numbers, switches true or false; `feature-atlas init` writes every key with its default)")
+      }
       throw PipelineError.invalidConfiguration("\(source): '\(key)': \(context.debugDescription)")
     }
+  }
+
+  /// The one value whose replacement by its default makes `merged` decode (JSON number errors carry no key).
+  static func culprit(in merged: JSONValue) -> (path: String, value: String)? {
+    guard let defaults = try? JSONValue(encoding: AtlasConfiguration()) else { return nil }
+    var leaves: [([String], JSONValue)] = []
+    func walk(_ v: JSONValue, _ path: [String]) {
+      switch v {
+      case .object(let o): for (k, child) in o { walk(child, path + [k]) }
+      default: leaves.append((path, v))
+      }
+    }
+    walk(merged, [])
+    func replacing(_ v: JSONValue, _ path: ArraySlice<String>, with new: JSONValue?) -> JSONValue {
+      guard let head = path.first, case .object(var o) = v else { return new ?? .null }
+      if path.count == 1 { o[head] = new } else if let child = o[head] { o[head] = replacing(child, path.dropFirst(), with: new) }
+      return .object(o)
+    }
+    func lookup(_ v: JSONValue, _ path: [String]) -> JSONValue? {
+      var current = v
+      for k in path {
+        guard case .object(let o) = current, let next = o[k] else { return nil }
+        current = next
+      }
+      return current
+    }
+    for (path, value) in leaves.sorted(by: { $0.0.joined(separator: ".") < $1.0.joined(separator: ".") }) {
+      let fallback = lookup(defaults, path)
+      guard fallback != value else { continue }
+      let candidate = replacing(merged, path[...], with: fallback)
+      if let data = try? CanonicalJSON.encodeCompact(candidate), (try? CanonicalJSON.decode(AtlasConfiguration.self, from: data)) != nil {
+        let shown: String
+        switch value {
+        case .number(let x): shown = "\(x)"
+        case .string(let t): shown = "'\(t)'"
+        case .bool(let b): shown = "\(b)"
+        default: shown = "\(value)"
+        }
+        return (path.joined(separator: "."), shown)
+      }
+    }
+    return nil
+  }
+
+  /// A configuration saved in atlas.json, laid over the default preset (so a section added after the atlas was
+  /// built takes its default) and decoded strictly: a key that no longer decodes is an error naming it.
+  public static func load(json: JSONValue, source: String) throws -> AtlasConfiguration {
+    var merged = try JSONValue(encoding: AtlasConfiguration.preset(.default))
+    try merged.merge(json, path: "")
+    return try decodeMerged(merged, source: source)
+  }
+
+  static let maximumYAMLBytes = 1 << 20
+  static let maximumYAMLNodes = 100_000
+
+  /// Counts the values of `node` with aliases expanded, stopping (false) once `budget` is spent.
+  static func countNodes(_ node: Node, budget: inout Int) -> Bool {
+    budget -= 1
+    if budget < 0 { return false }
+    if let mapping = node.mapping {
+      for (key, value) in mapping {
+        guard countNodes(key, budget: &budget), countNodes(value, budget: &budget) else { return false }
+      }
+    } else if let sequence = node.sequence {
+      for value in sequence where !countNodes(value, budget: &budget) { return false }
+    }
+    return true
   }
 
   public static func load(file url: URL, over base: AtlasConfiguration) throws -> AtlasConfiguration {
@@ -179,12 +282,13 @@ extension JSONValue {
       let keyPath = path.isEmpty ? key : "\(path).\(key)"
       guard var existing = mine[key] else {
         // Optional fields are absent from the encoded defaults; they may still be set.
-        if Self.optionalKeys.contains(key) {
+        if Self.optionalKeys[path]?.contains(key) == true {
           mine[key] = value
           continue
         }
         throw PipelineError.invalidConfiguration(
-          "unknown key '\(keyPath)'; known keys here: \(mine.keys.sorted().joined(separator: ", "))")
+          "unknown key '\(keyPath)'; known keys here: "
+            + (Array(mine.keys) + Array(Self.optionalKeys[path] ?? [])).sorted().joined(separator: ", "))
       }
       if case .null = existing {
         existing = value
@@ -196,10 +300,15 @@ extension JSONValue {
     self = .object(mine)
   }
 
-  /// Keys of optional configuration fields (nil by default, so missing from the encoded defaults).
-  static let optionalKeys: Set<String> = [
-    "model", "load", "loadNormalisationScale", "learningRate", "gradientClipNorm", "epochs", "targets",
-    "default", "path", "kind", "textKey", "weight", "k", "l1Coefficient",
+  /// Optional configuration fields (nil by default, so missing from the encoded defaults) by the path of the
+  /// section that holds them: each is accepted there and nowhere else.
+  static let optionalKeys: [String: Set<String>] = [
+    "": ["model"],
+    "sae": ["load", "loadNormalisationScale"],
+    "sae.training": ["learningRate", "gradientClipNorm"],
+    "sae.training.architecture": ["k", "l1Coefficient"],
+    "layout.map": ["epochs"],
+    "layout.clusters": ["targets"],
   ]
 }
 

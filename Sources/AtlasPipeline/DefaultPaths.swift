@@ -37,8 +37,12 @@ public enum DefaultPaths {
 
   static func existing(_ path: String, what: String) throws -> URL {
     let url = URL(fileURLWithPath: (path as NSString).expandingTildeInPath)
-    guard FileManager.default.fileExists(atPath: url.path) else {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
       throw PipelineError.missingInput(what: what, path: url.path, fix: "check the path")
+    }
+    guard !isDirectory.boolValue else {
+      throw PipelineError.invalidConfiguration("the \(what) \(url.path) is a directory; expected a .gguf file or a .whl holding one")
     }
     return url
   }
@@ -50,6 +54,12 @@ public enum PipelineError: Error, CustomStringConvertible {
   case stage(name: String, underlying: Error)
   case invalidConfiguration(String)
   case mismatch(String)
+  /// Another command holds the atlas's lock.
+  case locked(path: String, holder: String?)
+  /// Files of a stage that is not being rerun differ from what that stage wrote.
+  case tampered(stage: String, changes: [String])
+  /// A stage that was not asked to run is not up to date, so the requested ones cannot run on it.
+  case stale(stage: String, reason: String)
 
   public var description: String {
     switch self {
@@ -61,6 +71,14 @@ public enum PipelineError: Error, CustomStringConvertible {
       "invalid configuration: \(message)"
     case .mismatch(let message):
       message
+    case .locked(let path, let holder):
+      "\(path) is in use by another feature-atlas command (\(holder ?? "holder unknown")); wait for it to finish, "
+        + "or stop it (a killed command's lock is released automatically)"
+    case .tampered(let stage, let changes):
+      "the \(stage) stage's files changed since it wrote them: \(changes.prefix(5).joined(separator: "; "))"
+        + (changes.count > 5 ? " (and \(changes.count - 5) more)" : "") + "; run with `--force \(stage)` to redo it"
+    case .stale(let stage, let reason):
+      "the \(stage) stage is not up to date (\(reason)); run `feature-atlas build`, or add `--only \(stage)`"
     }
   }
 }

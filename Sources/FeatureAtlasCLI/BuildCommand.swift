@@ -4,13 +4,14 @@ import AtlasPipeline
 import Foundation
 
 extension StageName: ExpressibleByArgument {}
+extension AtlasConfiguration.Preset: ExpressibleByArgument {}
 
 /// Options shared by `build` and the single-stage commands: configuration file, preset, overrides.
 struct ConfigurationOptions: ParsableArguments {
   @Option(name: .long, help: "A YAML configuration (see `feature-atlas init`); flags override it.")
   var config: String?
   @Option(name: .long, help: "Start from a preset: default (≥ 300k tokens, 8,192 latents) or quick (small, < 2 minutes).")
-  var preset: String?
+  var preset: AtlasConfiguration.Preset?
   @Option(name: .long, help: "Site resources folder holding templates/ and site/ (default: FEATURE_ATLAS_RESOURCES, else this checkout's).")
   var resources: String?
 
@@ -18,13 +19,13 @@ struct ConfigurationOptions: ParsableArguments {
   func configuration(atlas: AtlasDirectory, reuseSaved: Bool) throws -> AtlasConfiguration {
     var c: AtlasConfiguration
     if let preset {
-      c = try AtlasConfiguration.preset(preset)
-    } else if reuseSaved, let saved = try? AtlasRecord.read(from: atlas.atlasRecord),
-      let decoded = try? CanonicalJSON.decode(AtlasConfiguration.self, from: CanonicalJSON.encodeCompact(saved.configuration))
-    {
-      c = decoded
+      c = AtlasConfiguration.preset(preset)
+    } else if reuseSaved, FileManager.default.fileExists(atPath: atlas.atlasRecord.path) {
+      // The atlas's own configuration: one that no longer decodes is an error, never a silent default.
+      let saved = try AtlasRecord.read(from: atlas.atlasRecord)
+      c = try AtlasConfiguration.load(json: saved.configuration, source: atlas.atlasRecord.path)
     } else {
-      c = try AtlasConfiguration.preset("default")
+      c = AtlasConfiguration.preset(.default)
     }
     if let config { c = try AtlasConfiguration.load(file: URL(fileURLWithPath: config), over: c) }
     return c
@@ -101,7 +102,7 @@ enum Summary {
       if let data = try? CanonicalJSON.encode(summary) { FileHandle.standardOutput.write(data) }
       return
     }
-    var lines = ["", "done in \(Format.duration(summary.seconds))"]
+    var lines = ["", "done in \(Format.seconds(summary.seconds))"]
     for stage in summary.stages {
       lines.append(String(format: "  %-10@ %8.1f s%@", stage.name.padding(toLength: 10, withPad: " ", startingAt: 0) as NSString, stage.seconds,
                           (stage.skipped ? " (reused)" : "") as NSString))

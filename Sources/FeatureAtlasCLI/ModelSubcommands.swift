@@ -34,9 +34,20 @@ extension FeatureAtlasCommand {
 
     func run() throws {
       let text: String
-      do { text = try String(contentsOfFile: textFile, encoding: .utf8) } catch {
-        throw ValidationError("cannot read --text-file \(textFile) as UTF-8 text: \(error.localizedDescription)")
+      var isDirectory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: textFile, isDirectory: &isDirectory), !isDirectory.boolValue else {
+        throw ValidationError("--text-file \(textFile) is \(isDirectory.boolValue ? "a directory" : "not there"); expected a UTF-8 text file")
       }
+      guard let data = FileManager.default.contents(atPath: textFile) else {
+        throw ValidationError("cannot read --text-file \(textFile); check that it is a readable file")
+      }
+      guard let decoded = String(data: data, encoding: .utf8) else {
+        throw ValidationError("--text-file \(textFile) is not UTF-8 text; convert it (e.g. iconv -t UTF-8) and retry")
+      }
+      guard !decoded.isEmpty else {
+        throw ValidationError("--text-file \(textFile) is empty; expected at least one character of text")
+      }
+      text = decoded
       let loaded = try modelOptions.load(maxPositions: 8192)
       let n = try ModelCommands.forward(model: loaded.language, text: text, hooks: hook, output: URL(fileURLWithPath: out))
       print("wrote \(out): \(n) tokens, hooks \(hook.joined(separator: ", ")), logits")

@@ -9,6 +9,12 @@ struct AtlasOptions: ParsableArguments {
   var atlas: String = "atlas"
 
   var directory: AtlasDirectory { AtlasDirectory(URL(fileURLWithPath: (atlas as NSString).expandingTildeInPath)) }
+
+  func validate() throws {
+    guard !atlas.trimmingCharacters(in: .whitespaces).isEmpty else {
+      throw ValidationError("--atlas is empty; give the atlas directory to use, e.g. --atlas atlas")
+    }
+  }
 }
 
 /// Corpus flags: several sources, each optionally weighted (`--corpus PATH[:WEIGHT]`), or the default mix.
@@ -74,10 +80,17 @@ extension FeatureAtlasCommand {
       if f32 { capture.dtype = .f32 }
       if let batchWindows { capture.windowsPerBatch = batchWindows }
       if let shardWindows { capture.windowsPerShard = shardWindows }
+      var check = AtlasConfiguration()
+      check.corpus = corpus
+      check.capture = capture
+      try check.validate()
       let progress = TerminalProgress()
+      let lock = try AtlasLock(atlas: atlasOptions.directory, command: "feature-atlas capture")
+      lock.removeLeftovers(in: atlasOptions.directory)
       let model = try modelOptions.load(maxPositions: corpus.windowLength)
       let result = try CaptureRunner.run(model: model, corpus: corpus, capture: capture,
                                          atlas: atlasOptions.directory, progress: progress)
+      withExtendedLifetime(lock) {}
       let m = result.manifest
       let bytes = m.shards.reduce(0) { $0 + $1.bytes }
       progress.log(String(format: "captured %d windows (%d tokens) at %@ in %.1f s; %@ on disk (%.0f bytes/token)",

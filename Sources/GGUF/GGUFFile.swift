@@ -144,7 +144,7 @@ public struct GGUFFile: Sendable {
     let n = info.elementCount
     let (qk, size) = info.type.blockGeometry
     let blocks = n / qk
-    return try withRawBytes(info) { raw in
+    let values: [Float] = try withRawBytes(info) { raw in
       guard let src = raw.baseAddress else { return [] }
       return [Float](unsafeUninitializedCapacity: n) { out, count in
         if let dst = out.baseAddress {
@@ -159,6 +159,11 @@ public struct GGUFFile: Sendable {
         count = n
       }
     }
+    // A NaN or Inf weight (a damaged or hostile file) would silently turn every output into NaN.
+    if let bad = values.firstIndex(where: { !$0.isFinite }) {
+      throw GGUFError.badTensor(tensor: info.name, reason: "value \(bad) is \(values[bad]); weights must be finite numbers")
+    }
+    return values
   }
 
   /// Weights above which `dequantize` uses every core.

@@ -69,11 +69,20 @@ public struct LlamaConfiguration: Codable, Sendable, Equatable {
       contextLength: (try? file.integer(GGUFKey.LLM.contextLength(arch))) ?? 2048,
       tiedOutput: !file.hasTensor("output.weight"))
     try validate()
+    // A block count the tensors do not back (a corrupted or hostile header) must fail here, before any
+    // per-block allocation.
+    let lastBlock = "blk.\(nLayers - 1).attn_norm.weight"
+    guard file.hasTensor(lastBlock) else {
+      throw LlamaError.badConfiguration(
+        "\(GGUFKey.LLM.blockCount(arch)) says \(nLayers) blocks, but the file has no tensor '\(lastBlock)'")
+    }
   }
 
   public func validate() throws {
+    let limit = 1 << 20
     guard dModel > 0, nLayers > 0, ffnDim > 0, nHeads > 0, nKVHeads > 0, headDim > 0, headDim % 2 == 0,
-      nHeads % nKVHeads == 0, vocabSize > 0
+      nHeads % nKVHeads == 0, vocabSize > 0,
+      [dModel, nLayers, ffnDim, nHeads, headDim, vocabSize].allSatisfy({ $0 <= limit })
     else {
       throw LlamaError.badConfiguration("d_model \(dModel), blocks \(nLayers), ffn \(ffnDim), heads \(nHeads)/\(nKVHeads), head dim \(headDim), vocab \(vocabSize)")
     }

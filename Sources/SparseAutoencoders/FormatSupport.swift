@@ -14,6 +14,7 @@ public enum SAEFormatError: Error, CustomStringConvertible, Equatable {
   case missingNormalisationScale
   case unreadableWeights(reason: String)
   case unsupportedDType(String)
+  case nonFinite(name: String, index: Int, value: Float)
 
   public var description: String {
     switch self {
@@ -33,6 +34,8 @@ public enum SAEFormatError: Error, CustomStringConvertible, Equatable {
       "cfg.json says normalize_activations = expected_average_only_in, whose scale is not stored in cfg.json (SAELens keeps it as norm_scaling_factor in pretrained_saes.yaml); pass that number as the normalisation scale"
     case .unreadableWeights(let reason):
       "the weights file cannot be read: \(reason)"
+    case .nonFinite(let name, let index, let value):
+      "tensor '\(name)' holds \(value) at flat index \(index); an SAE's weights must be finite (re-export it, or check the file for damage)"
     case .unsupportedDType(let dtype):
       "tensor dtype \(dtype) cannot be written; use F32, F16 or BF16"
     }
@@ -181,8 +184,13 @@ struct TensorReader {
   }
 
   private func floats(_ name: String) throws -> [Float] {
-    do { return try file.floats(name) } catch {
+    let values: [Float]
+    do { values = try file.floats(name) } catch {
       throw SAEFormatError.unreadableWeights(reason: "\(error)")
     }
+    if let bad = values.firstIndex(where: { !$0.isFinite }) {
+      throw SAEFormatError.nonFinite(name: name, index: bad, value: values[bad])
+    }
+    return values
   }
 }

@@ -11,13 +11,13 @@ struct BadModelTests {
   static let d = 32, ffn = 48, heads = 4, kvHeads = 2, layers = 2
   static let tokens = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"] + (0 ..< 29).map { "t\($0)" }
 
-  static func writer(architecture: String = "llama", dropKey: String? = nil, qRows: Int? = nil) -> GGUFWriter {
+  static func writer(architecture: String = "llama", dropKey: String? = nil, qRows: Int? = nil, claimedBlocks: Int? = nil) -> GGUFWriter {
     var rng = SplitMix64(seed: 4)
     func random(_ n: Int) -> [Float] { (0 ..< n).map { _ in rng.nextGaussian() * 0.2 } }
     let a = architecture
     var w = GGUFWriter().metadata(GGUFKey.General.architecture, a)
     let keys: [(String, UInt32)] = [
-      (GGUFKey.LLM.blockCount(a), UInt32(layers)), (GGUFKey.LLM.embeddingLength(a), UInt32(d)),
+      (GGUFKey.LLM.blockCount(a), UInt32(claimedBlocks ?? layers)), (GGUFKey.LLM.embeddingLength(a), UInt32(d)),
       (GGUFKey.LLM.feedForwardLength(a), UInt32(ffn)), (GGUFKey.LLM.headCount(a), UInt32(heads)),
       (GGUFKey.LLM.headCountKV(a), UInt32(kvHeads)), (GGUFKey.LLM.contextLength(a), UInt32(64)),
     ]
@@ -43,6 +43,17 @@ struct BadModelTests {
         .tensor("blk.\(l).ffn_down.weight", shape: [d, ffn], float32: random(d * ffn))
     }
     return w
+  }
+
+  @Test("A block count the tensors do not back (1e9 blocks) is refused before any per-block allocation")
+  func hostileBlockCount() throws {
+    let file = try GGUFFile(bytes: try Self.writer(claimedBlocks: 1_000_000_000).encoded())
+    #expect {
+      _ = try LlamaConfiguration(gguf: file)
+    } throws: { error in
+      "\(error)".contains("1000000000 blocks") && "\(error)".contains("blk.999999999.attn_norm.weight")
+    }
+    #expect(throws: LlamaError.self) { _ = try LanguageModel(gguf: file) }
   }
 
   @Test("A complete llama GGUF loads with its tokenizer; batched and reference passes agree on it")

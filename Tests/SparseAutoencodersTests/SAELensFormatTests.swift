@@ -248,6 +248,21 @@ struct SAELensFormatTests {
     #expect(throws: SAEFormatError.self) {
       try decode(#"{"d_in": 8, "d_sae": 12, "architecture": "standard", "normalize_activations": "layer_norm", \#(v6)}"#, t)
     }
+    // Two NaNs in W_enc, or one Inf in b_dec: refused with the tensor and the index, never an atlas of NaNs.
+    var poisoned = t
+    poisoned["W_enc"]!.values[5] = .nan
+    poisoned["W_enc"]!.values[9] = .nan
+    #expect {
+      try decode(#"{"d_in": 8, "d_sae": 12, "architecture": "standard", \#(v6)}"#, poisoned)
+    } throws: { error in
+      guard case SAEFormatError.nonFinite(let name, let index, let value) = error else { return false }
+      return name == "W_enc" && index == 5 && value.isNaN
+    }
+    var infinite = t
+    infinite["b_dec"]!.values[3] = .infinity
+    #expect {
+      try decode(#"{"d_in": 8, "d_sae": 12, "architecture": "standard", \#(v6)}"#, infinite)
+    } throws: { "\($0)".contains("'b_dec' holds inf at flat index 3") }
     #expect(throws: SAEFormatError.self) { try SAELensFormat.decode(cfg: Data("[1]".utf8), weights: Self.weights(t)) }
     #expect(throws: SAEFormatError.self) {
       try SAELensFormat.decode(cfg: Data(#"{"d_in": 8, "d_sae": 12}"#.utf8), weights: Data([1, 2, 3]))
