@@ -10,20 +10,33 @@ package enum Markup {
   /// U+FFFE and U+FFFF) with visible stand-ins: U+2400 + code for controls (e.g. U+0007 -> "␇"),
   /// U+FFFD for the two non-characters. Everything else is kept as it is.
   package static func displayable(_ text: String) -> String {
-    guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0xEF }) else { return text }
+    guard text.utf8.contains(where: suspicious) else { return text }
     var out = String.UnicodeScalarView()
     for scalar in text.unicodeScalars {
+      if let name = bidiControls[scalar.value] { out.append(contentsOf: "‹\(name)›".unicodeScalars); continue }
       out.append(displayableScalar(scalar, keepWhitespace: true))
     }
     return String(out)
   }
 
+  /// Lead bytes of what needs a look: C0 controls, U+FFFE/U+FFFF (0xEF), the bidirectional controls
+  /// (U+2000 block: 0xE2; U+061C: 0xD8).
+  private static func suspicious(_ byte: UInt8) -> Bool { byte < 0x20 || byte == 0xEF || byte == 0xE2 || byte == 0xD8 }
+
+  /// Bidirectional formatting characters, shown by name: raw, U+202E would make the text after it read
+  /// backwards ("evil" shown as "live") on a page that quotes a corpus.
+  static let bidiControls: [UInt32: String] = [
+    0x202A: "LRE", 0x202B: "RLE", 0x202C: "PDF", 0x202D: "LRO", 0x202E: "RLO",
+    0x2066: "LRI", 0x2067: "RLI", 0x2068: "FSI", 0x2069: "PDI", 0x200E: "LRM", 0x200F: "RLM", 0x061C: "ALM",
+  ]
+
   /// A token piece as shown in an example strip: like `displayable`, and also whitespace controls made
   /// visible (newline "↵", tab "⇥", carriage return "␍") so every token has a visible extent.
   package static func tokenText(_ piece: String) -> String {
-    guard piece.utf8.contains(where: { $0 < 0x20 || $0 == 0xEF }) else { return piece }
+    guard piece.utf8.contains(where: suspicious) else { return piece }
     var out = String.UnicodeScalarView()
     for scalar in piece.unicodeScalars {
+      if let name = bidiControls[scalar.value] { out.append(contentsOf: "‹\(name)›".unicodeScalars); continue }
       out.append(displayableScalar(scalar, keepWhitespace: false))
     }
     return String(out)

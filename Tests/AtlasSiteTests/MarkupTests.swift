@@ -25,6 +25,16 @@ struct MarkupTests {
     #expect(Markup.xhtml("<b>\u{1}</b>") == "&lt;b&gt;␁&lt;/b&gt;")
   }
 
+  @Test("Bidirectional controls are shown by name, so text after U+202E does not read backwards")
+  func bidi() {
+    #expect(Markup.displayable("an \u{202E}evil\u{202C} plan") == "an ‹RLO›evil‹PDF› plan")
+    #expect(Markup.tokenText("\u{2067}x\u{2069}") == "‹RLI›x‹PDI›")
+    #expect(Markup.displayable("\u{200F}\u{061C}") == "‹RLM›‹ALM›")
+    // Ordinary text from the same UTF-8 blocks is untouched.
+    #expect(Markup.displayable("“quoted” — dash ‘single’ …") == "“quoted” — dash ‘single’ …")
+    #expect(Markup.displayable("مرحبا") == "مرحبا")
+  }
+
   @Test("jsString() is valid JSON that cannot end a script, open a comment or break a line")
   func jsString() throws {
     for text in SyntheticContent.hostile + ["plain", "quote \" backslash \\ slash /", "tab\tnew\nline", "\u{2028}\u{2029}", "東京😀"] {
