@@ -6,9 +6,14 @@
 //                                                     -> AtlasSite -> AtlasArtifacts
 import PackageDescription
 
-/// Hand-written SIMD loops need a CPU target, or `SIMD8<Float>` FMAs become per-lane libm calls.
+/// Numeric kernels: hand-written SIMD loops need a CPU target (without it `SIMD8<Float>` FMAs become per-lane
+/// libm calls), and indexed `[Float]` loops need `-Ounchecked`. Only the modules whose hot loops are
+/// kernels get it; everything that parses input (GGUF headers, safetensors, tokenizer, corpus,
+/// configuration, artifacts) keeps Swift's bounds checks and preconditions.
 /// The project targets Linux x86_64 (AVX2 + FMA at least).
-let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"])]
+let kernels: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"])]
+/// GGUF parses untrusted headers (checked) but dequantizes with SIMD (needs the CPU target).
+let simdChecked: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
 
 let package = Package(
   name: "feature-atlas",
@@ -30,38 +35,36 @@ let package = Package(
     .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
 
     // MARK: - Math and model
-    .target(name: "TensorMath", dependencies: ["COpenBLAS"], swiftSettings: fast),
-    .target(name: "GGUF", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")], swiftSettings: fast),
-    .target(name: "Tokenization", swiftSettings: fast),
+    .target(name: "TensorMath", dependencies: ["COpenBLAS"], swiftSettings: kernels),
+    .target(name: "GGUF", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")], swiftSettings: simdChecked),
+    .target(name: "Tokenization"),
     .target(
       name: "Corpus",
-      dependencies: ["Tokenization", "TensorMath", "AtlasArtifacts", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
-      swiftSettings: fast),
-    .target(name: "Llama", dependencies: ["TensorMath", "GGUF", "Tokenization"], swiftSettings: fast),
-    .target(name: "SparseAutoencoders", dependencies: ["TensorMath", "AtlasArtifacts"], swiftSettings: fast),
-    .target(name: "MapLayout", dependencies: ["TensorMath"], swiftSettings: fast),
-    .target(name: "FeatureAnalysis", dependencies: ["TensorMath", "AtlasArtifacts"], swiftSettings: fast),
+      dependencies: ["Tokenization", "TensorMath", "AtlasArtifacts", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+    .target(name: "Llama", dependencies: ["TensorMath", "GGUF", "Tokenization"], swiftSettings: kernels),
+    .target(name: "SparseAutoencoders", dependencies: ["TensorMath", "AtlasArtifacts"], swiftSettings: kernels),
+    .target(name: "MapLayout", dependencies: ["TensorMath"], swiftSettings: kernels),
+    .target(name: "FeatureAnalysis", dependencies: ["TensorMath", "AtlasArtifacts"], swiftSettings: kernels),
 
     // MARK: - Artifacts, site, pipeline, command line
-    .target(name: "AtlasArtifacts", swiftSettings: fast),
+    .target(name: "AtlasArtifacts"),
     .target(name: "AtlasSite", dependencies: ["AtlasArtifacts", .product(name: "Mustache", package: "swift-mustache")]),
     .target(
       name: "AtlasPipeline",
       dependencies: [
         "AtlasArtifacts", "AtlasSite", "Corpus", "Llama", "SparseAutoencoders", "MapLayout", "FeatureAnalysis",
         .product(name: "Yams", package: "Yams"),
-      ], swiftSettings: fast),
+      ]),
     .target(
       name: "FeatureAtlasCLI",
       dependencies: ["AtlasPipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     .executableTarget(name: "feature-atlas", dependencies: ["FeatureAtlasCLI"]),
     .executableTarget(
       name: "AtlasBench",
-      dependencies: ["AtlasPipeline", "Llama", "GGUF", "SparseAutoencoders", "MapLayout", "FeatureAnalysis", "AtlasArtifacts", "AtlasSite"],
-      swiftSettings: fast),
+      dependencies: ["AtlasPipeline", "Llama", "GGUF", "SparseAutoencoders", "MapLayout", "FeatureAnalysis", "AtlasArtifacts", "AtlasSite"]),
 
     // MARK: - Tests
-    .target(name: "TestSupport", dependencies: ["AtlasArtifacts", "GGUF"], path: "Tests/TestSupport"),
+    .target(name: "TestSupport", dependencies: ["AtlasArtifacts", "GGUF", "Tokenization", "TensorMath"], path: "Tests/TestSupport"),
     .testTarget(name: "TensorMathTests", dependencies: ["TensorMath", "TestSupport"]),
     .testTarget(
       name: "GGUFTests", dependencies: ["GGUF", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")],

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Numbers as pages show them. Locale-independent and deterministic; the fast fixed-point formatter is
+/// Numbers as pages and logs show them (one formatter for the whole tool). Locale-independent and deterministic; the fast fixed-point formatter is
 /// checked against `String(format:)` (the slow, obvious version) in the tests.
 package enum Format {
   private static let powersOfTen: [Double] = (0 ... 9).map { pow(10, Double($0)) }
@@ -102,5 +102,22 @@ package enum Format {
       if text.hasSuffix(".") { text.removeLast() }
     }
     return text
+  }
+
+  /// A throughput ("2137", "12.5").
+  package static func rate(_ value: Double) -> String {
+    value >= 100 ? fixed(value, digits: 0) : fixed(value, digits: 1)
+  }
+
+  /// A size in binary units ("812 B", "46.2 MB").
+  package static func bytes(_ n: Int) -> String {
+    let units = ["B", "KB", "MB", "GB", "TB"]
+    var value = Double(n)
+    var unit = 0
+    while value >= 1024 && unit < units.count - 1 {
+      value /= 1024
+      unit += 1
+    }
+    return unit == 0 ? "\(n) B" : fixed(value, digits: 1) + " " + units[unit]
   }
 }

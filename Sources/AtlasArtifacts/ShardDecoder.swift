@@ -1,4 +1,3 @@
-import AtlasArtifacts
 import Foundation
 
 /// Reads `features/shard-NNNNN.json` with `JSONReader`: the same `FeatureShard` that `JSONDecoder`

@@ -11,7 +11,7 @@ enum ClustersBench {
   static func run(_ arguments: [String]) throws {
     let options = BenchOptions(arguments)
     let atlas = AtlasDirectory(URL(fileURLWithPath: options.string("atlas", "atlas")))
-    let peers = URL(fileURLWithPath: options.string("peers", "/work/peers"))
+    let peers = options.peers
     let python = options.string("python", peers.appendingPathComponent(".venv/bin/python").path)
     let sae = try SAELensFormat.decode(cfg: Data(contentsOf: atlas.saeConfig), weights: Data(contentsOf: atlas.saeWeights)).autoencoder
     let (_, records) = try FeaturesStage.readRecords(atlas)

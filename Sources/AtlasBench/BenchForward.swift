@@ -52,7 +52,7 @@ enum ForwardBench {
     }
 
     // The peer, in the same run: transformers fp32 on the same text (2 threads).
-    let peers = URL(fileURLWithPath: options.string("peers", "/work/peers"))
+    let peers = options.peers
     let python = options.string("python", peers.appendingPathComponent(".venv/bin/python").path)
     guard FileManager.default.fileExists(atPath: python) else { return }
     let json = FileManager.default.temporaryDirectory.appendingPathComponent("atlas-bench-peer-forward.json")

@@ -54,4 +54,9 @@ struct BenchOptions {
   func int(_ key: String, _ fallback: Int) -> Int { values[key].flatMap(Int.init) ?? fallback }
   func double(_ key: String, _ fallback: Double) -> Double { values[key].flatMap(Double.init) ?? fallback }
   func flag(_ key: String) -> Bool { values[key] == "true" }
+  /// The peers' folder (a writable copy of the shared `peers/` scripts with their `.venv`): `--peers DIR`,
+  /// else `$FEATURE_ATLAS_PEERS`, else `peers` in the current directory.
+  var peers: URL {
+    URL(fileURLWithPath: values["peers"] ?? ProcessInfo.processInfo.environment["FEATURE_ATLAS_PEERS"] ?? "peers")
+  }
 }

@@ -1,5 +1,4 @@
 import AtlasArtifacts
-import AtlasSite
 import FeatureAnalysis
 import Foundation
 import Llama

@@ -1,3 +1,4 @@
+import AtlasArtifacts
 import Foundation
 
 /// Where stages report what they do. The CLI prints; tests collect; `--json` keeps stdout clean.
@@ -49,11 +50,11 @@ public final class TerminalProgress: ProgressSink, @unchecked Sendable {
         let width = 28
         let filled = Int(fraction * Double(width))
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        write("\r\u{1B}[K  \(label) \(bar) \(Int(fraction * 100))% \(done)/\(total) \(unit)  \(Format.rate(rate)) \(unit)/s  ETA \(Format.duration(remaining))")
+        write("\r\u{1B}[K  \(label) \(bar) \(Int(fraction * 100))% \(done)/\(total) \(unit)  \(Format.rate(rate)) \(unit)/s  ETA \(Format.seconds(remaining))")
       } else {
         if let last = lastPrint[label], now.timeIntervalSince(last) < interval, done < total { return }
         lastPrint[label] = now
-        write("  \(label): \(done)/\(total) \(unit) (\(Int(fraction * 100))%), \(Format.rate(rate)) \(unit)/s, ETA \(Format.duration(remaining))\n")
+        write("  \(label): \(done)/\(total) \(unit) (\(Int(fraction * 100))%), \(Format.rate(rate)) \(unit)/s, ETA \(Format.seconds(remaining))\n")
       }
     }
   }
@@ -76,29 +77,4 @@ public final class CollectingProgress: ProgressSink, @unchecked Sendable {
   public func log(_ line: String) { lock.withLock { storage.append(line) } }
   public func progress(_ label: String, done: Int, total: Int, unit: String) {}
   public func finish(_ label: String) {}
-}
-
-/// Number formatting shared by logs and summaries.
-public enum Format {
-  public static func rate(_ value: Double) -> String {
-    value >= 100 ? String(format: "%.0f", value) : String(format: "%.1f", value)
-  }
-
-  public static func duration(_ seconds: Double) -> String {
-    guard seconds.isFinite, seconds >= 0 else { return "?" }
-    if seconds < 60 { return String(format: "%.0fs", seconds) }
-    if seconds < 3600 { return String(format: "%dm%02ds", Int(seconds) / 60, Int(seconds) % 60) }
-    return String(format: "%dh%02dm", Int(seconds) / 3600, (Int(seconds) % 3600) / 60)
-  }
-
-  public static func bytes(_ n: Int) -> String {
-    let units = ["B", "KB", "MB", "GB"]
-    var value = Double(n)
-    var unit = 0
-    while value >= 1024 && unit < units.count - 1 {
-      value /= 1024
-      unit += 1
-    }
-    return unit == 0 ? "\(n) B" : String(format: "%.1f %@", value, units[unit])
-  }
 }

@@ -1,3 +1,5 @@
+import AtlasArtifacts
+
 /// The map's data for the browser, as JavaScript files loaded with `<script src>` (pages opened from
 /// `file://` cannot `fetch()`): `data/map-meta.js` (clusters, palette, chunk count) and
 /// `data/map-NNN.js` chunks of `chunkSize` features (positions, clusters, labels, top tokens).

@@ -81,24 +81,33 @@ struct CaptureTests {
       try? FileManager.default.removeItem(at: killed)
     }
     try run(binary, arguments(straight))
-    // Kill the resumed process at growing delays; each rerun must continue from the verified shards.
-    var kills = 0
-    for delay in [0.8, 1.3, 1.7, 2.2, 2.9] {
+    // Kill each run right after it finished one more shard (read from its manifest), so every kill provably
+    // lands mid-capture with shards on disk; each rerun must continue from the verified shards.
+    let manifestURL = AtlasDirectory(killed).activationsManifest
+    func shardsOnDisk() -> (count: Int, complete: Bool) {
+      guard let m = try? ActivationsManifest.read(from: manifestURL) else { return (0, false) }
+      return (m.shards.count, m.complete)
+    }
+    var killedAt: [Int] = []
+    for _ in 0 ..< 4 {
+      let before = shardsOnDisk()
+      guard !before.complete else { break }
       let process = Process()
       process.executableURL = binary
       process.arguments = arguments(killed)
       process.standardError = FileHandle.nullDevice
       process.standardOutput = FileHandle.nullDevice
       try process.run()
-      Thread.sleep(forTimeInterval: delay)
-      if process.isRunning {
+      while process.isRunning && shardsOnDisk().count <= before.count { usleep(5_000) }
+      let now = shardsOnDisk()
+      if process.isRunning && !now.complete {
         kill(process.processIdentifier, SIGKILL)
-        kills += 1
+        killedAt.append(now.count)
       }
       process.waitUntilExit()
     }
     try run(binary, arguments(killed))
-    #expect(kills > 0, "the capture finished before any kill; lengthen it")
+    #expect(killedAt.count >= 2 && killedAt.allSatisfy { $0 > 0 }, "kills after shards \(killedAt); the capture finished too soon")
     let names = try FileManager.default.contentsOfDirectory(atPath: straight.appendingPathComponent("activations").path).sorted()
     let resumed = try FileManager.default.contentsOfDirectory(atPath: killed.appendingPathComponent("activations").path).sorted()
     #expect(names == resumed)

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 import AtlasSite
+import AtlasArtifacts
 
 @Suite("Number formatting")
 struct FormatTests {

@@ -11,7 +11,7 @@ Recipe (deterministic, numpy.random.default_rng(20261127)):
   umap find_ab_params(spread, min_dist) for (1, 0.1), (1, 0.5), (2, 0.25)
 Writes fixtures.json (floats written with repr, i.e. round-trip exact).
 
-Usage: cd /work/peers && . .venv/bin/activate && python <this dir>/make_fixtures.py <this dir>/fixtures.json
+Usage: cd <peers folder> && . .venv/bin/activate && python <this dir>/make_fixtures.py <this dir>/fixtures.json
 """
 import json, sys
 

@@ -8,7 +8,7 @@ An independent check of the hand-written scanners for the pre-tokenizers with no
     qwen2      Split(Regex(Qwen 2 pattern), behavior="isolated")
 Pieces are recovered from the offsets, so they are the original text (not the byte-level alphabet).
 
-    . /work/peers/.venv/bin/activate
+    . <peers folder>/.venv/bin/activate
     python make_hf_pretokenizer_splits.py hf-pretokenizer-splits.json
 """
 import json

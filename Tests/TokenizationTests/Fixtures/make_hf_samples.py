@@ -11,7 +11,7 @@ NOT transformers' GGUF tokenizer, which misses the per-digit split and parses sp
 Texts are sanitized first: C0 controls other than \\t \\n \\r are removed (HF drops a byte without a token and lets
 its neighbours merge; llama.cpp drops it but it still blocks merges, so they differ only on such bytes).
 
-    . /work/peers/.venv/bin/activate
+    . <peers folder>/.venv/bin/activate
     python make_hf_samples.py GGUF --fixture hf-tokenizers-samples.json          # the committed fixture
     python make_hf_samples.py GGUF --big-text /tmp/tok.txt --big-ids /tmp/tok.ids   # at-scale check (several MB)
     atlas-bench tokenizer --file /tmp/tok.txt --compare /tmp/tok.ids                 # Swift ids == HF ids?
