@@ -45,10 +45,12 @@ let package = Package(
     // MARK: - Artifacts, site, pipeline, command line
     .target(name: "AtlasArtifacts", swiftSettings: fast),
     .target(name: "AtlasSite", dependencies: ["AtlasArtifacts", .product(name: "Mustache", package: "swift-mustache")]),
+    .target(name: "AtlasBriefing", dependencies: ["AtlasArtifacts", "AtlasSite", .product(name: "Mustache", package: "swift-mustache")]),
     .target(
       name: "AtlasPipeline",
       dependencies: [
         "AtlasArtifacts", "AtlasSite", "Corpus", "Llama", "SparseAutoencoders", "MapLayout", "FeatureAnalysis",
+        "AtlasBriefing",
         .product(name: "Yams", package: "Yams"),
       ], swiftSettings: fast),
     .target(

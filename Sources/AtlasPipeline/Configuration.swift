@@ -1,4 +1,5 @@
 import AtlasArtifacts
+import AtlasBriefing
 import Corpus
 import FeatureAnalysis
 import Foundation
@@ -83,6 +84,8 @@ public struct AtlasConfiguration: Codable, Sendable, Equatable {
   public var features = FeaturesSection()
   public var layout = LayoutSection()
   public var steering = SteeringConfiguration()
+  /// The policymaker briefing (`feature-atlas brief`); not part of any stage's fingerprint.
+  public var briefing = BriefingConfiguration()
   public init() {}
 
   /// Named starting points: `default` (≥ 300k tokens, 8,192 latents, ≤ 10 minutes here) and `quick`
@@ -133,6 +136,14 @@ public struct AtlasConfiguration: Codable, Sendable, Equatable {
       let key = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
       throw PipelineError.invalidConfiguration("\(source): '\(key)': \(context.debugDescription)")
     }
+  }
+
+  /// A configuration recorded in atlas.json, over the defaults: a section the recording lacks (written
+  /// before that section existed) keeps its default instead of failing the whole decode.
+  public static func restore(_ recorded: JSONValue) throws -> AtlasConfiguration {
+    var merged = try JSONValue(encoding: AtlasConfiguration.preset("default"))
+    try merged.merge(recorded, path: "")
+    return try CanonicalJSON.decode(AtlasConfiguration.self, from: CanonicalJSON.encodeCompact(merged))
   }
 
   public static func load(file url: URL, over base: AtlasConfiguration) throws -> AtlasConfiguration {

@@ -20,7 +20,7 @@ struct ConfigurationOptions: ParsableArguments {
     if let preset {
       c = try AtlasConfiguration.preset(preset)
     } else if reuseSaved, let saved = try? AtlasRecord.read(from: atlas.atlasRecord),
-      let decoded = try? CanonicalJSON.decode(AtlasConfiguration.self, from: CanonicalJSON.encodeCompact(saved.configuration))
+      let decoded = try? AtlasConfiguration.restore(saved.configuration)
     {
       c = decoded
     } else {
