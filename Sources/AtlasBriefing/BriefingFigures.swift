@@ -130,17 +130,32 @@ package enum BriefingFigures {
       Markup.text(Markup.displayable(piece).replacingOccurrences(of: "\r", with: "").replacingOccurrences(of: "\n", with: " ")
         .replacingOccurrences(of: "\t", with: " "))
     }
+    // A piece that only starts a multi-byte character is shown as hex bytes ("<0xE2>"); the character
+    // itself appears on the piece that completes it, so the hex pieces are left out.
+    func shown(_ k: Int) -> String { isHexBytes(window.tokens[k]) ? "" : clean(window.tokens[k]) }
     var out = start > 0 ? "…" : ""
-    for k in start ..< peak { out += clean(window.tokens[k]) }
+    for k in start ..< peak { out += shown(k) }
     let p = window.tokens[peak]
     let leading = p.prefix { $0 == " " || $0 == "\n" }
     let body = String(p.dropFirst(leading.count))
     out += (leading.isEmpty ? "" : " ") + "<mark>" + (body.isEmpty ? "↵" : clean(body)) + "</mark>"
-    for k in peak + 1 ..< end { out += clean(window.tokens[k]) }
+    for k in peak + 1 ..< end { out += shown(k) }
     if end < window.tokens.count { out += "…" }
     // Collapse runs of spaces the line breaks left.
     while out.contains("  ") { out = out.replacingOccurrences(of: "  ", with: " ") }
     return out.trimmingCharacters(in: .whitespaces)
+  }
+
+  /// "<0xE2>" or "<0xE2><0x80>": a piece holding only bytes of an unfinished character.
+  static func isHexBytes(_ piece: String) -> Bool {
+    var rest = Substring(piece)
+    guard !rest.isEmpty else { return false }
+    while !rest.isEmpty {
+      guard rest.count >= 6, rest.hasPrefix("<0x"), rest.dropFirst(5).first == ">",
+            rest.dropFirst(3).prefix(2).allSatisfy(\.isHexDigit) else { return false }
+      rest = rest.dropFirst(6)
+    }
+    return true
   }
 
   /// A diff side as escaped HTML, changed words in `<mark>`.

@@ -156,7 +156,7 @@ struct Composer {
     if !topic.unmatched.isEmpty {
       paragraphs.append(Prose("No feature matched \(PlainLanguage.list(topic.unmatched.map { "“\($0)”" }, conjunction: "or")). The text we used may not cover \(topic.unmatched.count == 1 ? "that word" : "those words").").paragraph)
     }
-    paragraphs.append(Prose("The labels are written by a program, not by people. The table gives each label’s test score and a real example, with the word where the feature fires most strongly highlighted.").paragraph)
+    paragraphs.append(Prose("The labels are written by a program, not by people. Each label was tested on text held back for the purpose: a score of 100 means it always predicts where the feature fires, and 50 is no better than a coin toss. The table gives each score and a real example, with the word where the feature fires most strongly highlighted.").paragraph)
 
     let shown = Array(topic.features.prefix(Composer.tableRows))
     let named = Array(topic.features.prefix(TopicSelection.labelledOnMap))
@@ -188,8 +188,10 @@ struct Composer {
     for f in configuration.features { if let e = all.first(where: { $0.feature == f }) { take(e) } }
     let limit = max(Composer.maxPanels, min(4, chosen.count))
     let topicSet = Set(topic.features)
-    for e in all where topicSet.contains(e.feature) && chosen.count < limit { take(e) }
-    let ranked = all.sorted { ($0.themeWords.count, -$0.feature) > ($1.themeWords.count, -$1.feature) }
+    // Automatic picks need a label with a word in it, or the reader cannot tell what the feature is about.
+    let worded = all.filter { TopicSelection.hasWord(label($0.feature)) }
+    for e in worded where topicSet.contains(e.feature) && chosen.count < limit { take(e) }
+    let ranked = worded.sorted { ($0.themeWords.count, -$0.feature) > ($1.themeWords.count, -$1.feature) }
     for e in ranked where chosen.count < limit { take(e) }
     return Array(chosen.prefix(limit))
   }

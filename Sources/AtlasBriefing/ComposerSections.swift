@@ -46,12 +46,11 @@ extension Composer {
           if k > 0 { p.text(k == min(3, neighbours.count) - 1 ? " and " : ", ") }
           p.feature(id(j), href: href(j), label: label(j))
         }
-        p.text(".")
+        p.text(" (Figure \(nextFigure)).")
         if let far = farFeature(from: centre) {
           p.text(" Far away on the map lies ").feature(id(far), href: href(far), label: label(far))
           p.text(", which responds to unrelated text.")
         }
-        p.text(" (Figure \(nextFigure).)")
         distanceMap = BriefingFigures.zoomedMap(
           input: input, focus: [centre] + neighbours, highlighted: [centre] + neighbours, named: [centre] + neighbours, centre: centre,
           width: 720, height: 300, label: "The feature \(id(centre)) and its nearest neighbours on the map", thumbnail: false)

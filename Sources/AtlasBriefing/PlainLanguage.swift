@@ -172,8 +172,8 @@ package enum PlainLanguage {
     guard let e = label.evidence else { return "Its label was not tested." }
     let score = Int((e.balancedAccuracy * 100).rounded())
     return label.contradicted
-      ? "On new text its label scored only \(score) out of 100, where a coin toss scores 50, so the label is doubtful."
-      : "On new text its label scored \(score) out of 100, where a coin toss scores 50."
+      ? "Its label scored only \(score) out of 100 on new text, so it is doubtful."
+      : "Its label scored \(score) out of 100 on new text."
   }
 
   // MARK: - Dates

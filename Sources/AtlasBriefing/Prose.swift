@@ -15,7 +15,12 @@ final class Prose {
   /// `f0042` (linked when `href` is given), then ` (“label”)` when a label is given.
   @discardableResult func feature(_ id: String, href: String?, label: String? = nil) -> Prose {
     html += Prose.reference(id, href: href)
-    if let label { html += Markup.text(" (“" + PlainLanguage.short(label, 40) + "”)") }
+    if let label {
+      // Labels often quote their tokens already; quote the label only when it does not.
+      let short = PlainLanguage.short(label, 40)
+      let quoted = short.contains(where: { "“”‘’\"'".contains($0) }) ? short : "“" + short + "”"
+      html += Markup.text(" (" + quoted + ")")
+    }
     return self
   }
 

@@ -22,6 +22,9 @@ package enum Readability {
     package var words: Int
     package var sentences: Int
     package var syllables: Int
+    package init(words: Int, sentences: Int, syllables: Int) {
+      self.words = words; self.sentences = sentences; self.syllables = syllables
+    }
   }
 
   package static func counts(_ text: String) -> Counts {

@@ -30,7 +30,8 @@ package enum SteeringReading {
     var best: (score: Double, example: SteeringExample)?
     for run in f.runs where run.strength > 0 && run.prompt >= 0 && run.prompt < record.prompts.count {
       let prompt = record.prompts[run.prompt]
-      guard run.text != prompt.defaultContinuation else { continue }
+      // An answer of a word or two (or only line breaks) shows nothing a reader can follow.
+      guard run.text != prompt.defaultContinuation, WordDiff.words(run.text).count >= 3 else { continue }
       let before = Set(WordDiff.words(prompt.defaultContinuation).map(WordDiff.key))
       let after = WordDiff.words(run.text).map(WordDiff.key)
       var theme: [String] = []
@@ -54,8 +55,14 @@ package enum SteeringReading {
     var out = Set<String>()
     for t in r.topTokens.prefix(12) { out.insert(WordDiff.key(t.token)) }
     for part in PlainLanguage.labelParts(r.label.text) { for w in WordDiff.words(part) { out.insert(WordDiff.key(w)) } }
-    return out.filter { $0.count >= 3 }
+    return out.filter { $0.count >= 3 && !stopWords.contains($0) }
   }
+
+  /// Words too common to show that a steered answer is on a feature's theme.
+  static let stopWords: Set<String> = [
+    "the", "and", "for", "with", "that", "this", "are", "was", "were", "you", "your", "his", "her", "its", "they", "them",
+    "their", "have", "has", "had", "not", "but", "from", "all", "one", "can", "will", "our", "who", "what", "which",
+  ]
 }
 
 /// A word-level diff (longest common subsequence) between two short texts, to highlight what steering

@@ -80,16 +80,30 @@ package enum TopicSelection {
       let l = summaries[i].label
       return l.contradicted ? 0.5 : (l.evidence?.balancedAccuracy ?? 0.5)
     }
+    // A reader needs words: a cluster of punctuation or line breaks, however coherent, makes a poor
+    // example, so the score is weighted by the share of members whose label holds a word.
     var best: (score: Double, id: Int)?
     for (id, list) in members.enumerated() where list.count >= 5 {
-      let score = list.map(accuracy).reduce(0, +) / Double(list.count)
+      let worded = Double(list.filter { hasWord(summaries[$0].label.text) }.count) / Double(list.count)
+      let score = list.map(accuracy).reduce(0, +) / Double(list.count) * worded
       if score > (best?.score ?? -1) { best = (score, id) }
     }
     // Every cluster smaller than 5: take the largest.
     let id = best?.id ?? (members.indices.max { (members[$0].count, -$0) < (members[$1].count, -$1) } ?? 0)
     let list = members.indices.contains(id) ? members[id] : []
-    let ordered = list.sorted { (accuracy($0), -$0) > (accuracy($1), -$1) }
+    func rank(_ i: Int) -> Double { accuracy(i) + (hasWord(summaries[i].label.text) ? 1 : 0) }
+    let ordered = list.sorted { (rank($0), -$0) > (rank($1), -$1) }
     let label = hierarchy.levels[level].clusters.indices.contains(id) ? hierarchy.levels[level].clusters[id].label : "one cluster"
     return Topic(name: "“" + PlainLanguage.short(label, 48) + "”", source: .cluster(level: level, id: id), features: ordered, unmatched: unmatched)
+  }
+
+  /// Whether a label holds a word of three letters or more (not only punctuation, digits or line breaks).
+  package static func hasWord(_ text: String) -> Bool {
+    var run = 0
+    for ch in text {
+      run = ch.isLetter ? run + 1 : 0
+      if run >= 3 { return true }
+    }
+    return false
   }
 }
