@@ -76,6 +76,7 @@ let package = Package(
     .testTarget(name: "FeatureAnalysisTests", dependencies: ["FeatureAnalysis", "TestSupport"]),
     .testTarget(name: "AtlasArtifactsTests", dependencies: ["AtlasArtifacts", "TestSupport"]),
     .testTarget(name: "AtlasSiteTests", dependencies: ["AtlasSite", "CLibXML2", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "AtlasBriefingTests", dependencies: ["AtlasBriefing", "AtlasPipeline", "AtlasSite", "CLibXML2", "TestSupport"], exclude: ["briefing_check.py"]),
     .testTarget(name: "AtlasPipelineTests", dependencies: ["AtlasPipeline", "AtlasSite", "CLibXML2", "TestSupport"], resources: [.copy("Fixtures")]),
   ],
   swiftLanguageModes: [.v6]
