@@ -15,7 +15,7 @@ extension Composer {
     let d = Prose("Directions mean something. In older word models, going from “man” to “woman” and then from “king” lands near “queen”. Here each feature is a direction. ")
     if let e = steering.first, let record = input.steering {
       d.text("Pushing the model along the direction of ").feature(id(e.feature), href: href(e.feature), label: label(e.feature))
-      d.text(" moved its answer toward that feature’s theme (Figure 2).")
+      d.text(e.themeWords.isEmpty ? " changed its answer (Figure 2)." : " moved its answer toward that feature’s theme (Figure 2).")
       if let other = SteeringReading.elsewhere(e, record: record) {
         d.text(" The same push works on a different question (Figure \(nextFigure)).")
         let diff = WordDiff.diff(other.defaultText, other.steeredText)

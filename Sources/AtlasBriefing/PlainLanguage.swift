@@ -101,7 +101,7 @@ package enum PlainLanguage {
 
   /// A token as a reader sees it: trimmed, quoted; a line break or space spelled out.
   package static func quoted(_ token: String) -> String {
-    let trimmed = Markup.displayable(token).trimmingCharacters(in: .whitespaces)
+    let trimmed = Markup.displayable(token).trimmingCharacters(in: .whitespacesAndNewlines)
     if trimmed.isEmpty { return token.contains("\n") || token.contains("↵") ? "a line break" : "a space" }
     if trimmed == "↵" || trimmed.allSatisfy({ $0 == "↵" }) { return "a line break" }
     return "“" + trimmed + "”"

@@ -56,6 +56,8 @@ struct PlainLanguageTests {
     #expect(PlainLanguage.sentence(record(label: "before: (", basis: "next token: x")) == "It lights up on the word just before “(”.")
     #expect(PlainLanguage.sentence(record(label: "→ promotes: 'x'", basis: "logit effects: x", promoted: [" love", " hate"]))
       == "It makes the model more likely to write “love” or “hate” next.")
+    #expect(PlainLanguage.quoted("\n") == "a line break")
+    #expect(PlainLanguage.quoted(" ") == "a space")
   }
 
   @Test("Label evidence as a score out of 100 against a coin toss")
