@@ -1,5 +1,6 @@
 # feature-atlas: two commands on a fresh Debian 12 machine (see README).
-#   make atlas   installs dependencies, builds, and builds the default atlas (atlas/site/index.html)
+#   make atlas   installs dependencies, builds, and builds the default atlas (atlas/site/index.html) and its
+#                briefing for policymakers (atlas/briefing/briefing.pdf)
 #   make test    installs dependencies, builds, and runs the whole test suite (real model included)
 SHELL := /bin/bash
 SWIFT ?= swift
@@ -15,6 +16,8 @@ build: setup
 
 atlas: build
 	.build/release/feature-atlas build --atlas $(ATLAS)
+	.build/release/feature-atlas brief --atlas $(ATLAS)
+	@echo "briefing: $(ATLAS)/briefing/briefing.pdf (and briefing.html)"
 
 quick: build
 	.build/release/feature-atlas build --preset quick --atlas $(ATLAS)-quick

@@ -49,10 +49,12 @@ let package = Package(
     // MARK: - Artifacts, site, pipeline, command line
     .target(name: "AtlasArtifacts"),
     .target(name: "AtlasSite", dependencies: ["AtlasArtifacts", .product(name: "Mustache", package: "swift-mustache")]),
+    .target(name: "AtlasBriefing", dependencies: ["AtlasArtifacts", "AtlasSite", .product(name: "Mustache", package: "swift-mustache")]),
     .target(
       name: "AtlasPipeline",
       dependencies: [
         "AtlasArtifacts", "AtlasSite", "Corpus", "Llama", "SparseAutoencoders", "MapLayout", "FeatureAnalysis",
+        "AtlasBriefing",
         .product(name: "Yams", package: "Yams"),
       ]),
     .target(
@@ -77,6 +79,7 @@ let package = Package(
     .testTarget(name: "FeatureAnalysisTests", dependencies: ["FeatureAnalysis", "TestSupport"]),
     .testTarget(name: "AtlasArtifactsTests", dependencies: ["AtlasArtifacts", "TestSupport"]),
     .testTarget(name: "AtlasSiteTests", dependencies: ["AtlasSite", "CLibXML2", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "AtlasBriefingTests", dependencies: ["AtlasBriefing", "AtlasPipeline", "AtlasSite", "CLibXML2", "TestSupport"], exclude: ["briefing_check.py"]),
     .testTarget(name: "AtlasPipelineTests", dependencies: ["AtlasPipeline", "AtlasSite", "CLibXML2", "TestSupport"], resources: [.copy("Fixtures")]),
   ],
   swiftLanguageModes: [.v6]

@@ -1,4 +1,5 @@
 import AtlasArtifacts
+import AtlasBriefing
 import Corpus
 import FeatureAnalysis
 import Foundation
@@ -83,6 +84,8 @@ public struct AtlasConfiguration: Codable, Sendable, Equatable {
   public var features = FeaturesSection()
   public var layout = LayoutSection()
   public var steering = SteeringConfiguration()
+  /// The policymaker briefing (`feature-atlas brief`); not part of any stage's fingerprint.
+  public var briefing = BriefingConfiguration()
   public init() {}
 
   /// Named starting points: `default` (≥ 300k tokens, 8,192 latents, ≤ 10 minutes here) and `quick`

@@ -81,6 +81,17 @@ public enum ConfigurationTemplate {
         mode: \(s.mode.rawValue)                # add (h += s·max·d) or clamp (component along d set to s·max)
         maxNewTokens: \(s.maxNewTokens)
 
+      briefing:                       # feature-atlas brief: one HTML file and a PDF for readers without ML background
+        title: ""                     # empty: "What a small AI model has learned: a look inside <model>"
+        organisation: ""              # shown above the title
+        author: ""
+        date: ""                      # as printed, e.g. "5 December 2026"; empty: the day the atlas was built
+        topics: []                    # words for the brain-scan map, e.g. [weather, rain]; empty: the most coherent cluster
+        features: []                  # feature indices to show first (steering panels, table)
+        page: a4                      # a4 or letter
+        summary: ""                   # replaces the generated executive summary (blank lines separate paragraphs)
+        implications: ""              # replaces the generated implications
+
       """
   }
 }

@@ -1,54 +1,54 @@
-/// A small builder for SVG our own code produces (maps, histograms, charts). Every text and attribute
+/// A small builder for SVG our own code produces (maps, histograms, charts; the briefing's figures too). Every text and attribute
 /// value from the data goes through `Markup.text`, so the result can be placed with `{{{ }}}`.
-struct SVG {
-  private(set) var markup = ""
+package struct SVG {
+  package private(set) var markup = ""
 
-  init(width: Double, height: Double, className: String, label: String, extra: String = "") {
+  package init(width: Double, height: Double, className: String, label: String, extra: String = "") {
     markup.reserveCapacity(4096)
     markup += "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"\(className)\" viewBox=\"0 0 \(n(width)) \(n(height))\""
     markup += " role=\"img\" aria-label=\"\(Markup.text(label))\"\(extra)><title>\(Markup.text(label))</title>"
   }
 
-  mutating func raw(_ fragment: String) { markup += fragment }
+  package mutating func raw(_ fragment: String) { markup += fragment }
 
-  mutating func rect(x: Double, y: Double, width: Double, height: Double, className: String, title: String? = nil, fill: String? = nil) {
+  package mutating func rect(x: Double, y: Double, width: Double, height: Double, className: String, title: String? = nil, fill: String? = nil) {
     markup += "<rect x=\"\(n(x))\" y=\"\(n(y))\" width=\"\(n(width))\" height=\"\(n(height))\" class=\"\(className)\""
     if let fill { markup += " fill=\"\(fill)\"" }
     if let title { markup += "><title>\(Markup.text(title))</title></rect>" } else { markup += "/>" }
   }
 
-  mutating func line(x1: Double, y1: Double, x2: Double, y2: Double, className: String) {
+  package mutating func line(x1: Double, y1: Double, x2: Double, y2: Double, className: String) {
     markup += "<line x1=\"\(n(x1))\" y1=\"\(n(y1))\" x2=\"\(n(x2))\" y2=\"\(n(y2))\" class=\"\(className)\"/>"
   }
 
-  mutating func circle(cx: Double, cy: Double, r: Double, className: String, fill: String? = nil, title: String? = nil) {
+  package mutating func circle(cx: Double, cy: Double, r: Double, className: String, fill: String? = nil, title: String? = nil) {
     markup += "<circle cx=\"\(n(cx))\" cy=\"\(n(cy))\" r=\"\(n(r))\" class=\"\(className)\""
     if let fill { markup += " fill=\"\(fill)\"" }
     if let title { markup += "><title>\(Markup.text(title))</title></circle>" } else { markup += "/>" }
   }
 
   /// `anchor` is start, middle or end.
-  mutating func text(_ string: String, x: Double, y: Double, className: String, anchor: String = "start") {
+  package mutating func text(_ string: String, x: Double, y: Double, className: String, anchor: String = "start") {
     markup += "<text x=\"\(n(x))\" y=\"\(n(y))\" class=\"\(className)\" text-anchor=\"\(anchor)\">\(Markup.text(string))</text>"
   }
 
-  mutating func path(_ d: String, className: String, stroke: String? = nil) {
+  package mutating func path(_ d: String, className: String, stroke: String? = nil) {
     markup += "<path class=\"\(className)\"\(stroke.map { " stroke=\"\($0)\"" } ?? "") d=\"\(d)\"/>"
   }
 
-  mutating func link(_ href: String, _ body: (inout SVG) -> Void) {
+  package mutating func link(_ href: String, _ body: (inout SVG) -> Void) {
     markup += "<a href=\"\(Markup.escape(href))\">"
     body(&self)
     markup += "</a>"
   }
 
-  func finished() -> String { markup + "</svg>" }
+  package func finished() -> String { markup + "</svg>" }
 
   /// A coordinate with at most one decimal ("12", "12.5").
-  func n(_ value: Double) -> String { SVG.coordinate(value) }
+  package func n(_ value: Double) -> String { SVG.coordinate(value) }
 
   /// Appends "M{x} {y}h0": one round dot of a points path (zero-length segment with round caps).
-  static func appendDot(_ d: inout String, _ x: Double, _ y: Double) {
+  package static func appendDot(_ d: inout String, _ x: Double, _ y: Double) {
     d += "M"
     appendCoordinate(&d, x)
     d += " "
@@ -56,7 +56,7 @@ struct SVG {
     d += "h0"
   }
 
-  static func appendCoordinate(_ out: inout String, _ value: Double) {
+  package static func appendCoordinate(_ out: inout String, _ value: Double) {
     let tenths = (value * 10).rounded()
     guard tenths.isFinite, abs(tenths) < 1e12 else { out += "0"; return }
     let t = Int64(tenths)
@@ -70,7 +70,7 @@ struct SVG {
     }
   }
 
-  static func coordinate(_ value: Double) -> String {
+  package static func coordinate(_ value: Double) -> String {
     let tenths = (value * 10).rounded()
     guard tenths.isFinite, abs(tenths) < 1e12 else { return "0" }
     let t = Int64(tenths)
