@@ -1,4 +1,5 @@
 import ArgumentParser
+import AtlasArtifacts
 import AtlasBriefing
 import AtlasPipeline
 import Foundation
