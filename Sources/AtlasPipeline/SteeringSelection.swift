@@ -2,10 +2,22 @@ import AtlasArtifacts
 import Foundation
 
 extension SteeringStage {
+  /// English function words of three letters or more (and Early Modern ones the default corpus is full of).
+  static let functionWords: Set<String> = [
+    "the", "and", "you", "your", "yours", "that", "this", "these", "those", "with", "for", "are", "was", "were", "his", "her",
+    "hers", "him", "she", "they", "them", "their", "our", "ours", "its", "not", "but", "all", "have", "has", "had", "from",
+    "what", "which", "who", "whom", "whose", "when", "where", "will", "would", "can", "could", "should", "there", "here",
+    "then", "than", "into", "out", "about", "been", "being", "one", "any", "some", "more", "most", "such", "only", "also",
+    "very", "just", "how", "why", "may", "might", "must", "shall", "each", "both", "own", "other", "over", "under", "upon",
+    "unto", "yet", "nor", "too", "did", "does", "doing", "now", "well", "let", "thou", "thee", "thy", "thine", "hath",
+    "doth", "art", "shalt", "wilt", "didst", "hast", "dost", "ye",
+  ]
+
   /// How much a feature reads as a concept in words, in [0, 1], or nil when it cannot be a showcase
   /// candidate. Today from its top tokens: the count-weighted share that are alphabetic words of at least
   /// three letters, required to span at least three different words (a concept fires on "smooth", "glide",
-  /// "slide", not on one token). The one place to re-point at descriptions in words when features have them.
+  /// "slide", not on one token). Function words ("the", "you", "thou") are words but not concepts: they do
+  /// not count. The one place to re-point at descriptions in words when features have them.
   public static func meaningScore(_ r: FeatureRecord) -> Double? {
     var words = Set<String>()
     var wordCount = 0, total = 0
@@ -13,7 +25,7 @@ extension SteeringStage {
       total += t.count
       let trimmed = t.token.trimmingCharacters(in: .whitespaces)
       let letters = trimmed.unicodeScalars.allSatisfy { CharacterSet.letters.contains($0) }
-      if letters, trimmed.unicodeScalars.count >= 3 {
+      if letters, trimmed.unicodeScalars.count >= 3, !functionWords.contains(trimmed.lowercased()) {
         wordCount += t.count
         words.insert(trimmed.lowercased())
       }

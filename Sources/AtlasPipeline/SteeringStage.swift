@@ -40,7 +40,9 @@ public struct SteeringConfiguration: Codable, Sendable, Equatable {
   /// Ablation clamp targets in the same unit (0 removes the feature, negative values push against it).
   public var ablationStrengths: [Float] = [0, -2]
   public var mode = SteeringMode.add
-  public var positions = SteeringPositions.generated
+  /// Measured on the quick atlas (same two features, same grid): editing every position let the concept
+  /// carry in 3 of 5 prompts at a fluent strength where editing only the answer reached 1 of 5.
+  public var positions = SteeringPositions.all
   /// New tokens per sweep continuation, and of the chosen runs at full length.
   public var sweepTokens = 16
   public var maxNewTokens = 40

@@ -53,7 +53,9 @@ struct SteeringIndex: Sendable {
       let base = prompts[run.prompt].baseline
       let changed = SteeringIndex.changedTokens(base.tokens, run.tokens)
       let ratio = run.nll / max(base.nll, 1e-6)
-      let verdict = (run.carriesConcept ? "carries the concept" : "concept not detected")
+      let minimum = record?.method.criteria.minimumFiringTokens ?? 2
+      let verdict = (run.carriesConcept ? "carries the concept"
+        : run.concept.firingTokens >= minimum ? "fires, but not clearly above the default" : "concept not detected")
         + " · fires on \(run.concept.firingTokens) of \(run.tokens.count) tokens · loss \(number(ratio))× default"
       comparisons.append(SteeringComparisonView(
         prompt: Markup.displayable(prompts[run.prompt].text), defaultHTML: SteeringIndex.tokensHTML(base.tokens, marked: []),

@@ -26,6 +26,8 @@ struct SteeringRulesTests {
     #expect(SteeringStage.meaningScore(Self.record(1, tokens: Self.digits)) == nil)
     #expect(SteeringStage.meaningScore(Self.record(2, tokens: Self.punctuation)) == nil)
     #expect(SteeringStage.meaningScore(Self.record(3, tokens: [(" the", 90), (" The", 9)])) == nil)
+    // Function words are words, not concepts.
+    #expect(SteeringStage.meaningScore(Self.record(5, tokens: [(" the", 40), (" you", 30), (" and", 20), (" thou", 10)])) == nil)
     // Mostly code with a few words: below the 60% share.
     #expect(SteeringStage.meaningScore(Self.record(4, tokens: [("()", 50), (" def", 10), (" self", 10), (" return", 10)])) == nil)
   }
