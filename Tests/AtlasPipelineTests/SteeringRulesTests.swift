@@ -95,7 +95,7 @@ struct SteeringRulesTests {
     #expect(!SteeringStage.carries(ConceptScore(meanActivation: 9, firingFraction: 0.05, firingTokens: 1), baseline: base, criteria: criteria))
     let silent = ConceptScore(meanActivation: 0, firingFraction: 0, firingTokens: 0)
     #expect(SteeringStage.carries(ConceptScore(meanActivation: 0.2, firingFraction: 0.2, firingTokens: 2), baseline: silent, criteria: criteria))
-    #expect(distinct2([5, 5, 5, 5]) == 1.0 / 3.0)
+    #expect(abs(distinct2([5, 5, 5, 5]) - 1.0 / 3.0) < 1e-6)
     #expect(distinct2([1, 2, 3, 4]) == 1)
     #expect(distinct2([1, 2, 1, 2, 1]) == 0.5)
     #expect(distinct2([9]) == 1)

@@ -89,9 +89,9 @@ struct LatentClampTests {
       #expect(maxDifference(batched.rows(row ..< row + s.count).storage, try #require(reference.logits).storage) < 1e-4)
       row += s.count
     }
-    // Positions before 10 of the second sequence are untouched.
+    // Positions before 10 of the second sequence are untouched (up to the last bits: alone, the batch has other shapes).
     let plain = try Self.model.logits([sequences[1]])
-    #expect(maxDifference(batched.rows(15 ..< 25).storage, plain.rows(0 ..< 10).storage) == 0)
+    #expect(maxDifference(batched.rows(15 ..< 25).storage, plain.rows(0 ..< 10).storage) < 1e-4)
     #expect(maxDifference(batched.rows(25 ..< 37).storage, plain.rows(10 ..< 22).storage) > 1e-3)
   }
 
