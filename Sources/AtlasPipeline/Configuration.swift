@@ -117,9 +117,8 @@ public struct AtlasConfiguration: Codable, Sendable, Equatable {
       c.sae.training.deadTokens = 50_000
       c.sae.ceWindows = 8
       c.steering.automatic = 6
-      c.steering.prompts = Array(c.steering.prompts.prefix(2))
-      c.steering.strengths = [4, 10]
-      c.steering.maxNewTokens = 20
+      c.steering.sweepTokens = 12
+      c.steering.maxNewTokens = 24
     }
     return c
   }

@@ -75,11 +75,14 @@ public enum ConfigurationTemplate {
 
       steering:
         features: \(s.features)              # always steered (feature indices)
-        automatic: \(s.automatic)            # picked automatically: high evidence, spread across coarse clusters
+        automatic: \(s.automatic)            # candidates: word-like features spread across coarse clusters; kept if steering raises the concept
         prompts: \(list(s.prompts))
-        strengths: [\(s.strengths.map { String(format: "%g", $0) }.joined(separator: ", "))]     # multiples of the feature's max activation
-        mode: \(s.mode.rawValue)                # add (h += s·max·d) or clamp (component along d set to s·max)
-        maxNewTokens: \(s.maxNewTokens)
+        strengths: [\(s.strengths.map { String(format: "%g", $0) }.joined(separator: ", "))]     # the sweep, multiples of the feature's max activation
+        ablationStrengths: [\(s.ablationStrengths.map { String(format: "%g", $0) }.joined(separator: ", "))]   # clamp targets ≤ 0
+        mode: \(s.mode.rawValue)                # add (h += s·max·d) or clamp (SAE activation set to s·max, error term kept)
+        positions: \(s.positions.rawValue)     # generated (last prompt token + new tokens) or all
+        sweepTokens: \(s.sweepTokens)           # new tokens per sweep continuation
+        maxNewTokens: \(s.maxNewTokens)         # new tokens of the chosen runs
 
       briefing:                       # feature-atlas brief: one HTML file and a PDF for readers without ML background
         title: ""                     # empty: "What a small AI model has learned: a look inside <model>"

@@ -109,14 +109,18 @@ struct LogitView: MustacheParent {
   }
 }
 
-/// A steered feature with its runs, grouped by prompt (feature pages and the steering gallery).
+/// A steered feature: its sentence, curve, default-vs-chosen comparisons and the whole sweep (feature
+/// pages and the steering gallery).
 struct SteeredFeatureView: MustacheParent {
   var href: String
   var id: String
   var label: String
   var reason: String
   var maxActivation: String
-  var prompts: [SteeringPromptView]
+  var sentence: String
+  var curveSVG: String              // our own SVG (triple braces)
+  var comparisons: [SteeringComparisonView]
+  var sweep: [SteeringSweepRowView]
   func child(named name: String) -> Any? {
     switch name {
     case "href": href
@@ -124,41 +128,61 @@ struct SteeredFeatureView: MustacheParent {
     case "label": label
     case "reason": reason
     case "maxActivation": maxActivation
-    case "prompts": prompts
+    case "sentence": sentence
+    case "curveSVG": curveSVG
+    case "hasCurve": !curveSVG.isEmpty
+    case "comparisons": comparisons
+    case "sweep": sweep
+    case "hasSweep": !sweep.isEmpty
     default: nil
     }
   }
 }
 
-struct SteeringPromptView: MustacheParent {
+/// One prompt: the default answer beside the chosen steered one, changed tokens marked.
+struct SteeringComparisonView: MustacheParent {
   var prompt: String
-  var format: String                // "chat template" or "plain text"
-  var defaultText: String
-  var runs: [SteeringRunView]
+  var defaultHTML: String           // escaped token strip (triple braces)
+  var steeredHTML: String
+  var chosen: String                // "add 2.4×"
+  var verdict: String
+  var tone: String                  // "pos" or "flat"
   func child(named name: String) -> Any? {
     switch name {
     case "prompt": prompt
-    case "format": format
-    case "defaultText": defaultText
-    case "runs": runs
+    case "defaultHTML": defaultHTML
+    case "steeredHTML": steeredHTML
+    case "chosen": chosen
+    case "verdict": verdict
+    case "tone": tone
     default: nil
     }
   }
 }
 
-struct SteeringRunView: MustacheParent {
-  var strength: String              // "+5 ×"
-  var strengthDetail: String        // "adds 41.1 along the decoder direction"
-  var text: String
-  var activation: String
-  var tone: String                  // "neg" or "pos"
+/// Every strength of one prompt's sweep, on one row.
+struct SteeringSweepRowView: MustacheParent {
+  var prompt: String
+  var cells: [SteeringCellView]
+  func child(named name: String) -> Any? {
+    switch name {
+    case "prompt": prompt
+    case "cells": cells
+    default: nil
+    }
+  }
+}
+
+struct SteeringCellView: MustacheParent {
+  var strength: String              // "add 2.4×"
+  var text: String                  // escaped token strip (triple braces)
+  var scores: String
+  var tone: String                  // "base", "neg", "pos", "flat", "chosen"
   func child(named name: String) -> Any? {
     switch name {
     case "strength": strength
-    case "strengthDetail": strengthDetail
     case "text": text
-    case "activation": activation
-    case "hasActivation": !activation.isEmpty
+    case "scores": scores
     case "tone": tone
     default: nil
     }

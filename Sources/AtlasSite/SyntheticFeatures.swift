@@ -173,10 +173,29 @@ package enum SyntheticFeatures {
   // MARK: - Steering
 
   package static func steering(layout: SyntheticAtlas.Layout, options: SyntheticAtlasOptions) -> SteeringRecord {
-    let strengths: [Float] = [-2, 2, 5, 10]
-    var prompts = SyntheticContent.prompts.map { SteeringPrompt(text: $0.text, chat: true, defaultContinuation: $0.reply) }
-    if options.hostile {
-      prompts.append(SteeringPrompt(text: SyntheticContent.hostile[8], chat: false, defaultContinuation: SyntheticContent.hostile[0]))
+    let strengths: [Float] = [0.5, 2, 5, 10]
+    let ablations: [Float] = [0]
+    func pieces(_ text: String) -> [String] {
+      // Word-like pieces with their leading space, line breaks as their own piece.
+      var out: [String] = []
+      for (k, line) in text.components(separatedBy: "\n").enumerated() {
+        if k > 0 { out.append("\n") }
+        for (w, word) in line.split(separator: " ", omittingEmptySubsequences: false).enumerated() where !word.isEmpty || w == 0 {
+          out.append((w == 0 ? "" : " ") + word)
+        }
+      }
+      return out.filter { !$0.isEmpty }
+    }
+    let zero = ConceptScore(meanActivation: 0, firingFraction: 0, firingTokens: 0)
+    func run(_ p: Int, _ mode: String, _ strength: Float, _ text: String, concept: ConceptScore = zero, nll: Float, carries: Bool = false) -> SteeringRun {
+      SteeringRun(prompt: p, mode: mode, strength: strength, text: text, tokens: pieces(text), concept: concept, nll: nll,
+                  distinct2: strength >= 10 ? 0.1 : 1, carriesConcept: carries)
+    }
+    var promptTexts = SyntheticContent.prompts.map { ($0.text, true, $0.reply) }
+    if options.hostile { promptTexts.append((SyntheticContent.hostile[8], false, SyntheticContent.hostile[0])) }
+    let prompts = promptTexts.enumerated().map { p, t in
+      SteeringPrompt(text: t.0, chat: t.1, defaultContinuation: t.2, baseline: run(p, "none", 0, t.2, nll: 0.8),
+                     sweepBaseline: run(p, "none", 0, String(t.2.prefix(60)), nll: 0.8))
     }
     var features: [SteeredFeature] = []
     let count = min(options.steeredFeatures, options.features)
@@ -186,32 +205,43 @@ package enum SyntheticFeatures {
       while i % 53 == 17 { i = (i + 1) % options.features }
       let record = record(i, layout: layout, options: options)
       let word = record.topTokens.first?.token ?? " thou"
-      var runs: [SteeringRun] = []
-      for (p, prompt) in prompts.enumerated() {
-        for strength in strengths {
-          let words = prompt.defaultContinuation.split(separator: " ").map(String.init)
-          let text: String
-          if strength < 0 {
-            text = " " + words.filter { $0.count > 3 }.joined(separator: " ")
-          } else if strength >= 10 {
-            text = String(repeating: word, count: 12)
-          } else {
-            let every = strength >= 5 ? 2 : 4
-            text = words.enumerated().map { k, w in k % every == every - 1 ? w + word : w }.joined(separator: " ")
-          }
-          runs.append(SteeringRun(prompt: p, strength: strength, text: text,
-                                  featureActivation: record.maxActivation * max(0, strength) * 0.08))
-        }
+      func steeredText(_ p: Int, _ strength: Float) -> String {
+        let words = prompts[p].defaultContinuation.split(separator: " ").map(String.init)
+        if strength >= 10 { return String(repeating: word, count: 12) }
+        let every = strength >= 5 ? 2 : 4
+        return words.enumerated().map { k, w in k % every == every - 1 ? w + word : w }.joined(separator: " ")
       }
-      features.append(SteeredFeature(feature: i, label: record.label.text, maxActivation: record.maxActivation,
-                                     reason: s == 0 ? "configured" : "highest label evidence in its coarse cluster", runs: runs))
+      var runs: [SteeringRun] = []
+      var chosenRuns: [SteeringRun] = []
+      for p in prompts.indices {
+        for a in ablations { runs.append(run(p, "ablate", a, prompts[p].sweepBaseline.text, nll: 0.8)) }
+        for strength in strengths {
+          let fires = Int(strength)
+          let concept = ConceptScore(meanActivation: record.maxActivation * strength * 0.05, firingFraction: min(1, Float(fires) / 12),
+                                     firingTokens: fires)
+          runs.append(run(p, "add", strength, steeredText(p, strength), concept: concept, nll: 0.8 + strength * 0.2, carries: fires >= 2))
+        }
+        let concept = ConceptScore(meanActivation: record.maxActivation * 0.25, firingFraction: 0.2, firingTokens: 4)
+        chosenRuns.append(run(p, "add", 5, steeredText(p, 5), concept: concept, nll: 1.4, carries: p % 3 != 2))
+      }
+      let sweep = ([(mode: "ablate", strength: ablations[0])] + strengths.map { (mode: "add", strength: $0) }).map { key in
+        SteeringPoint(mode: key.mode, strength: key.strength, meanActivation: record.maxActivation * max(0, key.strength) * 0.05,
+                      carried: key.strength >= 2 ? prompts.count : 0, medianNLLRatio: 1 + key.strength * 0.25,
+                      medianDistinct2: key.strength >= 10 ? 0.1 : 1, fluent: key.strength < 10)
+      }
+      features.append(SteeredFeature(
+        feature: i, label: record.label.text, maxActivation: record.maxActivation,
+        reason: s == 0 ? "configured" : "automatic: word-like top tokens, coarse cluster \(s)",
+        chosen: ChosenStrength(mode: "add", strength: 5, fluent: true), sweep: sweep, runs: runs, chosenRuns: chosenRuns,
+        steers: s % 2 == 0))
     }
     return SteeringRecord(
       parameters: .object(["strengths": .array(strengths.map { .number(Double($0)) }), "maxNewTokens": .number(32)]),
       inputs: ["sae.weights": SyntheticAtlas.digest("weights", options.seed)],
-      method: SteeringMethod(hookPoint: "blocks.15.hook_resid_post", mode: "add",
-                             positions: "every position: the prompt and each generated token",
-                             strengthUnit: "× the feature's max activation", strengths: strengths, maxNewTokens: 32, decoding: "greedy"),
-      prompts: prompts, features: features)
+      method: SteeringMethod(hookPoint: "blocks.15.hook_resid_post", mode: "add", positions: "generated", strengths: strengths,
+                             ablationStrengths: ablations, sweepTokens: 16, maxNewTokens: 32, decoding: "greedy",
+                             criteria: SteeringCriteria(minimumFiringTokens: 2, conceptMultiple: 3, maximumNLLRatio: 2, minimumDistinct2: 0.5)),
+      prompts: prompts, features: features,
+      summary: SteeringSummary(candidates: count + 2, showcased: count, steering: (count + 1) / 2, medianChosenStrength: 5))
   }
 }

@@ -117,11 +117,15 @@ extension FeatureAtlasCommand {
     @Option(help: "Number of automatic picks.") var automatic: Int?
     @Option(help: "A prompt (repeatable; replaces the defaults).") var prompt: [String] = []
     @Option(help: "A strength in multiples of max activation (repeatable).") var strength: [Float] = []
-    @Option(help: "add or clamp.") var mode: String?
+    @Option(help: "add or clamp (ablations are always clamps).") var mode: String?
+    @Option(help: "Where to edit: all (every position) or generated (the last prompt token and the new ones).") var positions: String?
     @Flag(help: "Redo even if nothing changed.") var force = false
 
     func validate() throws {
-      if let mode, SteeringMode(rawValue: mode) == nil { throw ValidationError("--mode must be add or clamp") }
+      if let mode, SteeringMode(rawValue: mode) == nil { throw ValidationError("--mode must be add or clamp, not '\(mode)'") }
+      if let positions, SteeringPositions(rawValue: positions) == nil {
+        throw ValidationError("--positions must be all or generated, not '\(positions)'")
+      }
     }
 
     func run() throws {
@@ -131,6 +135,7 @@ extension FeatureAtlasCommand {
         if !prompt.isEmpty { c.steering.prompts = prompt }
         if !strength.isEmpty { c.steering.strengths = strength }
         if let mode, let m = SteeringMode(rawValue: mode) { c.steering.mode = m }
+        if let positions, let p = SteeringPositions(rawValue: positions) { c.steering.positions = p }
       }
     }
   }

@@ -179,6 +179,7 @@ extension LlamaModel {
 
     func hook(_ point: HookPoint, _ values: inout Matrix) {
       if intervened.contains(point) {
+        applyLatentClamps(interventions.map { $0[point] ?? [] }, to: &values, rows: rowRanges, positions: positionOfRow)
         for (b, plan) in interventions.enumerated() {
           guard let list = plan[point] else { continue }
           applyInterventions(list, to: &values, rows: rowRanges[b], positions: positionOfRow)
@@ -337,9 +338,43 @@ extension LlamaModel {
     }
   }
 
+  /// The `clampLatent` edits of every sequence at one hook point, with one `activations` call per reader for
+  /// all selected rows of the batch (an SAE encode is one sgemm, not one per sequence and row).
+  func applyLatentClamps(_ lists: [[Intervention]], to values: inout Matrix, rows: [Range<Int>], positions: [Int]) {
+    struct Edit { var row: Int; var latent: Int; var target: Float }
+    var edits: [ObjectIdentifier: (reader: any LatentReader, edits: [Edit])] = [:]
+    var order: [ObjectIdentifier] = []  // readers in order of first use
+    for (b, list) in lists.enumerated() {
+      for case .clampLatent(let latent, let target, let reader, let selector) in list {
+        let key = ObjectIdentifier(reader)
+        if edits[key] == nil { order.append(key) }
+        for r in rows[b] where selector.contains(positions[r]) {
+          edits[key, default: (reader, [])].edits.append(Edit(row: r, latent: latent, target: target))
+        }
+      }
+    }
+    let d = values.columns
+    for key in order {
+      guard let entry = edits[key], !entry.edits.isEmpty else { continue }
+      let (reader, list) = (entry.reader, entry.edits)
+      let selected = values.gatherRows(list.map(\.row))                      // [edits, dModel]
+      let a = reader.activations(selected, latents: list.map(\.latent))     // [edits]
+      var directions: [Int: [Float]] = [:]
+      for (e, edit) in list.enumerated() {
+        let row = directions[edit.latent] ?? reader.decoderRow(edit.latent)
+        directions[edit.latent] = row
+        let delta = edit.target - a[e]
+        values.storage.withUnsafeMutableBufferPointer { v in
+          for i in 0 ..< d { v[edit.row * d + i] += delta * row[i] }
+        }
+      }
+    }
+  }
+
   func applyInterventions(_ list: [Intervention], to values: inout Matrix, rows: Range<Int>, positions: [Int]) {
     let d = values.columns
     for intervention in list {
+      if case .clampLatent = intervention { continue }  // applied batched by applyLatentClamps
       if case .transform(let body, let selector) = intervention {
         let selected = rows.filter { selector.contains(positions[$0]) }
         guard !selected.isEmpty else { continue }

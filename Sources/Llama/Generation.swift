@@ -40,8 +40,13 @@ extension LlamaModel {
   /// Continues several prompts at once: one batched prefill, then one batched decode step per token for
   /// the sequences still running. Batch-1 decoding is memory bound; batching is what makes sweeps cheap.
   /// Request i samples from its own stream `SplitMix64(seed).fork(i)`, so results do not depend on batching.
+  ///
+  /// With `sharePromptPrefixes`, requests with the same prompt whose interventions leave all but its last
+  /// position alone share one prefill of those positions (computed once, copied to their cache slots): a
+  /// sweep of many edits of the generated tokens then pays for each prompt once. The numbers can differ
+  /// from separate prefills in the last bits (other batch shapes), so it is opt-in.
   public func generate(_ requests: [GenerationRequest], sampling: SamplingConfiguration,
-                       keepFirstStepLogits: Bool = false) throws -> [GenerationResult] {
+                       keepFirstStepLogits: Bool = false, sharePromptPrefixes: Bool = false) throws -> [GenerationResult] {
     guard !requests.isEmpty else { return [] }
     let longest = requests.map(\.prompt.count).max() ?? 0
     let cache = KVCache(configuration: configuration, slots: requests.count, capacity: min(longest + sampling.maxTokens, maxPositions))
@@ -52,6 +57,7 @@ extension LlamaModel {
     let stops = Set(sampling.stopTokens)
 
     var inputs = requests.map(\.prompt)
+    if sharePromptPrefixes { try prefillSharedPrefixes(requests, cache: cache, inputs: &inputs) }
     var first = true
     while !active.isEmpty {
       let logits = try forward(
@@ -77,6 +83,33 @@ extension LlamaModel {
       first = false
     }
     return results
+  }
+
+  /// Fills the cache slots of requests that share a prompt prefix nobody edits; their input becomes the
+  /// last prompt token alone.
+  func prefillSharedPrefixes(_ requests: [GenerationRequest], cache: KVCache, inputs: inout [[Int]]) throws {
+    var groups: [[Int]: [Int]] = [:]
+    var order: [[Int]] = []
+    for (i, r) in requests.enumerated() where r.prompt.count > 1 {
+      let n = r.prompt.count - 1
+      guard r.interventions.values.allSatisfy({ $0.allSatisfy { !$0.positions.touches(below: n) } }) else { continue }
+      if groups[r.prompt] == nil { order.append(r.prompt) }
+      groups[r.prompt, default: []].append(i)
+    }
+    var shared: [(prompt: [Int], members: [Int])] = []
+    for prompt in order {
+      if let members = groups[prompt], members.count > 1 { shared.append((prompt, members)) }
+    }
+    guard !shared.isEmpty else { return }
+    var none = NoObserver()
+    _ = try forward(shared.map { Array($0.prompt.dropLast()) }, cache: cache, slots: shared.map { $0.members[0] }, observer: &none,
+                    logits: .lastOfEachSequence)
+    for (prompt, members) in shared {
+      for i in members {
+        cache.copy(slot: members[0], to: i)
+        inputs[i] = [prompt[prompt.count - 1]]
+      }
+    }
   }
 
   /// Greedy when temperature is 0; otherwise temperature softmax restricted to the top-p nucleus.

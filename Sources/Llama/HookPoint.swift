@@ -80,9 +80,24 @@ public enum Intervention: Sendable {
   case add(vector: [Float], scale: Float, positions: PositionSelector)
   /// h += (value - h·d) d for unit direction d: the component along d is clamped to `value`.
   case clamp(direction: [Float], value: Float, positions: PositionSelector)
+  /// Anthropic's feature clamp: with a(h) the latent's activation under the reader's encoder and d its
+  /// decoder row, h += (target − a(h)) · d. Decoding the edited code changes the reconstruction by exactly
+  /// that amount, so the reconstruction error h − x̂(h) is kept (clamping to 0 ablates the feature).
+  /// At one hook point these are applied, batched over the rows of every sequence, before the other kinds.
+  case clampLatent(latent: Int, target: Float, reader: any LatentReader, positions: PositionSelector)
   /// Replace the selected rows with a function of them (e.g. an SAE reconstruction, zero ablation).
   /// The closure gets [rows, dModel] row-major values and their absolute positions.
   case transform(@Sendable (_ values: inout Matrix, _ positions: [Int]) -> Void, positions: PositionSelector)
+}
+
+/// Reads latent activations off rows of a hook point: how Llama clamps a sparse-autoencoder feature
+/// without knowing autoencoders (the pipeline supplies one backed by its SAE).
+public protocol LatentReader: AnyObject, Sendable {
+  var dModel: Int { get }
+  /// Activation of latent `latents[r]` on row r of `rows` [n, dModel] (0 where it does not fire): [n].
+  func activations(_ rows: Matrix, latents: [Int]) -> [Float]
+  /// The latent's decoder row d (its output direction at its own scale): [dModel].
+  func decoderRow(_ latent: Int) -> [Float]
 }
 
 /// Which absolute positions of a sequence an intervention touches.
@@ -91,11 +106,28 @@ public enum PositionSelector: Sendable, Equatable, Codable {
   case from(Int)            // positions >= n (e.g. only generated tokens)
   case range(Range<Int>)
 
+  /// Whether any position below `n` is selected (then a prefix of length n cannot be shared unedited).
+  public func touches(below n: Int) -> Bool {
+    switch self {
+    case .all: n > 0
+    case .from(let k): k < n
+    case .range(let r): !r.isEmpty && r.lowerBound < n
+    }
+  }
+
   public func contains(_ position: Int) -> Bool {
     switch self {
     case .all: true
     case .from(let n): position >= n
     case .range(let r): r.contains(position)
+    }
+  }
+}
+
+extension Intervention {
+  public var positions: PositionSelector {
+    switch self {
+    case .add(_, _, let p), .clamp(_, _, let p), .clampLatent(_, _, _, let p), .transform(_, let p): p
     }
   }
 }

@@ -41,6 +41,17 @@ public final class KVCache: @unchecked Sendable {
 
   func advance(_ slot: Int, by n: Int) { lengths[slot] += n }
 
+  /// Copies slot `source`'s filled positions into slot `target` (a shared prompt computed once).
+  public func copy(slot source: Int, to target: Int) {
+    guard source != target else { return }
+    let n = lengths[source] * kvDim
+    for l in 0 ..< layers {
+      keys(layer: l, slot: target).update(from: keys(layer: l, slot: source), count: n)
+      values(layer: l, slot: target).update(from: values(layer: l, slot: source), count: n)
+    }
+    lengths[target] = lengths[source]
+  }
+
   /// Forgets a slot's contents so it can hold a new sequence.
   public func reset(slot: Int) { lengths[slot] = 0 }
 }

@@ -36,7 +36,10 @@ extension LlamaModel {
       return zip(x, weight).map { $0 * scale * $1 }
     }
     func hook(_ point: HookPoint, _ x: inout [Float], _ position: Int) {
-      for intervention in interventions[point] ?? [] {
+      let list = interventions[point] ?? []
+      let latentClampsFirst = list.filter { if case .clampLatent = $0 { true } else { false } }
+        + list.filter { if case .clampLatent = $0 { false } else { true } }
+      for intervention in latentClampsFirst {
         LlamaModel.apply(intervention, to: &x, position: position)
       }
       captured[point]?.setRow(position, x)
@@ -103,6 +106,11 @@ extension LlamaModel {
       var projection: Float = 0
       for i in x.indices { projection += x[i] * direction[i] }
       for i in x.indices { x[i] += (value - projection) * direction[i] }
+    case .clampLatent(let latent, let target, let reader, let positions):
+      guard positions.contains(position) else { return }
+      let a = reader.activations(Matrix(rows: 1, columns: x.count, storage: x), latents: [latent])[0]
+      let d = reader.decoderRow(latent)
+      for i in x.indices { x[i] += (target - a) * d[i] }
     case .transform(let body, let positions):
       guard positions.contains(position) else { return }
       var m = Matrix(rows: 1, columns: x.count, storage: x)

@@ -169,6 +169,7 @@ enum EndToEnd {
       ceWindows: 4
       checkpointEvery: 20
     steering:
+      features: [1]
       automatic: 3
       minimumEvidence: 0.5
       prompts: ["Say something."]

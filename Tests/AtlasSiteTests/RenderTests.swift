@@ -106,7 +106,7 @@ struct RenderTests {
     #expect(found > 5)
   }
 
-  @Test("Steered features show default and steered text per prompt and strength, with the method spelled out")
+  @Test("Steered features show the default and the chosen steered text per prompt, every sweep strength, a curve and the method in words then formulas")
   func steering() throws {
     let (atlas, _) = try SharedAtlas.normal.get()
     let steering = try SteeringRecord.read(from: atlas.steeringRecord)
@@ -115,9 +115,16 @@ struct RenderTests {
     for feature in steering.features {
       let html = try SiteFixture.text(atlas.site.appendingPathComponent("features/f\(String(format: "%03d", feature.feature)).html"))
       #expect(html.contains("id=\"steering\""))
-      #expect(html.contains("Additive steering at blocks.15.hook_resid_post") && html.contains("Strength s in × the feature&#39;s max activation"))
-      for prompt in steering.prompts { #expect(html.contains(Markup.escape(prompt.defaultContinuation))) }
-      for run in feature.runs { #expect(html.contains(Markup.escape(run.text))) }
+      let words = try #require(html.range(of: "Steering edits the model"))
+      let formulas = try #require(html.range(of: "Formulas, at blocks.15.hook_resid_post"))
+      #expect(words.lowerBound < formulas.lowerBound && html.contains("clamp h ← h + (s·m − a(h))·d"))
+      #expect(html.contains("class=\"steer-curve\"") && html.contains("class=\"steer-sentence\""))
+      // Every token of the default and chosen continuations, and of every sweep run, is on the page (line breaks as ↵).
+      for run in feature.chosenRuns + feature.runs + steering.prompts.map(\.baseline) {
+        for token in run.tokens { #expect(html.contains(Markup.escape(Markup.tokenText(token))), "\(token.debugDescription)") }
+      }
+      // All strengths of a prompt's sweep sit on one row.
+      #expect(html.components(separatedBy: "class=\"sweep-cells\"").count - 1 == steering.prompts.count)
     }
     let unsteered = (0 ..< 300).first { !steered.contains($0) } ?? 0
     #expect(!(try SiteFixture.text(atlas.site.appendingPathComponent("features/f\(String(format: "%03d", unsteered)).html"))).contains("id=\"steering\""))

@@ -1,0 +1,88 @@
+import AtlasArtifacts
+import Foundation
+
+extension SteeringStage {
+  /// English function words of three letters or more (and Early Modern ones the default corpus is full of).
+  static let functionWords: Set<String> = [
+    "the", "and", "you", "your", "yours", "that", "this", "these", "those", "with", "for", "are", "was", "were", "his", "her",
+    "hers", "him", "she", "they", "them", "their", "our", "ours", "its", "not", "but", "all", "have", "has", "had", "from",
+    "what", "which", "who", "whom", "whose", "when", "where", "will", "would", "can", "could", "should", "there", "here",
+    "then", "than", "into", "out", "about", "been", "being", "one", "any", "some", "more", "most", "such", "only", "also",
+    "very", "just", "how", "why", "may", "might", "must", "shall", "each", "both", "own", "other", "over", "under", "upon",
+    "unto", "yet", "nor", "too", "did", "does", "doing", "now", "well", "let", "thou", "thee", "thy", "thine", "hath",
+    "doth", "art", "shalt", "wilt", "didst", "hast", "dost", "ye",
+  ]
+
+  /// How much a feature reads as a concept in words, in [0, 1], or nil when it cannot be a showcase
+  /// candidate. Today from its top tokens: the count-weighted share that are alphabetic words of at least
+  /// three letters, required to span at least three different words (a concept fires on "smooth", "glide",
+  /// "slide", not on one token). Function words ("the", "you", "thou") are words but not concepts: they do
+  /// not count. The one place to re-point at descriptions in words when features have them.
+  public static func meaningScore(_ r: FeatureRecord) -> Double? {
+    var words = Set<String>()
+    var wordCount = 0, total = 0
+    for t in r.topTokens.prefix(20) {
+      total += t.count
+      let trimmed = t.token.trimmingCharacters(in: .whitespaces)
+      let letters = trimmed.unicodeScalars.allSatisfy { CharacterSet.letters.contains($0) }
+      if letters, trimmed.unicodeScalars.count >= 3, !functionWords.contains(trimmed.lowercased()) {
+        wordCount += t.count
+        words.insert(trimmed.lowercased())
+      }
+    }
+    guard total > 0, words.count >= 3 else { return nil }
+    let share = Double(wordCount) / Double(total)
+    return share >= 0.6 ? share : nil
+  }
+
+  /// Picks candidates: configured features first, then live, not dense, not single-token features with a
+  /// meaning score, one per coarse cluster in turn (clusters by size; within a cluster by meaning score,
+  /// then by firings), until `automatic` are chosen.
+  public static func select(records: [FeatureRecord], coarseAssignments: [Int], configuration: SteeringConfiguration,
+                            meaning: (FeatureRecord) -> Double? = meaningScore)
+    -> [(feature: Int, reason: String)]
+  {
+    var chosen: [(Int, String)] = []
+    var taken = Set<Int>()
+    for f in configuration.features where f >= 0 && f < records.count && !taken.contains(f) {
+      chosen.append((f, "configured"))
+      taken.insert(f)
+    }
+    var byCluster: [Int: [(record: FeatureRecord, score: Double)]] = [:]
+    for r in records where !r.flags.contains(.dead) && !r.flags.contains(.dense) && !r.flags.contains(.singleToken) && r.firings >= 10 {
+      if configuration.minimumEvidence > 0 {
+        guard let e = r.label.evidence, e.balancedAccuracy >= configuration.minimumEvidence else { continue }
+      }
+      guard let score = meaning(r) else { continue }
+      let cluster = r.index < coarseAssignments.count ? coarseAssignments[r.index] : 0
+      byCluster[cluster, default: []].append((r, score))
+    }
+    for key in byCluster.keys {
+      byCluster[key]?.sort { a, b in
+        a.score != b.score ? a.score > b.score : a.record.firings != b.record.firings ? a.record.firings > b.record.firings
+          : a.record.index < b.record.index
+      }
+    }
+    let clusters = byCluster.keys.sorted { a, b in
+      let (na, nb) = (byCluster[a]?.count ?? 0, byCluster[b]?.count ?? 0)
+      return na != nb ? na > nb : a < b
+    }
+    var round = 0, added = 0
+    while added < configuration.automatic {
+      var progressed = false
+      for cluster in clusters where added < configuration.automatic {
+        guard let list = byCluster[cluster], round < list.count else { continue }
+        let (r, score) = list[round]
+        progressed = true
+        guard !taken.contains(r.index) else { continue }
+        taken.insert(r.index)
+        let words = r.topTokens.prefix(3).map { $0.token.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
+        chosen.append((r.index, String(format: "automatic: word-like top tokens (%.0f%%: %@), coarse cluster %d", score * 100, words, cluster)))
+        added += 1
+      }
+      if !progressed { break }
+      round += 1
+    }
+    return chosen
+  }
+}
