@@ -83,6 +83,8 @@ public struct AtlasConfiguration: Codable, Sendable, Equatable {
   public var features = FeaturesSection()
   public var layout = LayoutSection()
   public var steering = SteeringConfiguration()
+  /// Topic search (`feature-atlas probe`); `probe.topics` are probed by `feature-atlas probe --configured`.
+  public var probe = ProbeConfiguration()
   public init() {}
 
   /// Named starting points: `default` (≥ 300k tokens, 8,192 latents, ≤ 10 minutes here) and `quick`

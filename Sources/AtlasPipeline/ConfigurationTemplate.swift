@@ -81,6 +81,12 @@ public enum ConfigurationTemplate {
         mode: \(s.mode.rawValue)                # add (h += s·max·d) or clamp (component along d set to s·max)
         maxNewTokens: \(s.maxNewTokens)
 
+      probe:                            # topic search: feature-atlas probe --topic WORD (or --configured for these)
+        topics: \(list(c.probe.topics))
+        after: \(c.probe.after)                  # tokens after a topic word that count as near it
+        firingFraction: \(c.probe.firingFraction)       # share of a feature's max activation that counts as firing
+        top: \(c.probe.top)                    # features kept per topic
+
       """
   }
 }
