@@ -20,8 +20,9 @@ public struct ProbeConfiguration: Codable, Sendable, Equatable {
   /// A span counts as a firing when the feature reaches this share of its largest corpus activation.
   public var firingFraction = 0.1
   /// Relatives of a one-word topic added from the model's own token embedding: its nearest whole-word tokens
-  /// (cosine of mean-centred embedding rows at least `neighbourCosine`), e.g. illness for disease. 0 = none.
-  public var neighbours = 6
+  /// (cosine of mean-centred embedding rows at least `neighbourCosine`). 0 = none, the default: on SmolLM2
+  /// the nearest tokens of "love" were and, can, john, like, the (measured), which dilute the topic.
+  public var neighbours = 0
   public var neighbourCosine = 0.3
   /// Features kept in a topic's record and page.
   public var top = 30
@@ -204,13 +205,19 @@ public final class TopicProbe {
     return s
   }
 
-  /// Seeded neutral spans with the lengths of `lengths` (cycled), from `pool` windows.
-  func neutralSpans(pool: [Int], lengths: [Int], rng: inout SplitMix64) -> [Span] {
+  /// Seeded neutral spans with the lengths of `lengths` (cycled), from `pool` windows. With `sources`
+  /// (the corpus source of each topic span, cycled alike), each neutral span comes from a window of the same
+  /// source when the pool has one: the contrast is then about the topic, not about the register of the
+  /// sources the topic's words happen to occur in (verse, licences, code).
+  func neutralSpans(pool: [Int], lengths: [Int], sources: [Int32] = [], rng: inout SplitMix64) -> [Span] {
     guard !pool.isEmpty, !lengths.isEmpty else { return [] }
+    var bySource: [Int32: [Int]] = [:]
+    for w in pool { bySource[sourceOfWindow[w], default: []].append(w) }
     var out: [Span] = []
     for k in 0 ..< configuration.neutralSpans {
       let length = min(lengths[k % lengths.count], windowLength - 1)
-      let w = pool[Int(rng.next() % UInt64(pool.count))]
+      let candidates = sources.isEmpty ? pool : (bySource[sources[k % sources.count]] ?? pool)
+      let w = candidates[Int(rng.next() % UInt64(candidates.count))]
       let start = 1 + Int(rng.next() % UInt64(windowLength - length))
       out.append(Span(window: w, start: start, end: start + length, term: -1))
     }
@@ -275,7 +282,7 @@ public final class TopicProbe {
     let topicWindows = Set(found.map(\.window))
     let pool = (0 ..< windows).filter { !topicWindows.contains($0) }
     let neutral = neutralSpans(pool: pool.isEmpty ? Array(0 ..< windows) : pool, lengths: topicSpans.map { $0.end - $0.start },
-                               rng: &rng)
+                               sources: topicSpans.map { sourceOfWindow[$0.window] }, rng: &rng)
     let (codes, ranges) = try encodeCorpus(topicSpans + neutral)
     var counts = [Int](repeating: 0, count: forms.count)
     for span in found { counts[span.term] += 1 }

@@ -28,8 +28,13 @@ public enum ProbeRunner {
     } else {
       for topic in topics {
         let t1 = Date()
-        let record = try probe.probe(topic: topic)
-        outcomes.append(try write(record, atlas: atlas, seconds: Date().timeIntervalSince(t1)))
+        do {
+          let record = try probe.probe(topic: topic)
+          outcomes.append(try write(record, atlas: atlas, seconds: Date().timeIntervalSince(t1)))
+        } catch let error as ProbeError where topics.count > 1 {
+          // One topic the corpus never mentions does not stop the others.
+          progress.log("topic \"\(topic)\" skipped: \(error)")
+        }
       }
     }
     if writeSite, FileManager.default.fileExists(atPath: atlas.siteIndex.path) {

@@ -8,9 +8,11 @@ import Foundation
 /// when the feature's largest activation on the span reaches `threshold[feature]` (a share of the feature's
 /// largest activation over the whole corpus, so weak incidental firings do not count).
 ///
-/// With k_t firings on n_t topic spans and k_n on n_n neutral spans, and Jeffreys-smoothed rates
+/// With k_t firings on n_t topic spans and k_n on n_n neutral spans, the neutral rate Jeffreys-smoothed and
+/// the topic rate shrunk towards it by `m` = 10 pseudo-spans (so a topic seen on one or two spans cannot
+/// make a feature look specific):
 ///
-///     r_t = (k_t + ½) / (n_t + 1)        r_n = (k_n + ½) / (n_n + 1)
+///     r_n = (k_n + ½) / (n_n + 1)        r_t = (k_t + m · r_n) / (n_t + m)
 ///
 /// the score is the Jeffreys divergence (symmetrised KL) between the two firing distributions, signed:
 ///
@@ -85,9 +87,11 @@ public struct TopicContrast: Sendable {
   }
 
   /// The signed Jeffreys divergence between smoothed firing rates (see the type's documentation).
+  public static let priorSpans = 10.0
+
   public static func score(topicFirings kt: Int, topicSpans nt: Int, neutralFirings kn: Int, neutralSpans nn: Int) -> Double {
-    let rt = (Double(kt) + 0.5) / (Double(nt) + 1)
     let rn = (Double(kn) + 0.5) / (Double(nn) + 1)
+    let rt = (Double(kt) + priorSpans * rn) / (Double(nt) + priorSpans)
     let logOdds = log(rt / (1 - rt)) - log(rn / (1 - rn))
     return (rt - rn) * abs(logOdds)
   }
