@@ -3,7 +3,7 @@ import TensorMath
 import Testing
 
 /// Planted activations for topic search: spans of 3 rows, topic spans first, then neutral spans.
-private struct PlantedSpans {
+struct PlantedSpans {
   var rows: [[(latent: Int, value: Float)]] = []
   var topic: [Range<Int>] = []
   var neutral: [Range<Int>] = []
