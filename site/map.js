@@ -8,7 +8,7 @@
   var FA = window.FA = window.FA || {};
   var meta = null;
   var n = 0, loadedChunks = 0, loadedPoints = 0;
-  var X, Y, F, levelIds = [], D = [], M = [], L = [], T = [], N = [], lowL = [], lowT = [], have;
+  var X, Y, F, levelIds = [], D = [], M = [], L = [], T = [], N = [], K = [], lowL = [], lowT = [], have;
   var showNeighbours = true;
   var byColour = [];              // point indices per colour slot (palette index, or last = unclustered)
   var grid = new Map(), CELL = 8; // map units per grid cell, for hover lookups
@@ -38,6 +38,7 @@
       X[i] = data.x[j]; Y[i] = data.y[j]; F[i] = data.w[j]; have[i] = 1;
       for (var l = 0; l < levelIds.length; l++) levelIds[l][i] = data.c[l] ? data.c[l][j] : -1;
       D[i] = data.d[j]; M[i] = data.m[j]; L[i] = data.l[j]; T[i] = data.t[j]; N[i] = data.n ? data.n[j] : [];
+      K[i] = data.k ? data.k[j] : '';
       lowL[i] = String(L[i]).toLowerCase(); lowT[i] = String(T[i]).toLowerCase();
       var coarse = levelIds.length ? levelIds[0][i] : -1;
       byColour[coarse < 0 ? meta.palette.length : coarse % meta.palette.length].push(i);
@@ -548,6 +549,7 @@
     tokens: function (i) { return T[i] || ''; },
     lowLabel: function (i) { return lowL[i]; },
     lowTokens: function (i) { return lowT[i]; },
+    words: function (i) { return K[i] || ''; },
     id: featureId,
     href: featureHref,
     select: function (i) { selected = i; redraw(); },

@@ -86,6 +86,8 @@ public struct AtlasConfiguration: Codable, Sendable, Equatable {
   public var steering = SteeringConfiguration()
   /// The policymaker briefing (`feature-atlas brief`); not part of any stage's fingerprint.
   public var briefing = BriefingConfiguration()
+  /// Topic search (`feature-atlas probe`); `probe.topics` are probed by `feature-atlas probe --configured`.
+  public var probe = ProbeConfiguration()
   public init() {}
 
   /// Named starting points: `default` (≥ 300k tokens, 8,192 latents, ≤ 10 minutes here) and `quick`

@@ -95,6 +95,12 @@ public enum ConfigurationTemplate {
         summary: ""                   # replaces the generated executive summary (blank lines separate paragraphs)
         implications: ""              # replaces the generated implications
 
+      probe:                            # topic search: feature-atlas probe --topic WORD (or --configured for these)
+        topics: \(list(c.probe.topics))
+        after: \(c.probe.after)                  # tokens after a topic word that count as near it
+        firingFraction: \(c.probe.firingFraction)       # share of a feature's max activation that counts as firing
+        top: \(c.probe.top)                    # features kept per topic
+
       """
   }
 }

@@ -75,7 +75,7 @@ enum IndexPage {
       + (input.layout.quality["trustworthiness@10"].map { " Trustworthiness@10 of this layout: \(Format.fixed($0, digits: 3))." } ?? "")
     return IndexView(
       chrome: ChromeView.make(input, title: "Map", root: "", current: "map", bodyClass: "page-index",
-                              scripts: ["assets/map.js", "assets/search.js", MapData.metaFile()]),
+                              scripts: ["assets/map.js", "assets/search.js", MapData.metaFile(), TopicPage.searchDataFile]),
       title: Markup.displayable(record.title),
       runLine: runLine,
       hookPoint: Markup.displayable(record.hookPoint),

@@ -46,6 +46,7 @@ enum MapData {
     out += "\"l\":[" + range.map { Markup.jsString(input.summaries[$0].label.text) }.joined(separator: ",") + "],"
     out += "\"t\":[" + range.map { Markup.jsString(topTokens(input.summaries[$0])) }.joined(separator: ",") + "],"
     out += "\"w\":[" + range.map { flags(input.summaries[$0]) }.joined(separator: ",") + "],"
+    out += "\"k\":[" + range.map { Markup.jsString(searchWords(input.summaries[$0])) }.joined(separator: ",") + "],"
     out += "\"n\":[" + range.map { i in
       "[" + input.summaries[i].neighbours.filter { $0 >= 0 && $0 < input.map.count }.map(String.init).joined(separator: ",") + "]"
     }.joined(separator: ",") + "]"
@@ -56,6 +57,23 @@ enum MapData {
   /// The first few top tokens as one string for search and the tooltip.
   static func topTokens(_ summary: FeatureSummary) -> String {
     summary.topTokens.prefix(4).map { Markup.tokenText($0.token) }.joined(separator: " · ")
+  }
+
+  /// The words a search by meaning matches a feature on: the words of its label and of its most frequent
+  /// tokens, lower-cased, unique, space-separated (the search stems them and the query alike).
+  static func searchWords(_ summary: FeatureSummary) -> String {
+    var seen = Set<String>()
+    var out: [String] = []
+    let texts = [summary.label.text] + summary.topTokens.prefix(8).map(\.token)
+    for text in texts {
+      var word = ""
+      for ch in text.lowercased() + " " {
+        if ch.isLetter { word.append(ch); continue }
+        if word.count >= 3, seen.insert(word).inserted { out.append(word) }
+        word = ""
+      }
+    }
+    return out.joined(separator: " ")
   }
 
   /// Bit 0: label contradicted; bit 1: dead.

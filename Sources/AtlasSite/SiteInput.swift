@@ -38,6 +38,7 @@ struct SiteInput: Sendable {
   let cachedShards: [FeatureShard]?         // every shard, when they were small enough to keep from pass 1
   let map: MapGeometry
   let naming: Naming
+  let topics: [TopicRecord]                 // probed topics (`topics/*.json`), by slug
 
   static func read(_ atlas: AtlasDirectory) throws -> SiteInput {
     let record = try AtlasRecord.read(from: atlas.atlasRecord)
@@ -76,7 +77,7 @@ struct SiteInput: Sendable {
     let map = MapGeometry(x: x, y: y, assignment: assignment)
     return SiteInput(atlas: atlas, record: record, training: training, features: features, layout: layout,
                      hierarchy: hierarchy, steering: steering, summaries: summaries, cachedShards: cached, map: map,
-                     naming: Naming(features: n))
+                     naming: Naming(features: n), topics: try atlas.readTopicRecords())
   }
 
   /// Shard JSON up to this size is decoded once and kept for pass 2 (about 1.5× its size in memory);

@@ -169,6 +169,14 @@ public struct SiteRenderer: Sendable {
     counts.pages += 2
     progress(SiteProgress(phase: "run", done: 1, total: 1))
     clock.lap("run")
+
+    // MARK: Topic pages (from `feature-atlas probe`); the search data always, so the index can load it
+    if input.topics.isEmpty {
+      try writer.write(TopicPage.searchData([], input: input), to: "data/topics.js")
+    } else {
+      counts.pages += try TopicPage.write(input.topics, input: input, templates: templates, into: writer.root)
+    }
+    clock.lap("topics")
     return counts
   }
 }

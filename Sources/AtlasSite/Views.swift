@@ -29,9 +29,10 @@ struct ChromeView: MustacheParent {
 
   static func make(_ input: SiteInput, title: String, root: String, current: String, bodyClass: String, scripts: [String] = []) -> ChromeView {
     let items: [(String, String, String)] = [
-      ("map", "Map", "index.html"), ("run", "Run", "run.html"), ("steering", "Steering", "steering.html"),
+      ("map", "Map", "index.html"), ("topics", "Topics", "topics/index.html"), ("run", "Run", "run.html"),
+      ("steering", "Steering", "steering.html"),
     ]
-    let nav = items.filter { $0.0 != "steering" || input.steering != nil }
+    let nav = items.filter { ($0.0 != "steering" || input.steering != nil) && ($0.0 != "topics" || !input.topics.isEmpty) }
       .map { NavView(href: root + $0.2, text: $0.1, current: $0.0 == current) }
     // No timestamp here: every page but the run page must be byte-identical across builds of the same inputs.
     let footer = "feature-atlas \(input.record.toolVersion) · built from the artifacts in this folder · works offline, no network requests"
