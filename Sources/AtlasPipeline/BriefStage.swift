@@ -47,6 +47,9 @@ public enum BriefStage {
   public static func run(_ options: Options, progress: any ProgressSink) throws -> Report {
     let start = Date()
     let atlas = options.atlas
+    // The briefing goes into the atlas (by default): never while another command writes to it.
+    let lock = try AtlasLock(atlas: atlas, command: "feature-atlas brief")
+    defer { withExtendedLifetime(lock) {} }
     var configuration = try configuration(for: options)
     if let page = options.page { configuration.page = page }
     let output = (options.output ?? atlas.root.appendingPathComponent("briefing")).standardizedFileURL

@@ -15,6 +15,9 @@ public enum ProbeRunner {
   public static func run(atlas: AtlasDirectory, configuration: ProbeConfiguration, topics: [String], examples: URL?,
                          model: String?, resources: URL?, writeSite: Bool, progress: any ProgressSink) throws -> [Outcome] {
     let t0 = Date()
+    // Topic records and pages are written into the atlas: one writer at a time, as for every stage.
+    let lock = try AtlasLock(atlas: atlas, command: "feature-atlas probe")
+    defer { withExtendedLifetime(lock) {} }
     let probe = try TopicProbe(atlas: atlas, configuration: configuration, model: model)
     progress.log(String(format: "loaded the atlas's SAE, activations and features in %.1f s", Date().timeIntervalSince(t0)))
     var outcomes: [Outcome] = []
