@@ -45,11 +45,13 @@ let package = Package(
     // MARK: - Artifacts, site, pipeline, command line
     .target(name: "AtlasArtifacts", swiftSettings: fast),
     .target(name: "AtlasSite", dependencies: ["AtlasArtifacts", .product(name: "Mustache", package: "swift-mustache")]),
+    .target(name: "AtlasDiff", dependencies: ["AtlasArtifacts", "TensorMath", "MapLayout"], swiftSettings: fast),
     .target(
       name: "AtlasPipeline",
       dependencies: [
         "AtlasArtifacts", "AtlasSite", "Corpus", "Llama", "SparseAutoencoders", "MapLayout", "FeatureAnalysis",
         .product(name: "Yams", package: "Yams"),
+        "AtlasDiff",
       ], swiftSettings: fast),
     .target(
       name: "FeatureAtlasCLI",
@@ -74,6 +76,7 @@ let package = Package(
     .testTarget(name: "FeatureAnalysisTests", dependencies: ["FeatureAnalysis", "TestSupport"]),
     .testTarget(name: "AtlasArtifactsTests", dependencies: ["AtlasArtifacts", "TestSupport"]),
     .testTarget(name: "AtlasSiteTests", dependencies: ["AtlasSite", "CLibXML2", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "AtlasDiffTests", dependencies: ["AtlasDiff", "AtlasArtifacts", "TensorMath", "TestSupport"]),
     .testTarget(name: "AtlasPipelineTests", dependencies: ["AtlasPipeline", "AtlasSite", "CLibXML2", "TestSupport"], resources: [.copy("Fixtures")]),
   ],
   swiftLanguageModes: [.v6]

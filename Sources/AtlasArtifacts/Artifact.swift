@@ -2,7 +2,7 @@ import Foundation
 
 /// The kinds of artifact an atlas directory holds; each names the command that (re)creates it.
 public enum ArtifactKind: String, Codable, Sendable, CaseIterable {
-  case atlas, activations, sae, features, layout, steering, site
+  case atlas, activations, sae, features, layout, steering, site, diff
 
   /// The command a user runs to recreate this artifact.
   public var producingCommand: String {
@@ -14,6 +14,7 @@ public enum ArtifactKind: String, Codable, Sendable, CaseIterable {
     case .layout: "feature-atlas layout"
     case .steering: "feature-atlas steer"
     case .site: "feature-atlas render"
+    case .diff: "feature-atlas diff"
     }
   }
 }

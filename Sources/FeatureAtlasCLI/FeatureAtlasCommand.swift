@@ -13,7 +13,7 @@ public struct FeatureAtlasCommand: AsyncParsableCommand {
       The other commands run one stage or use the engine directly.
       """,
     subcommands: [Build.self, Init.self, Capture.self, Train.self, Analyze.self, Layout.self, Steer.self, Render.self,
-                  Inspect.self, Forward.self, Generate.self])
+                  Inspect.self, Forward.self, Generate.self, Diff.self])
 
   public init() {}
 }
