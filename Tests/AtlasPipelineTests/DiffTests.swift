@@ -85,9 +85,10 @@ struct DiffPipelineTests {
     // The pair pages link to A's own feature pages by relative path, and the link resolves.
     let pair = try #require(record.pairs.first)
     let naming = Naming(features: Self.features)
+    // The page sits in <root>/diffs/ab/site/pairs/: four levels below <root>.
     let pageURL = out.appendingPathComponent("site/pairs/\(naming.id(pair.a))-\(naming.id(pair.b)).html")
     let page = try String(contentsOf: pageURL, encoding: .utf8)
-    let link = "../../../runs/a/site/features/\(naming.featureFile(pair.a))"
+    let link = "../../../../runs/a/site/features/\(naming.featureFile(pair.a))"
     #expect(page.contains("href=\"\(link)\""))
     #expect(FileManager.default.fileExists(atPath: pageURL.deletingLastPathComponent().appendingPathComponent(link).standardizedFileURL.path))
 
