@@ -50,12 +50,14 @@ let package = Package(
     .target(name: "AtlasArtifacts"),
     .target(name: "AtlasSite", dependencies: ["AtlasArtifacts", .product(name: "Mustache", package: "swift-mustache")]),
     .target(name: "AtlasBriefing", dependencies: ["AtlasArtifacts", "AtlasSite", .product(name: "Mustache", package: "swift-mustache")]),
+    .target(name: "AtlasDiff", dependencies: ["AtlasArtifacts", "TensorMath", "MapLayout"], swiftSettings: kernels),
     .target(
       name: "AtlasPipeline",
       dependencies: [
         "AtlasArtifacts", "AtlasSite", "Corpus", "Llama", "SparseAutoencoders", "MapLayout", "FeatureAnalysis",
         "AtlasBriefing",
         .product(name: "Yams", package: "Yams"),
+        "AtlasDiff",
       ]),
     .target(
       name: "FeatureAtlasCLI",
@@ -80,6 +82,7 @@ let package = Package(
     .testTarget(name: "AtlasArtifactsTests", dependencies: ["AtlasArtifacts", "TestSupport"]),
     .testTarget(name: "AtlasSiteTests", dependencies: ["AtlasSite", "CLibXML2", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "AtlasBriefingTests", dependencies: ["AtlasBriefing", "AtlasPipeline", "AtlasSite", "CLibXML2", "TestSupport"], exclude: ["briefing_check.py"]),
+    .testTarget(name: "AtlasDiffTests", dependencies: ["AtlasDiff", "AtlasArtifacts", "TensorMath", "TestSupport"]),
     .testTarget(name: "AtlasPipelineTests", dependencies: ["AtlasPipeline", "AtlasSite", "CLibXML2", "TestSupport"], resources: [.copy("Fixtures")]),
   ],
   swiftLanguageModes: [.v6]

@@ -3,7 +3,7 @@ import Foundation
 /// The kinds of artifact an atlas directory holds; each names the command that (re)creates it.
 public enum ArtifactKind: String, Codable, Sendable, CaseIterable {
   case atlas, activations, sae, features, layout, steering, site, stage
-  case topics
+  case topics, diff
 
   /// The command a user runs to recreate this artifact.
   public var producingCommand: String {
@@ -17,6 +17,7 @@ public enum ArtifactKind: String, Codable, Sendable, CaseIterable {
     case .site: "feature-atlas render"
     case .stage: "feature-atlas build"
     case .topics: "feature-atlas probe"
+    case .diff: "feature-atlas diff"
     }
   }
 }

@@ -15,6 +15,7 @@ struct AtlasBench {
     ("tokenizer", "encode MB/s and tokens/s, cold and warm cache [--file F] [--compare IDS] [--model GGUF]", BenchTokenizer.run),
     ("sae", "train a TopK SAE on captured activations, as peers/ref_sae.py does", BenchSAE.run),
     ("layout", "2-D map + clusters of SAE decoder directions (vs umap-learn + HDBSCAN)", BenchLayout.run),
+    ("diff", "diff two synthetic 16k-latent atlases (permuted, replaced, split): time and peak RSS [--features N] [--dir DIR] [--keep]", BenchDiff.run),
   ]
 
   static func main() {

@@ -11,11 +11,11 @@ struct Templates: Sendable {
   private let library: MustacheLibrary
   let directory: URL
 
-  init(directory: URL) throws {
+  init(directory: URL, pages: [String] = Templates.pages, partials: [String] = Templates.partials) throws {
     self.directory = directory
     Templates.registerContentType
     var library = MustacheLibrary()
-    for name in Templates.pages + Templates.partials {
+    for name in pages + partials {
       let url = directory.appendingPathComponent("\(name).mustache")
       guard let text = try? String(contentsOf: url, encoding: .utf8) else {
         throw SiteError.missingTemplate(name: name, directory: directory.path)

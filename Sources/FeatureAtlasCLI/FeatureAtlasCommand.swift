@@ -14,7 +14,7 @@ public struct FeatureAtlasCommand: AsyncParsableCommand {
       """,
     subcommands: [Build.self, Init.self, Capture.self, Train.self, Analyze.self, Layout.self, Steer.self, Render.self,
                   Brief.self,
-                  Inspect.self, Forward.self, Generate.self, Probe.self])
+                  Inspect.self, Forward.self, Generate.self, Probe.self, Diff.self])
 
   public init() {}
 }
