@@ -40,7 +40,8 @@ let package = Package(
     .target(name: "Llama", dependencies: ["TensorMath", "GGUF", "Tokenization"], swiftSettings: fast),
     .target(name: "SparseAutoencoders", dependencies: ["TensorMath", "AtlasArtifacts"], swiftSettings: fast),
     .target(name: "MapLayout", dependencies: ["TensorMath"], swiftSettings: fast),
-    .target(name: "FeatureAnalysis", dependencies: ["TensorMath", "AtlasArtifacts"], swiftSettings: fast),
+    .target(name: "Lexicon", swiftSettings: fast),
+    .target(name: "FeatureAnalysis", dependencies: ["TensorMath", "AtlasArtifacts", "Lexicon"], swiftSettings: fast),
 
     // MARK: - Artifacts, site, pipeline, command line
     .target(name: "AtlasArtifacts", swiftSettings: fast),
@@ -48,7 +49,7 @@ let package = Package(
     .target(
       name: "AtlasPipeline",
       dependencies: [
-        "AtlasArtifacts", "AtlasSite", "Corpus", "Llama", "SparseAutoencoders", "MapLayout", "FeatureAnalysis",
+        "AtlasArtifacts", "AtlasSite", "Corpus", "Llama", "SparseAutoencoders", "MapLayout", "FeatureAnalysis", "Lexicon",
         .product(name: "Yams", package: "Yams"),
       ], swiftSettings: fast),
     .target(
@@ -71,7 +72,8 @@ let package = Package(
     .testTarget(name: "LlamaTests", dependencies: ["Llama", "AtlasArtifacts", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "SparseAutoencodersTests", dependencies: ["SparseAutoencoders", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "MapLayoutTests", dependencies: ["MapLayout", "TestSupport"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "FeatureAnalysisTests", dependencies: ["FeatureAnalysis", "TestSupport"]),
+    .testTarget(name: "FeatureAnalysisTests", dependencies: ["FeatureAnalysis", "Lexicon", "TestSupport"]),
+    .testTarget(name: "LexiconTests", dependencies: ["Lexicon", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "AtlasArtifactsTests", dependencies: ["AtlasArtifacts", "TestSupport"]),
     .testTarget(name: "AtlasSiteTests", dependencies: ["AtlasSite", "CLibXML2", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "AtlasPipelineTests", dependencies: ["AtlasPipeline", "AtlasSite", "CLibXML2", "TestSupport"], resources: [.copy("Fixtures")]),
