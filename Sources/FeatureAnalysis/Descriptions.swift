@@ -78,6 +78,7 @@ struct DescriptionContext: Sendable {
   let classMembers: [[Int32]]            // [TokenClass.allCases] groups of each class
   let groupsUnder: [SynsetID: [Int32]]   // synset -> word groups with it among their first senses' ancestors
   let wordCounts: [Int]                  // [groups] analysed tokens per group (for display order)
+  let groupOfKey: [String: Int32]        // normalised text -> group
 
   init(vocabulary v: TokenVocabulary, lexicon: Lexicon?, tokenCounts: [Int]) {
     vocabulary = v
@@ -105,6 +106,9 @@ struct DescriptionContext: Sendable {
     classMembers = members
     groupsUnder = under
     wordCounts = counts
+    var keys: [String: Int32] = [:]
+    for g in 0 ..< v.groupCount where keys[v.groupKeys[g]] == nil { keys[v.groupKeys[g]] = Int32(g) }
+    groupOfKey = keys
   }
 }
 
@@ -123,6 +127,28 @@ enum FunctionWords {
     "too", "very", "also", "only", "just", "there", "here", "thus", "hence", "o", "oh", "ay", "nay", "let", "shalt", "hath",
     "doth", "art", "thine", "ye", "unto", "s", "t", "d", "ll", "ve", "re", "m",
   ]
+
+  /// Grammatical classes a reader can name, for features on several function words of one class.
+  static let category: [String: String] = {
+    var out: [String: String] = [:]
+    let classes: [(String, [String])] = [
+      ("conjunctions", ["and", "or", "but", "nor", "as", "if", "because", "while", "though", "although", "unless", "whether",
+                        "than", "so", "yet"]),
+      ("prepositions", ["of", "to", "in", "on", "at", "by", "for", "with", "from", "into", "onto", "upon", "about", "against",
+                        "between", "through", "during", "before", "after", "above", "below", "under", "over", "without",
+                        "within", "among", "toward", "towards", "unto"]),
+      ("articles and determiners", ["a", "an", "the", "this", "these", "those", "that", "each", "every", "some", "any", "all",
+                                    "both", "either", "neither", "no"]),
+      ("personal pronouns", ["i", "me", "we", "us", "you", "he", "him", "she", "her", "it", "they", "them", "thou", "thee", "ye"]),
+      ("possessive pronouns", ["my", "mine", "our", "your", "his", "hers", "its", "their", "thy", "thine"]),
+      ("question and relative words", ["which", "who", "whom", "whose", "what", "where", "when", "why", "how"]),
+      ("auxiliary and modal verbs", ["is", "am", "are", "was", "were", "be", "been", "being", "have", "has", "had", "do", "does",
+                                     "did", "will", "would", "shall", "should", "can", "could", "may", "might", "must", "hath",
+                                     "doth", "art", "shalt"]),
+    ]
+    for (name, words) in classes { for w in words where out[w] == nil { out[w] = name } }
+    return out
+  }()
 }
 
 /// A description before its held-out test: the text, the groups the test checks, the grounding.
@@ -187,6 +213,35 @@ enum DescriptionComposer {
       let examples = groups.filter { x.classes[Int($0.key)] == best }.prefix(shown).map { TokenVocabulary.labelText(v.groupKeys[Int($0.key)]) }
       return DescriptionDraft(text: best.phrase, kind: .syntactic, groups: set, shownWords: examples, grounding: nil,
                               coverage: share(set))
+    }
+
+    // Punctuation and layout together: "punctuation and layout (commas, line breaks, semicolons)".
+    let symbolic = syntactic.filter { $0 != .codeKeyword && classShare[Int($0.rawValue)] > 0 }
+      .sorted { classShare[Int($0.rawValue)] > classShare[Int($1.rawValue)] || (classShare[Int($0.rawValue)] == classShare[Int($1.rawValue)] && $0.rawValue < $1.rawValue) }
+    let symbolicShare = symbolic.reduce(0) { $0 + classShare[Int($1.rawValue)] }
+    if symbolicShare >= c.descriptionClassShare, let first = symbolic.first, classShare[Int(first.rawValue)] >= 0.1 {
+      let named = symbolic.prefix(3).filter { classShare[Int($0.rawValue)] >= 0.1 }
+      let set = Set(named.flatMap { x.classMembers[Int($0.rawValue)] })
+      let examples = groups.filter { set.contains($0.key) }.prefix(shown).map { TokenVocabulary.labelText(v.groupKeys[Int($0.key)]) }
+      let phrases = named.map { $0.phrase.components(separatedBy: " (").first ?? $0.phrase }
+      return DescriptionDraft(text: "punctuation and layout (\(phrases.joined(separator: ", ")))", kind: .syntactic, groups: set,
+                              shownWords: examples, grounding: nil, coverage: share(set))
+    }
+
+    // Function words of one grammatical class: "conjunctions (or, as, and)".
+    var categoryShare: [String: (share: Double, groups: [Int32])] = [:]
+    for (g, count) in groups {
+      guard let category = FunctionWords.category[v.groupKeys[Int(g)]] else { continue }
+      categoryShare[category, default: (0, [])].share += Double(count) / total
+      categoryShare[category, default: (0, [])].groups.append(g)
+    }
+    if let best = categoryShare.max(by: { $0.value.share < $1.value.share || ($0.value.share == $1.value.share && $0.key > $1.key) }),
+       best.value.share >= c.descriptionClassShare, best.value.groups.count >= 2 {
+      let set = Set(FunctionWords.category.filter { $0.value == best.key }.keys.compactMap { x.groupOfKey[$0] })
+        .union(best.value.groups)
+      let examples = best.value.groups.prefix(shown).map { v.groupKeys[Int($0)] }
+      return DescriptionDraft(text: "\(best.key) (\(examples.joined(separator: ", ")))", kind: .lexical, groups: set,
+                              shownWords: examples, grounding: nil, coverage: share(set))
     }
 
     // Words: a WordNet concept, or forms of one word.

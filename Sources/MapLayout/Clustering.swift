@@ -10,8 +10,10 @@ public struct ClusterConfiguration: Codable, Sendable, Equatable {
   public var minClusterSize: Int = 3
   /// Weight of the map's own neighbour graph (each point's `mapNeighbours` nearest points on the 2-D map)
   /// added to the decoder graph before clustering: 0 clusters on decoder neighbourhoods alone (colours
-  /// interleave on the map); larger values make clusters regions a reader sees.
-  public var mapWeight: Double = 0
+  /// interleave on the map); larger values make clusters regions a reader sees. On a quick atlas, 0.3 raised
+  /// the share of each feature's 10 nearest map points in its cluster from 0.52 / 0.41 / 0.29 (coarse /
+  /// middle / fine) to 0.97 / 0.93 / 0.76, with the same agreement with the features' corpus sources.
+  public var mapWeight: Double = 0.3
   public var mapNeighbours: Int = 15
 
   public init() {}

@@ -23,10 +23,14 @@ struct MapGraphTests {
       let p = Self.points(n, seed: UInt64(n))
       let got = MapGraph.nearest(positions: p, k: k)
       for i in 0 ..< n {
-        let want = (0 ..< n).filter { $0 != i }.map { j -> (Float, Int) in
-          let dx = p[2 * j] - p[2 * i], dy = p[2 * j + 1] - p[2 * i + 1]
-          return (dx * dx + dy * dy, j)
-        }.sorted { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }.prefix(k).map { Int32($0.1) }
+        var pairs: [(d: Float, j: Int)] = []
+        for j in 0 ..< n where j != i {
+          let dx: Float = p[2 * j] - p[2 * i]
+          let dy: Float = p[2 * j + 1] - p[2 * i + 1]
+          pairs.append((dx * dx + dy * dy, j))
+        }
+        pairs.sort { $0.d < $1.d || ($0.d == $1.d && $0.j < $1.j) }
+        let want: [Int32] = pairs.prefix(k).map { Int32($0.j) }
         let row = Array(got[i * k ..< i * k + k])
         #expect(Array(row.prefix(want.count)) == want, "n \(n) point \(i)")
         #expect(row.dropFirst(want.count).allSatisfy { $0 == -1 })
@@ -41,7 +45,10 @@ struct MapGraphTests {
     var p: [Float] = [], regions: [Int] = [], random: [Int] = []
     for i in 0 ..< n {
       let blob = i % 4
-      p += [Float(blob % 2) * 100 + rng.nextUnitFloat(), Float(blob / 2) * 100 + rng.nextUnitFloat()]
+      let x: Float = Float(blob % 2) * 100 + rng.nextUnitFloat()
+      let y: Float = Float(blob / 2) * 100 + rng.nextUnitFloat()
+      p.append(x)
+      p.append(y)
       regions.append(blob)
       random.append(rng.nextInt(below: 4))
     }
