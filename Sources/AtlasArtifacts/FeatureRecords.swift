@@ -89,6 +89,54 @@ public struct FeatureLabel: Codable, Sendable, Equatable {
   }
 }
 
+/// What kind of description a feature has.
+public enum DescriptionKind: String, Codable, Sendable, CaseIterable {
+  case concept      // a WordNet class the firing words share: "diseases (measles, plague, fever)"
+  case wordForms    // forms of one word: "forms of 'keep' (keep, kept, keeps)"
+  case lexical      // one word or word piece: "the word 'too'"
+  case syntactic    // punctuation, digits, white space, code: "line breaks", "digits in numbers"
+  case unclear      // nothing a reader could name: shown as "unclear" with its top tokens
+}
+
+/// Whether the description held up on the held-out windows.
+public enum DescriptionStatus: String, Codable, Sendable, CaseIterable {
+  case supported    // held-out balanced accuracy and top-example precision pass
+  case insufficient // too few held-out firings to tell: never shown as supported
+  case unclear      // no description, or it failed its test
+}
+
+/// A feature's description in words, grounded in its firing tokens (and WordNet), with the held-out test
+/// of its word set: the same balanced-accuracy detection test as the label, plus the share of the top
+/// examples that peak on a word of the set. The pattern label stays as the evidence under it.
+public struct FeatureDescription: Codable, Sendable, Equatable {
+  public var text: String               // what a reader sees: "diseases (measles, plague, fever)", or "unclear"
+  public var kind: DescriptionKind
+  public var status: DescriptionStatus
+  public var words: [String]            // the example words the text names (or the top tokens when unclear)
+  public var testedTokens: Int          // token groups in the word set the test checks
+  public var grounding: String?         // e.g. "WordNet n:14070360: disease — an impairment of health…"
+  public var coverage: Double           // share of the feature's firings on the word set (analysis windows)
+  public var evidence: LabelEvidence?   // the word set as a pattern, on the held-out windows
+  public var topPrecision: Double?      // share of the top examples whose peak token is in the word set
+  public var note: String?              // why it is unclear or insufficient
+  public init(text: String, kind: DescriptionKind, status: DescriptionStatus, words: [String], testedTokens: Int,
+              grounding: String?, coverage: Double, evidence: LabelEvidence?, topPrecision: Double?, note: String?) {
+    self.text = text; self.kind = kind; self.status = status; self.words = words; self.testedTokens = testedTokens
+    self.grounding = grounding; self.coverage = coverage; self.evidence = evidence; self.topPrecision = topPrecision
+    self.note = note
+  }
+
+  /// What a reader should see as the feature's name: the description when it is supported, else
+  /// "unclear: " and the top tokens (or the insufficient description marked as such).
+  public var headline: String {
+    switch status {
+    case .supported: text
+    case .insufficient: kind == .unclear ? "unclear (too few firings)" : text + " (unconfirmed)"
+    case .unclear: words.isEmpty ? "unclear" : "unclear: " + words.map { "'\($0)'" }.joined(separator: " ")
+    }
+  }
+}
+
 public struct FeatureRecord: Codable, Sendable, Equatable {
   public var index: Int
   public var density: Double         // fraction of analysed tokens with activation > 0
@@ -111,18 +159,28 @@ public struct FeatureRecord: Codable, Sendable, Equatable {
   public var firings: Int                     // analysed tokens where it fired (density × analysed tokens)
   public var sampledFirings: Int              // firings the bands (edges, shares, examples) come from: all of them
                                               // when equal to `firings`, else a uniform sample of this size
+  public var description: FeatureDescription?  // in words, with its own held-out test; nil for dead features
+                                               // and for atlases built before descriptions existed
   public init(index: Int, density: Double, meanActivation: Float, maxActivation: Float, flags: [FeatureFlag], label: FeatureLabel,
               histogram: LogHistogram, topTokens: [TokenCount], topExamples: [ExampleWindow], quantileSamples: [SampleGroup],
               intervalSamples: [SampleGroup], promotedTokens: [TokenValue], suppressedTokens: [TokenValue],
               decoderNeighbours: [Neighbour], coactivationNeighbours: [Neighbour], dominantSource: String?, sourceShares: [String: Double],
-              firings: Int = 0, sampledFirings: Int = 0) {
+              firings: Int = 0, sampledFirings: Int = 0, description: FeatureDescription? = nil) {
     self.index = index; self.density = density; self.meanActivation = meanActivation; self.maxActivation = maxActivation
     self.flags = flags; self.label = label; self.histogram = histogram; self.topTokens = topTokens; self.topExamples = topExamples
     self.quantileSamples = quantileSamples; self.intervalSamples = intervalSamples; self.promotedTokens = promotedTokens
     self.suppressedTokens = suppressedTokens; self.decoderNeighbours = decoderNeighbours
     self.coactivationNeighbours = coactivationNeighbours; self.dominantSource = dominantSource; self.sourceShares = sourceShares
-    self.firings = firings; self.sampledFirings = sampledFirings
+    self.firings = firings; self.sampledFirings = sampledFirings; self.description = description
   }
+}
+
+extension FeatureRecord {
+  /// The feature's name as a reader sees it: its description in words (or "unclear: …" with its top
+  /// tokens) when it has one, else its pattern label (atlases built before descriptions existed).
+  public var displayName: String { description?.headline ?? label.text }
+  /// Whether the name shown is not backed by its held-out test.
+  public var displayNameUnsupported: Bool { description.map { $0.status != .supported } ?? label.contradicted }
 }
 
 /// `features/manifest.json`.

@@ -25,9 +25,11 @@ public struct CorpusSourceRecord: Codable, Sendable, Equatable {
   public var tokens: Int             // tokens of this source that went into windows
   public var replacedInvalidUTF8: Int
   public var skippedFiles: Int
-  public init(name: String, kind: String, weight: Double, documents: Int, tokens: Int, replacedInvalidUTF8: Int = 0, skippedFiles: Int = 0) {
+  public var about: String?          // the source in plain words, e.g. "Unix fortune-cookie quotations"
+  public init(name: String, kind: String, weight: Double, documents: Int, tokens: Int, replacedInvalidUTF8: Int = 0, skippedFiles: Int = 0,
+              about: String? = nil) {
     self.name = name; self.kind = kind; self.weight = weight; self.documents = documents; self.tokens = tokens
-    self.replacedInvalidUTF8 = replacedInvalidUTF8; self.skippedFiles = skippedFiles
+    self.replacedInvalidUTF8 = replacedInvalidUTF8; self.skippedFiles = skippedFiles; self.about = about
   }
 }
 

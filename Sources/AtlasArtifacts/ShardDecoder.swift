@@ -79,7 +79,7 @@ package enum ShardDecoder {
     var histogram: LogHistogram?, topTokens: [TokenCount]?, topExamples: [ExampleWindow]?
     var quantiles: [SampleGroup]?, intervals: [SampleGroup]?, promoted: [TokenValue]?, suppressed: [TokenValue]?
     var decoder: [Neighbour]?, coactivation: [Neighbour]?, dominant: String?, shares: [String: Double]?
-    var firings: Int?, sampled: Int?
+    var firings: Int?, sampled: Int?, description: FeatureDescription?
     try r.object { r, key in
       switch key {
       case "index": index = try r.int()
@@ -109,6 +109,7 @@ package enum ShardDecoder {
         shares = map
       case "firings": firings = try r.int()
       case "sampledFirings": sampled = try r.int()
+      case "description": description = r.null() ? nil : try featureDescription(&r)
       default: throw unknown(key)
       }
     }
@@ -121,7 +122,36 @@ package enum ShardDecoder {
                          histogram: histogram, topTokens: topTokens, topExamples: topExamples, quantileSamples: quantiles,
                          intervalSamples: intervals, promotedTokens: promoted, suppressedTokens: suppressed,
                          decoderNeighbours: decoder, coactivationNeighbours: coactivation, dominantSource: dominant,
-                         sourceShares: shares, firings: firings, sampledFirings: sampled)
+                         sourceShares: shares, firings: firings, sampledFirings: sampled, description: description)
+  }
+
+  private static func featureDescription(_ r: inout JSONReader) throws -> FeatureDescription {
+    var text: String?, kind: DescriptionKind?, status: DescriptionStatus?, words: [String]?, tested: Int?
+    var grounding: String?, coverage: Double?, evidence: LabelEvidence?, precision: Double?, note: String?
+    try r.object { r, key in
+      switch key {
+      case "text": text = try r.string()
+      case "kind":
+        let raw = try r.string()
+        guard let value = DescriptionKind(rawValue: raw) else { throw unknown("description kind \(raw)") }
+        kind = value
+      case "status":
+        let raw = try r.string()
+        guard let value = DescriptionStatus(rawValue: raw) else { throw unknown("description status \(raw)") }
+        status = value
+      case "words": words = try r.array { try $0.string() }
+      case "testedTokens": tested = try r.int()
+      case "grounding": grounding = r.null() ? nil : try r.string()
+      case "coverage": coverage = try r.double()
+      case "evidence": evidence = r.null() ? nil : try labelEvidence(&r)
+      case "topPrecision": precision = r.null() ? nil : try r.double()
+      case "note": note = r.null() ? nil : try r.string()
+      default: throw unknown(key)
+      }
+    }
+    guard let text, let kind, let status, let words, let tested, let coverage else { throw missing("description field") }
+    return FeatureDescription(text: text, kind: kind, status: status, words: words, testedTokens: tested, grounding: grounding,
+                              coverage: coverage, evidence: evidence, topPrecision: precision, note: note)
   }
 
   private static func featureLabel(_ r: inout JSONReader) throws -> FeatureLabel {

@@ -62,6 +62,7 @@ public enum ConfigurationTemplate {
         contextRadius: \(c.features.contextRadius.map(String.init) ?? "null")
         denseThreshold: \(c.features.denseThreshold)
         evidenceThreshold: \(c.features.evidenceThreshold)   # labels below this held-out balanced accuracy are flagged
+        descriptionThreshold: \(c.features.descriptionThreshold)   # descriptions in words below this are shown as unclear
 
       layout:
         map:
@@ -71,6 +72,7 @@ public enum ConfigurationTemplate {
           seed: \(c.layout.map.seed)
         clusters:
           maxLargestShare: \(c.layout.clusters.maxLargestShare)
+          mapWeight: \(c.layout.clusters.mapWeight)   # weight of the 2-D map's own neighbour graph: clusters become regions
           # targets: [12, 60, 250]   # clusters per level, coarse to fine (default scales with the feature count)
 
       steering:

@@ -1,6 +1,7 @@
 import AtlasArtifacts
 import FeatureAnalysis
 import Foundation
+import Lexicon
 import Llama
 import SparseAutoencoders
 import TensorMath
@@ -14,6 +15,9 @@ public struct FeaturesStage {
   /// Sparse codes of the first pass are kept for the second when they fit (entries × 8 bytes).
   public var codeCacheEntries = 64_000_000
   public static let featuresPerShard = 1024
+  /// WordNet's data files, for descriptions of concepts; when absent, descriptions are only lexical and
+  /// syntactic (and the manifest's inputs say so).
+  public var lexiconDirectory: URL? = Lexicon.defaultDirectory
 
   public init(configuration: FeatureAnalysisConfiguration, atlas: AtlasDirectory, progress: any ProgressSink) {
     self.configuration = configuration
@@ -34,6 +38,10 @@ public struct FeaturesStage {
     let vocabulary = TokenVocabulary(size: model.configuration.vocabSize) { tokenizer.tokenText($0) }
     let analyzer = try FeatureAnalyzer(latents: autoencoder.dSAE, sources: store.manifest.sourceNames,
                                        vocabulary: vocabulary, configuration: configuration)
+    var inputs = inputs
+    let (lexicon, lexiconDigest) = try Self.loadLexicon(lexiconDirectory, progress: progress)
+    analyzer.lexicon = lexicon
+    inputs["wordnet"] = lexiconDigest
     var cache: [Int: (windows: [AnalysisWindow], codes: LatentCodes)] = [:]
     var cachedEntries = 0
 
@@ -86,6 +94,32 @@ public struct FeaturesStage {
       heldOutTokens: summary.heldOutTokens, densityHistogram: summary.densityHistogram, counts: summary.counts)
     try manifest.write(to: atlas.featuresManifest)
     return Outcome(manifest: manifest, records: all)
+  }
+
+  /// WordNet from `directory` and a digest of its files ("none" when it is not installed).
+  static func loadLexicon(_ directory: URL?, progress: any ProgressSink) throws -> (Lexicon?, String) {
+    guard let directory, FileManager.default.fileExists(atPath: directory.appendingPathComponent("data.noun").path) else {
+      progress.log("WordNet not found (install Debian's wordnet-base): descriptions will be lexical and syntactic only")
+      return (nil, "none")
+    }
+    return (try Lexicon(directory: directory), wordNetDigest(directory))
+  }
+
+  /// Digest of the WordNet files the descriptions are grounded in ("none" when absent): an input of the
+  /// features stage's fingerprint.
+  static func wordNetDigest(_ directory: URL?) -> String {
+    guard let directory, FileManager.default.fileExists(atPath: directory.appendingPathComponent("data.noun").path) else {
+      return "none"
+    }
+    var hash = SHA256()
+    for name in ["data", "index"].flatMap({ kind in ["noun", "verb", "adj", "adv"].map { "\(kind).\($0)" } })
+      + ["noun.exc", "verb.exc", "adj.exc", "adv.exc"] {
+      let url = directory.appendingPathComponent(name)
+      guard let data = FileManager.default.contents(atPath: url.path) else { continue }
+      hash.update(name)
+      data.withUnsafeBytes { hash.update($0) }
+    }
+    return "sha256:" + hash.hexDigest()
   }
 
   /// The windows of one shard and the SAE codes of their positions 1..<T (the sink is skipped).

@@ -42,10 +42,8 @@ public struct LayoutStage {
     let positions = result.layout.positions
     let levels = result.clusters.levels
 
-    // MARK: Cluster names from member labels (class-based TF-IDF over label terms and top tokens)
-    let memberTerms: [[String]] = records.map { r in
-      (r.label.pattern + r.topTokens.prefix(3).map(\.token)).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
-    }
+    // MARK: Cluster names from members' descriptions in words (class-based TF-IDF over their heads)
+    let memberTerms: [[String]] = records.map(Self.namingTerms)
     let normalized = memberTerms.map(Clustering.normalizedTerms)
     let background = TermIndex(normalized: normalized)
     var hierarchy = ClusterHierarchyRecord(levels: [])
@@ -65,8 +63,7 @@ public struct LayoutStage {
       let names = Clustering.distinctNames(level.clusters.map { c in byCluster[c.id] })
       let clusters = level.clusters.map { c -> ClusterRecord in
         let terms = names[c.id]
-        let representative = records.indices.contains(c.representative) ? records[c.representative].label.text : ""
-        let label = terms.isEmpty ? representative : terms.map { Self.displayTerm($0) }.joined(separator: " · ")
+        let label = terms.isEmpty ? "region \(c.id + 1) (no described features)" : terms.map { Self.displayTerm($0) }.joined(separator: " · ")
         return ClusterRecord(level: l, id: c.id, parent: c.parent, size: c.size, label: label, terms: terms,
                              representative: c.representative, x: c.centroid[0], y: c.centroid[1])
       }
@@ -98,6 +95,10 @@ public struct LayoutStage {
       quality["clusters.level\(l)"] = Double(levels[l].clusters.count)
       quality["largestShare.level\(l)"] = levels[l].largestShare
     }
+    // How much each colour reads as a region: share of each feature's 10 nearest map points in its cluster.
+    for (l, a) in assignments.enumerated() {
+      quality["mapCoherence@10.level\(l)"] = MapGraph.coherence(positions: positions, assignments: a, k: 10)
+    }
 
     // MARK: Write layout/
     var positionsFile = SafeTensorsWriter()
@@ -118,6 +119,15 @@ public struct LayoutStage {
     return Outcome(manifest: manifest, hierarchy: hierarchy, positions: positions, assignments: assignments,
                    timings: ["neighbours": t.neighbours, "graph": t.graph, "spectral": t.spectral,
                              "optimization": t.optimization, "clustering": t.clustering, "quality": trustSeconds])
+  }
+
+  /// What a feature contributes to its clusters' names: the head of its description in words ("diseases",
+  /// "line breaks", "the word 'too'"), when it has one the held-out test did not reject. Pattern labels,
+  /// token lists and corpus-source names never name a region.
+  static func namingTerms(_ r: FeatureRecord) -> [String] {
+    guard let d = r.description, d.kind != .unclear, d.status != .unclear else { return [] }
+    let head = d.text.range(of: " (").map { String(d.text[..<$0.lowerBound]) } ?? d.text
+    return head.isEmpty ? [] : [head]
   }
 
   /// A term as it reads in a cluster name: spaces made visible only when the term is all space.

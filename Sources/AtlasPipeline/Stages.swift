@@ -1,5 +1,6 @@
 import AtlasArtifacts
 import Foundation
+import Lexicon
 
 /// The stages of a build, in order.
 public enum StageName: String, CaseIterable, Codable, Sendable, Comparable {
@@ -129,7 +130,8 @@ extension Stage {
     name: .features,
     inputs: { c in
       StageInputs(parameters: try JSONValue(encoding: c.configuration.features),
-                  digests: ["sae": try c.output(.train), "activations": try c.output(.capture), "model": c.identity.fileDigest])
+                  digests: ["sae": try c.output(.train), "activations": try c.output(.capture), "model": c.identity.fileDigest,
+                            "wordnet": FeaturesStage.wordNetDigest(Lexicon.defaultDirectory)])
     },
     run: { c, fingerprint in
       let outcome = try FeaturesStage(configuration: c.configuration.features, atlas: c.atlas, progress: c.progress)

@@ -1,12 +1,64 @@
 import AtlasArtifacts
 import Foundation
+import Mustache
+
+/// The description block of a feature page: what the description says, how it was grounded and tested.
+struct DescriptionView: MustacheParent {
+  var text: String
+  var kind: String
+  var status: String
+  var tone: String
+  var score: String
+  var detail: String
+
+  func child(named name: String) -> Any? {
+    switch name {
+    case "text": text
+    case "kind": kind
+    case "status": status
+    case "tone": tone
+    case "score": score
+    case "detail": detail
+    default: nil
+    }
+  }
+
+  static func make(_ d: FeatureDescription, patternLabel: String) -> [DescriptionView] {
+    let kind: String
+    switch d.kind {
+    case .concept: kind = "concept"
+    case .wordForms: kind = "word family"
+    case .lexical: kind = "one word"
+    case .syntactic: kind = "syntax"
+    case .unclear: kind = "unclear"
+    }
+    var parts: [String] = []
+    if let g = d.grounding { parts.append("Grounded in " + g + ".") }
+    if let e = d.evidence {
+      parts.append("Tested as “fires on one of its \(Format.count(d.testedTokens)) tokens”: balanced accuracy "
+        + "\(Format.fixed(e.balancedAccuracy, digits: 2)) on \(Format.count(e.positives)) held-out firings and "
+        + "\(Format.count(e.negatives)) other held-out tokens.")
+    }
+    if let p = d.topPrecision { parts.append("\(Format.percent(p)) of its top examples peak on one of these tokens.") }
+    if d.kind != .unclear { parts.append("\(Format.percent(d.coverage)) of its firings are on them.") }
+    if let note = d.note { parts.append(note.prefix(1).uppercased() + note.dropFirst() + ".") }
+    let (status, tone): (String, String) = switch d.status {
+    case .supported: ("supported", "good")
+    case .insufficient: ("insufficient evidence", "none")
+    case .unclear: ("unclear", "poor")
+    }
+    return [DescriptionView(text: Markup.displayable(d.headline), kind: kind, status: status, tone: tone,
+                            score: d.evidence.map { Format.fixed($0.balancedAccuracy, digits: 2) } ?? "n/a",
+                            detail: Markup.displayable(parts.joined(separator: " ")))]
+  }
+}
 
 /// `features/fNNNNN.html`: everything known about one feature.
 enum FeaturePage {
   static func view(_ r: FeatureRecord, input: SiteInput, steering: SteeringIndex) -> FeatureView {
     let naming = input.naming
     let id = naming.id(r.index)
-    let label = Markup.displayable(r.label.text)
+    let label = Markup.displayable(r.displayName)
     let root = "../"
     let maxAct = r.maxActivation
 
@@ -87,15 +139,16 @@ enum FeaturePage {
     }
     let decoder = r.decoderNeighbours.compactMap(neighbour)
     let minimap = MapSVG.neighbourhood(feature: r.index, neighbours: r.decoderNeighbours.map(\.feature).filter { $0 >= 0 && $0 < input.map.count },
-                                       input: input, label: r.label.text)
+                                       input: input, label: r.displayName)
 
     let sources = r.sourceShares.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
       .map { RowView(key: Markup.displayable($0.key), value: Format.percent($0.value)) }
 
     let steered = steering.runs(for: r.index, input: input, root: root)
+    let described = r.description.map { DescriptionView.make($0, patternLabel: r.label.text) } ?? []
     return FeatureView(
-      chrome: ChromeView.make(input, title: "\(id) · \(r.label.text)", root: root, current: "feature", bodyClass: "page-feature"),
-      id: id, label: label, labelBasis: Markup.displayable(r.label.basis),
+      chrome: ChromeView.make(input, title: "\(id) · \(r.displayName)", root: root, current: "feature", bodyClass: "page-feature"),
+      id: id, label: label, description: described, patternLabel: Markup.displayable(r.label.text), labelBasis: Markup.displayable(r.label.basis),
       pattern: r.label.pattern.map { "“\(Markup.displayable(Markup.tokenText($0)))”" }.joined(separator: ", "),
       hasEvidence: evidence != nil,
       evidenceScore: evidence.map { Format.fixed($0.balancedAccuracy, digits: 2) } ?? "n/a",

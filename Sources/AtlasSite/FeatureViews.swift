@@ -5,6 +5,8 @@ struct FeatureView: MustacheParent {
   var chrome: ChromeView
   var id: String
   var label: String
+  var description: [DescriptionView]   // zero or one
+  var patternLabel: String
   var labelBasis: String
   var pattern: String
   var hasEvidence: Bool
@@ -39,6 +41,9 @@ struct FeatureView: MustacheParent {
     case "chrome": chrome
     case "id": id
     case "label": label
+    case "description": description
+    case "hasDescription": !description.isEmpty
+    case "patternLabel": patternLabel
     case "labelBasis": labelBasis
     case "pattern": pattern
     case "hasPattern": !pattern.isEmpty

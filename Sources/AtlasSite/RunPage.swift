@@ -92,7 +92,7 @@ enum RunPage {
       corpus = [RowView(key: "Documents", value: Format.count(c.documents)), RowView(key: "Tokens", value: Format.count(c.tokens)),
                 RowView(key: "Digest", value: d(c.digest), mono: true)]
       sources = c.sources.map {
-        TableRowView(cells: [d($0.name), d($0.kind), Format.number($0.weight, significant: 3), Format.count($0.documents),
+        TableRowView(cells: [d($0.name), d($0.about ?? $0.kind), Format.number($0.weight, significant: 3), Format.count($0.documents),
                              Format.count($0.tokens), Format.count($0.replacedInvalidUTF8), Format.count($0.skippedFiles)])
       }
     } else {

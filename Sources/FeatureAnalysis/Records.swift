@@ -69,7 +69,8 @@ extension FeatureAnalyzer {
       topExamples: topExamples, quantileSamples: quantileSamples, intervalSamples: intervalSamples,
       promotedTokens: promoted, suppressedTokens: suppressed,
       decoderNeighbours: decoderNeighbours?.neighbours(of: f) ?? [], coactivationNeighbours: coactivation?.neighbours(of: f) ?? [],
-      dominantSource: dominant, sourceShares: shares, firings: n, sampledFirings: bands[f].sampleSize)
+      dominantSource: dominant, sourceShares: shares, firings: n, sampledFirings: bands[f].sampleSize,
+      description: descriptions.indices.contains(f) ? descriptions[f] : nil)
   }
 
   private func example(_ id: Int, displayPieces: ([Int]) -> [String]) throws(FeatureAnalysisError) -> ExampleWindow? {

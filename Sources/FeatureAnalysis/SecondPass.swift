@@ -51,10 +51,12 @@ struct ExamplePlan {
 struct HeldOutCounts {
   var positives: [Int]              // [n]
   var truePositives: [Int]          // [n]
+  var describedPositives: [Int]     // [n] firings on a token of the description's word set
 
   init(latents: Int) {
     positives = [Int](repeating: 0, count: latents)
     truePositives = [Int](repeating: 0, count: latents)
+    describedPositives = [Int](repeating: 0, count: latents)
   }
 }
 
@@ -124,6 +126,7 @@ extension FeatureAnalyzer {
         let f = Int(codes.latents[e])
         heldOut.positives[f] += 1
         if drafts[f].matches(heldOutText, span, p, contextSpan: contextSpan) { heldOut.truePositives[f] += 1 }
+        if descriptionDrafts[f].groups.contains(heldOutText.groups[span.start + p]) { heldOut.describedPositives[f] += 1 }
       }
     }
   }
@@ -156,10 +159,46 @@ extension FeatureAnalyzer {
       return FeatureLabel(text: draft.text, pattern: draft.pattern, basis: draft.basis, evidence: evidence,
                           contradicted: note != nil, note: note)
     }
+    descriptions = (0 ..< latents).map { testDescription($0, counts: counts) }
     flags = (0 ..< latents).map(computeFlags)
     heldOutText = StoredTokens()
     phase = .finished
     return summary(heldOutTokens: counts.tokens)
+  }
+
+  /// The description's word set as a pattern on the held-out tokens, and its precision on the top examples.
+  private func testDescription(_ f: Int, counts: PatternCounts) -> FeatureDescription? {
+    let d = descriptionDrafts[f], c = configuration
+    guard state.firings[f] > 0, !d.text.isEmpty else { return nil }
+    guard d.kind != .unclear else {
+      return FeatureDescription(text: "unclear", kind: .unclear, status: .unclear, words: d.shownWords, testedTokens: 0,
+                                grounding: nil, coverage: 0, evidence: nil, topPrecision: nil,
+                                note: "its firing tokens share no word class, concept or word form")
+    }
+    let matched = d.groups.reduce(0) { $0 + Int(counts.groups[Int($1)]) }
+    let evidence = FeatureLabeler.evidence(positives: heldOut.positives[f], truePositives: heldOut.describedPositives[f],
+                                           heldOutTokens: counts.tokens, matched: matched)
+    var hits = 0, tops = 0
+    for id in plan.start[f] ..< plan.start[f] + Int(state.topWindows.sizes[f]) {
+      guard let window = stored[Int(plan.window[id])], Int(plan.position[id]) < window.tokens.count else { continue }
+      tops += 1
+      if d.groups.contains(vocabulary.group[window.tokens[Int(plan.position[id])]]) { hits += 1 }
+    }
+    let precision = tops > 0 ? Double(hits) / Double(tops) : nil
+    var status = DescriptionStatus.supported, note: String?
+    if evidence.positives < c.descriptionMinFirings {
+      status = .insufficient
+      note = "only \(evidence.positives) held-out firings (need ≥ \(c.descriptionMinFirings)): too little evidence"
+    } else if evidence.balancedAccuracy < c.descriptionThreshold {
+      status = .unclear
+      note = String(format: "held-out balanced accuracy %.2f is below %.2f", evidence.balancedAccuracy, c.descriptionThreshold)
+    } else if let precision, precision < c.descriptionMinPrecision {
+      status = .unclear
+      note = String(format: "only %.0f%% of the top examples peak on its words (need %.0f%%)", precision * 100,
+                    c.descriptionMinPrecision * 100)
+    }
+    return FeatureDescription(text: d.text, kind: d.kind, status: status, words: d.shownWords, testedTokens: d.groups.count,
+                              grounding: d.grounding, coverage: d.coverage, evidence: evidence, topPrecision: precision, note: note)
   }
 
   func density(_ f: Int) -> Double { analysedTokens > 0 ? Double(state.firings[f]) / Double(analysedTokens) : 0 }
@@ -187,7 +226,8 @@ extension FeatureAnalyzer {
       features: latents, analysedTokens: analysedTokens, heldOutTokens: heldOutTokens,
       densityHistogram: LogHistogram(lowerLog10: c.densityHistogramLowerLog10, binWidth: c.densityHistogramBinWidth, counts: counts),
       counts: ["dead": count(.dead), "dense": count(.dense), "singleToken": count(.singleToken),
-               "contradictedLabels": labels.reduce(0) { $0 + ($1.contradicted ? 1 : 0) }])
+               "contradictedLabels": labels.reduce(0) { $0 + ($1.contradicted ? 1 : 0) },
+               "describedInWords": descriptions.reduce(0) { $0 + ($1?.status == .supported ? 1 : 0) }])
   }
 }
 

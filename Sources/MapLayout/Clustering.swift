@@ -8,8 +8,26 @@ public struct ClusterConfiguration: Codable, Sendable, Equatable {
   public var maxLargestShare: Double = 0.25
   /// Finest-level clusters smaller than this are merged into their best-connected neighbour.
   public var minClusterSize: Int = 3
+  /// Weight of the map's own neighbour graph (each point's `mapNeighbours` nearest points on the 2-D map)
+  /// added to the decoder graph before clustering: 0 clusters on decoder neighbourhoods alone (colours
+  /// interleave on the map); larger values make clusters regions a reader sees. On a quick atlas, 0.3 raised
+  /// the share of each feature's 10 nearest map points in its cluster from 0.52 / 0.41 / 0.29 (coarse /
+  /// middle / fine) to 0.97 / 0.93 / 0.76, with the same agreement with the features' corpus sources.
+  public var mapWeight: Double = 0.3
+  public var mapNeighbours: Int = 15
 
   public init() {}
+
+  /// A missing field takes its default, so configurations saved before a field existed still read.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    let d = ClusterConfiguration()
+    targets = try c.decodeIfPresent([Int].self, forKey: .targets)
+    maxLargestShare = try c.decodeIfPresent(Double.self, forKey: .maxLargestShare) ?? d.maxLargestShare
+    minClusterSize = try c.decodeIfPresent(Int.self, forKey: .minClusterSize) ?? d.minClusterSize
+    mapWeight = try c.decodeIfPresent(Double.self, forKey: .mapWeight) ?? d.mapWeight
+    mapNeighbours = try c.decodeIfPresent(Int.self, forKey: .mapNeighbours) ?? d.mapNeighbours
+  }
 
   public static let `default` = ClusterConfiguration()
 

@@ -61,7 +61,12 @@ public enum FeatureMap {
     progress(.clustering)
     var timings = layout.timings
     let start = ContinuousClock.now
-    let clusters = try Clustering.hierarchy(graph: layout.fuzzySet.graph, unitRows: unit, positions: layout.positions,
+    var graph = layout.fuzzySet.graph
+    if clusterConfiguration.mapWeight > 0 {
+      graph = MapGraph.combined(graph, MapGraph.graph(positions: layout.positions, k: clusterConfiguration.mapNeighbours),
+                                weight: Float(clusterConfiguration.mapWeight))
+    }
+    let clusters = try Clustering.hierarchy(graph: graph, unitRows: unit, positions: layout.positions,
                                             configuration: clusterConfiguration)
     timings.clustering = seconds(since: start)
     return FeatureMapResult(layout: layout, clusters: clusters, timings: timings)

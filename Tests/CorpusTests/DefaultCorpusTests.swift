@@ -9,11 +9,11 @@ import Tokenization
 struct DefaultCorpusTests {
   func sources() throws -> [LoadedSource] { try #require(DefaultCorpusFixture.sources) }
 
-  @Test("All five sources load with the expected document counts")
+  @Test("All default sources load with the expected document counts")
   func counts() throws {
     let sources = try sources()
     let location = try #require(DefaultCorpusFixture.location)
-    #expect(sources.map(\.name) == ["shakespeare", "fortunes", "networkx", "calendar", "licenses"])
+    #expect(sources.map(\.name) == ["shakespeare", "fortunes", "networkx", "calendar", "licenses", "wordnet", "devil"])
     let counts = Dictionary(uniqueKeysWithValues: sources.map { ($0.name, $0.documents.count) })
     // FACTS counts 775 "### " headings; 6 scenes sit under other heading levels (see ShakespeareScenes).
     #expect(counts["shakespeare"] == 781)

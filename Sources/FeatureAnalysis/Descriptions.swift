@@ -1,0 +1,305 @@
+import AtlasArtifacts
+import Foundation
+import Lexicon
+
+/// What kind of token a token group is, for descriptions in words: a word, a piece of a word, or one of
+/// the syntactic classes a reader can name ("line breaks", "digits", "opening brackets", …).
+enum TokenClass: UInt8, Sendable, CaseIterable {
+  case word, wordPiece, lineBreak, spaces, digit, openingBracket, closingBracket, fullStop, comma, colon, semicolon,
+       exclamationOrQuestion, quote, dash, operatorSymbol, hash, underscore, otherSymbol, codeKeyword
+
+  /// How a reader names the class (a plural noun phrase).
+  var phrase: String {
+    switch self {
+    case .word: "words"
+    case .wordPiece: "pieces of words"
+    case .lineBreak: "line breaks"
+    case .spaces: "runs of spaces and tabs (indentation)"
+    case .digit: "digits in numbers"
+    case .openingBracket: "opening brackets"
+    case .closingBracket: "closing brackets"
+    case .fullStop: "full stops and dots"
+    case .comma: "commas"
+    case .colon: "colons"
+    case .semicolon: "semicolons"
+    case .exclamationOrQuestion: "exclamation and question marks"
+    case .quote: "quotation marks and apostrophes"
+    case .dash: "dashes and hyphens"
+    case .operatorSymbol: "operators and math symbols (= + * / < >)"
+    case .hash: "hash marks (comments, headings)"
+    case .underscore: "underscores in identifiers"
+    case .otherSymbol: "symbols"
+    case .codeKeyword: "Python keywords"
+    }
+  }
+
+  /// Keywords that are code and not ordinary English words.
+  static let codeKeywords: Set<String> = [
+    "def", "elif", "lambda", "none", "true", "false", "self", "kwargs", "args", "init", "isinstance", "len", "str", "int",
+    "dict", "tuple", "np", "nx", "param", "params", "bool", "float", "rtype", "attr", "const", "var", "func", "cls", "iter",
+  ]
+
+  /// The class of a group key (trimmed and lower-cased text; white space kept when it is all there is).
+  static func of(_ key: String, isKnownWord: (String) -> Bool) -> TokenClass {
+    if key.contains("\n") { return .lineBreak }
+    if key.allSatisfy(\.isWhitespace) { return .spaces }
+    let trimmed = key.trimmingCharacters(in: .whitespaces)
+    if trimmed.allSatisfy(\.isNumber) { return .digit }
+    if trimmed.allSatisfy({ $0.isLetter || $0 == "'" || $0 == "-" }), trimmed.contains(where: \.isLetter) {
+      if codeKeywords.contains(trimmed) { return .codeKeyword }
+      return trimmed.count >= 2 && isKnownWord(trimmed) || ["a", "i"].contains(trimmed) ? .word : .wordPiece
+    }
+    if trimmed.contains(where: \.isLetter) { return trimmed.hasPrefix("_") || trimmed.hasSuffix("_") ? .underscore : .wordPiece }
+    guard let first = trimmed.first else { return .otherSymbol }
+    switch first {
+    case "(", "[", "{": return .openingBracket
+    case ")", "]", "}": return .closingBracket
+    case ".", "…": return .fullStop
+    case ",": return .comma
+    case ":": return .colon
+    case ";": return .semicolon
+    case "!", "?": return .exclamationOrQuestion
+    case "\"", "'", "`", "“", "”", "‘", "’", "«", "»": return .quote
+    case "-", "—", "–": return .dash
+    case "=", "+", "*", "/", "<", ">", "%", "&", "|", "^", "~", "\\": return .operatorSymbol
+    case "#": return .hash
+    case "_": return .underscore
+    default: return .otherSymbol
+    }
+  }
+}
+
+/// What descriptions are built from and tested on, fixed once per run: the class of every token group,
+/// and, with a lexicon, which word groups fall under which WordNet synsets (their first senses' ancestors).
+struct DescriptionContext: Sendable {
+  let vocabulary: TokenVocabulary
+  let lexicon: Lexicon?
+  let classes: [TokenClass]              // [groups]
+  let classMembers: [[Int32]]            // [TokenClass.allCases] groups of each class
+  let groupsUnder: [SynsetID: [Int32]]   // synset -> word groups with it among their first senses' ancestors
+  let wordCounts: [Int]                  // [groups] analysed tokens per group (for display order)
+  let groupOfKey: [String: Int32]        // normalised text -> group
+
+  init(vocabulary v: TokenVocabulary, lexicon: Lexicon?, tokenCounts: [Int]) {
+    vocabulary = v
+    self.lexicon = lexicon
+    var classes: [TokenClass] = []
+    classes.reserveCapacity(v.groupCount)
+    var under: [SynsetID: [Int32]] = [:]
+    var counts = [Int](repeating: 0, count: v.groupCount)
+    for (token, count) in tokenCounts.enumerated() { counts[Int(v.group[token])] += count }
+    for g in 0 ..< v.groupCount {
+      let key = v.groupKeys[g]
+      let c = TokenClass.of(key) { word in
+        guard let lexicon else { return FunctionWords.all.contains(word) || word.count >= 3 }
+        return FunctionWords.all.contains(word) || lexicon.knows(word)
+      }
+      classes.append(c)
+      guard c == .word, let lexicon, !FunctionWords.all.contains(key) else { continue }
+      var reached = Set<SynsetID>()
+      for sense in lexicon.synsets(of: key).prefix(DescriptionComposer.senses) { reached.formUnion(lexicon.ancestors(sense).keys) }
+      for s in reached { under[s, default: []].append(Int32(g)) }
+    }
+    var members = [[Int32]](repeating: [], count: TokenClass.allCases.count)
+    for (g, c) in classes.enumerated() { members[Int(c.rawValue)].append(Int32(g)) }
+    self.classes = classes
+    classMembers = members
+    groupsUnder = under
+    wordCounts = counts
+    var keys: [String: Int32] = [:]
+    for g in 0 ..< v.groupCount where keys[v.groupKeys[g]] == nil { keys[v.groupKeys[g]] = Int32(g) }
+    groupOfKey = keys
+  }
+}
+
+/// English words WordNet leaves out (it has nouns, verbs, adjectives and adverbs only): a feature on them
+/// is lexical ("the word 'against'"), never a WordNet concept.
+enum FunctionWords {
+  static let all: Set<String> = [
+    "a", "an", "the", "and", "or", "but", "nor", "if", "then", "than", "of", "to", "in", "on", "at", "by", "for", "with",
+    "from", "into", "onto", "upon", "about", "against", "between", "through", "during", "before", "after", "above", "below",
+    "under", "over", "without", "within", "among", "toward", "towards", "since", "until", "unless", "while", "whether",
+    "because", "though", "although", "as", "so", "that", "this", "these", "those", "which", "who", "whom", "whose", "what",
+    "where", "when", "why", "how", "i", "me", "my", "mine", "we", "us", "our", "you", "your", "thou", "thee", "thy", "he",
+    "him", "his", "she", "her", "hers", "it", "its", "they", "them", "their", "is", "am", "are", "was", "were", "be",
+    "been", "being", "have", "has", "had", "do", "does", "did", "will", "would", "shall", "should", "can", "could", "may",
+    "might", "must", "not", "no", "yes", "all", "any", "some", "each", "every", "both", "either", "neither", "such", "own",
+    "too", "very", "also", "only", "just", "there", "here", "thus", "hence", "o", "oh", "ay", "nay", "let", "shalt", "hath",
+    "doth", "art", "thine", "ye", "unto", "s", "t", "d", "ll", "ve", "re", "m",
+  ]
+
+  /// Grammatical classes a reader can name, for features on several function words of one class.
+  static let category: [String: String] = {
+    var out: [String: String] = [:]
+    let classes: [(String, [String])] = [
+      ("conjunctions", ["and", "or", "but", "nor", "as", "if", "because", "while", "though", "although", "unless", "whether",
+                        "than", "so", "yet"]),
+      ("prepositions", ["of", "to", "in", "on", "at", "by", "for", "with", "from", "into", "onto", "upon", "about", "against",
+                        "between", "through", "during", "before", "after", "above", "below", "under", "over", "without",
+                        "within", "among", "toward", "towards", "unto"]),
+      ("articles and determiners", ["a", "an", "the", "this", "these", "those", "that", "each", "every", "some", "any", "all",
+                                    "both", "either", "neither", "no"]),
+      ("personal pronouns", ["i", "me", "we", "us", "you", "he", "him", "she", "her", "it", "they", "them", "thou", "thee", "ye"]),
+      ("possessive pronouns", ["my", "mine", "our", "your", "his", "hers", "its", "their", "thy", "thine"]),
+      ("question and relative words", ["which", "who", "whom", "whose", "what", "where", "when", "why", "how"]),
+      ("auxiliary and modal verbs", ["is", "am", "are", "was", "were", "be", "been", "being", "have", "has", "had", "do", "does",
+                                     "did", "will", "would", "shall", "should", "can", "could", "may", "might", "must", "hath",
+                                     "doth", "art", "shalt"]),
+    ]
+    for (name, words) in classes { for w in words where out[w] == nil { out[w] = name } }
+    return out
+  }()
+}
+
+/// A description before its held-out test: the text, the groups the test checks, the grounding.
+struct DescriptionDraft: Sendable {
+  var text: String
+  var kind: DescriptionKind
+  var groups: Set<Int32>        // the word set as token groups: the test's pattern
+  var shownWords: [String]
+  var grounding: String?
+  var coverage: Double          // share of the feature's firings (its token counters) on `groups`
+
+  static let empty = DescriptionDraft(text: "", kind: .unclear, groups: [], shownWords: [], grounding: nil, coverage: 0)
+}
+
+/// Descriptions in words from a feature's firing tokens: one dominant token is lexical ("the word
+/// 'too'"); a syntactic class holding most firings is named ("line breaks", "digits in numbers"); words
+/// with a WordNet common hypernym are a concept ("diseases (measles, plague, fever)"); forms of one word
+/// are a word family ("forms of 'keep'"). Anything else is unclear. Corpus sources are never used.
+enum DescriptionComposer {
+  static let senses = 2           // first senses of a word that ground it (WordNet orders senses by frequency)
+  static let shown = 3            // example words in the text
+
+  /// - Parameter tokens: the feature's firing tokens (token id, firings), most firings first.
+  static func compose(tokens: [(key: UInt64, count: Int, sum: Double)], firings n: Int,
+                      context x: DescriptionContext, configuration c: FeatureAnalysisConfiguration) -> DescriptionDraft {
+    guard n > 0, !tokens.isEmpty else { return .empty }
+    let v = x.vocabulary
+    // Token counts merged into groups, most firings first (ties: lower group).
+    var byGroup: [Int32: Int] = [:]
+    for t in tokens where Int(t.key) < v.size { byGroup[v.group[Int(t.key)], default: 0] += t.count }
+    let groups = byGroup.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
+    guard let top = groups.first else { return .empty }
+    let total = Double(n)
+    func share(_ set: Set<Int32>) -> Double { Double(groups.reduce(0) { set.contains($1.key) ? $0 + $1.value : $0 }) / total }
+    func quoted(_ g: Int32) -> String { "'" + TokenVocabulary.labelText(v.groupKeys[Int(g)]) + "'" }
+
+    // One token carries the feature.
+    if Double(top.value) / total >= c.descriptionDominantShare {
+      let cls = x.classes[Int(top.key)]
+      let set: Set<Int32> = [top.key]
+      switch cls {
+      case .word, .codeKeyword:
+        return DescriptionDraft(text: "the word \(quoted(top.key))", kind: .lexical, groups: set,
+                                shownWords: [v.groupKeys[Int(top.key)]], grounding: nil, coverage: share(set))
+      case .wordPiece:
+        return DescriptionDraft(text: "the word piece \(quoted(top.key))", kind: .lexical, groups: set,
+                                shownWords: [v.groupKeys[Int(top.key)]], grounding: nil, coverage: share(set))
+      default:
+        let name = singleSymbolPhrase(v.groupKeys[Int(top.key)], cls)
+        return DescriptionDraft(text: name, kind: .syntactic, groups: set, shownWords: [v.groupKeys[Int(top.key)]],
+                                grounding: nil, coverage: share(set))
+      }
+    }
+
+    // Shares per class.
+    var classShare = [Double](repeating: 0, count: TokenClass.allCases.count)
+    for (g, count) in groups { classShare[Int(x.classes[Int(g)].rawValue)] += Double(count) / total }
+    let syntactic = TokenClass.allCases.filter { $0 != .word && $0 != .wordPiece }
+    if let best = syntactic.max(by: { classShare[Int($0.rawValue)] < classShare[Int($1.rawValue)] }),
+       classShare[Int(best.rawValue)] >= c.descriptionClassShare {
+      let set = Set(x.classMembers[Int(best.rawValue)])
+      let examples = groups.filter { x.classes[Int($0.key)] == best }.prefix(shown).map { TokenVocabulary.labelText(v.groupKeys[Int($0.key)]) }
+      return DescriptionDraft(text: best.phrase, kind: .syntactic, groups: set, shownWords: examples, grounding: nil,
+                              coverage: share(set))
+    }
+
+    // Punctuation and layout together: "punctuation and layout (commas, line breaks, semicolons)".
+    let symbolic = syntactic.filter { $0 != .codeKeyword && classShare[Int($0.rawValue)] > 0 }
+      .sorted { classShare[Int($0.rawValue)] > classShare[Int($1.rawValue)] || (classShare[Int($0.rawValue)] == classShare[Int($1.rawValue)] && $0.rawValue < $1.rawValue) }
+    let symbolicShare = symbolic.reduce(0) { $0 + classShare[Int($1.rawValue)] }
+    if symbolicShare >= c.descriptionClassShare, let first = symbolic.first, classShare[Int(first.rawValue)] >= 0.1 {
+      let named = symbolic.prefix(3).filter { classShare[Int($0.rawValue)] >= 0.1 }
+      let set = Set(named.flatMap { x.classMembers[Int($0.rawValue)] })
+      let examples = groups.filter { set.contains($0.key) }.prefix(shown).map { TokenVocabulary.labelText(v.groupKeys[Int($0.key)]) }
+      let phrases = named.map { $0.phrase.components(separatedBy: " (").first ?? $0.phrase }
+      return DescriptionDraft(text: "punctuation and layout (\(phrases.joined(separator: ", ")))", kind: .syntactic, groups: set,
+                              shownWords: examples, grounding: nil, coverage: share(set))
+    }
+
+    // Function words of one grammatical class: "conjunctions (or, as, and)".
+    var categoryShare: [String: (share: Double, groups: [Int32])] = [:]
+    for (g, count) in groups {
+      guard let category = FunctionWords.category[v.groupKeys[Int(g)]] else { continue }
+      categoryShare[category, default: (0, [])].share += Double(count) / total
+      categoryShare[category, default: (0, [])].groups.append(g)
+    }
+    if let best = categoryShare.max(by: { $0.value.share < $1.value.share || ($0.value.share == $1.value.share && $0.key > $1.key) }),
+       best.value.share >= c.descriptionClassShare, best.value.groups.count >= 2 {
+      let set = Set(FunctionWords.category.filter { $0.value == best.key }.keys.compactMap { x.groupOfKey[$0] })
+        .union(best.value.groups)
+      let examples = best.value.groups.prefix(shown).map { v.groupKeys[Int($0)] }
+      return DescriptionDraft(text: "\(best.key) (\(examples.joined(separator: ", ")))", kind: .lexical, groups: set,
+                              shownWords: examples, grounding: nil, coverage: share(set))
+    }
+
+    // Words: a WordNet concept, or forms of one word.
+    let words = groups.filter { x.classes[Int($0.key)] == .word && !FunctionWords.all.contains(v.groupKeys[Int($0.key)]) }
+      .prefix(c.descriptionMaxWords)
+    let wordShare = Double(words.reduce(0) { $0 + $1.value }) / total
+    if let lexicon = x.lexicon, words.count >= 2, wordShare >= c.descriptionClassShare {
+      // Forms of one word: the heaviest base form shared by most of the word weight ("keep, kept, keeps").
+      var baseWeight: [String: (weight: Int, members: [Int32])] = [:]
+      for (g, count) in words {
+        var bases = Set<String>()
+        for pos in PartOfSpeech.allCases { bases.formUnion(lexicon.baseForms(of: v.groupKeys[Int(g)], pos: pos)) }
+        for b in bases {
+          baseWeight[b, default: (0, [])].weight += count
+          baseWeight[b, default: (0, [])].members.append(g)
+        }
+      }
+      let wordWeight = Double(words.reduce(0) { $0 + $1.value })
+      if let best = baseWeight.max(by: { $0.value.weight < $1.value.weight || ($0.value.weight == $1.value.weight && $0.key > $1.key) }),
+         best.value.members.count >= 2, Double(best.value.weight) >= c.descriptionMinCoverage * wordWeight {
+        let base = best.key, entry = best.value
+        let set = Set(entry.members)
+        let examples = entry.members.prefix(shown).map { v.groupKeys[Int($0)] }
+        return DescriptionDraft(text: "forms of '\(base)' (\(examples.joined(separator: ", ")))", kind: .wordForms, groups: set,
+                                shownWords: examples, grounding: "WordNet morphology: base form '\(base)'", coverage: share(set))
+      }
+      // A concept: the WordNet synset the words share.
+      let weighted = words.map { (word: v.groupKeys[Int($0.key)], weight: Double($0.value)) }
+      if let common = lexicon.commonHypernym(of: weighted, senses: senses, minimumCoverage: c.descriptionMinCoverage) {
+        var set = Set(x.groupsUnder[common.synset] ?? [])
+        set.formUnion(words.filter { common.covered.contains(v.groupKeys[Int($0.key)]) }.map(\.key))
+        let examples = Array(common.covered.prefix(shown))
+        let name = lexicon.name(common.synset)
+        let head: String
+        switch common.synset.pos {
+        case .noun: head = name
+        case .verb: head = "ways to \(name)"
+        default: head = "words meaning \(name)"
+        }
+        let synset = lexicon.synset(common.synset)
+        let grounding = "WordNet \(common.synset) " + (synset?.words.prefix(4).joined(separator: ", ") ?? name)
+          + (synset.map { " — " + $0.gloss.prefix(160) } ?? "")
+        return DescriptionDraft(text: "\(head) (\(examples.joined(separator: ", ")))", kind: .concept, groups: set,
+                                shownWords: examples, grounding: grounding, coverage: share(set))
+      }
+    }
+    return DescriptionDraft(text: "unclear", kind: .unclear, groups: [],
+                            shownWords: groups.prefix(shown).map { TokenVocabulary.labelText(v.groupKeys[Int($0.key)]) },
+                            grounding: nil, coverage: 0)
+  }
+
+  /// A single symbol in words: "the line break", "commas", "the digit '7'".
+  static func singleSymbolPhrase(_ key: String, _ cls: TokenClass) -> String {
+    switch cls {
+    case .lineBreak: key.filter { $0 == "\n" }.count > 1 ? "blank lines (paragraph breaks)" : (key.count > 1 ? "line breaks with indentation" : "line breaks")
+    case .spaces: key.contains("\t") ? "tabs" : "runs of spaces (indentation)"
+    case .digit: "the digit '\(key)'"
+    default: "the symbol '\(key)' (\(cls.phrase))"
+    }
+  }
+}

@@ -1,0 +1,236 @@
+import Foundation
+
+/// WordNet's graph of word senses, read from the data files Debian's `wordnet-base` installs
+/// (`index.{noun,verb,adj,adv}`, `data.*`, `*.exc`): which synsets a word has (after WordNet's
+/// morphology: the exception lists, then the suffix rules), the hypernym chain of a synset, and the
+/// lowest common hypernym of a set of words with how much of the set it covers. Knows nothing about
+/// models or features.
+public final class Lexicon: Sendable {
+  /// Where Debian installs WordNet 3.0.
+  public static let defaultDirectory = URL(fileURLWithPath: "/usr/share/wordnet")
+
+  let synsetTable: [PartOfSpeech: [UInt32: Synset]]
+  let index: [PartOfSpeech: [String: [UInt32]]]
+  let exceptions: [PartOfSpeech: [String: [String]]]
+  let irregularPlurals: [String: String]     // base noun -> plural, from noun.exc
+  let descendants: [SynsetID: Int]           // hyponyms below a synset (all paths counted), nouns and verbs
+  let totals: [PartOfSpeech: Int]            // synsets per part of speech
+
+  /// Reads every part of speech from `directory` (about 2 s for WordNet 3.0 in a release build).
+  public init(directory: URL = Lexicon.defaultDirectory) throws(LexiconError) {
+    var synsets: [PartOfSpeech: [UInt32: Synset]] = [:]
+    var index: [PartOfSpeech: [String: [UInt32]]] = [:]
+    var exceptions: [PartOfSpeech: [String: [String]]] = [:]
+    for pos in PartOfSpeech.allCases {
+      let data = directory.appendingPathComponent("data.\(pos.fileSuffix)")
+      let idx = directory.appendingPathComponent("index.\(pos.fileSuffix)")
+      synsets[pos] = try WordNetParser.synsets(try WordNetParser.read(data), pos: pos, file: data.lastPathComponent)
+      index[pos] = try WordNetParser.index(try WordNetParser.read(idx), file: idx.lastPathComponent)
+      let exc = directory.appendingPathComponent("\(pos.fileSuffix).exc")
+      if FileManager.default.fileExists(atPath: exc.path) {
+        exceptions[pos] = try WordNetParser.exceptions(try WordNetParser.read(exc), file: exc.lastPathComponent)
+      } else {
+        exceptions[pos] = [:]
+      }
+    }
+    self.synsetTable = synsets
+    self.index = index
+    self.exceptions = exceptions
+    var plurals: [String: String] = [:]
+    for (inflected, bases) in (exceptions[.noun] ?? [:]).sorted(by: { $0.key < $1.key }) {
+      for base in bases where plurals[base] == nil { plurals[base] = inflected }
+    }
+    irregularPlurals = plurals
+    var below: [SynsetID: Int] = [:]
+    for pos in [PartOfSpeech.noun, .verb] {
+      for synset in (synsets[pos] ?? [:]).values {
+        var stack = synset.hypernyms, seen = Set<SynsetID>()
+        while let next = stack.popLast() {
+          guard seen.insert(next).inserted else { continue }
+          below[next, default: 0] += 1
+          stack += synsets[next.pos]?[next.offset]?.hypernyms ?? []
+        }
+      }
+    }
+    descendants = below
+    totals = synsets.mapValues(\.count)
+  }
+
+  // MARK: - Words
+
+  /// The synset with this id, if the files have it.
+  public func synset(_ id: SynsetID) -> Synset? { synsetTable[id.pos]?[id.offset] }
+
+  /// Base forms of `word` that WordNet lists under `pos`: the word itself, then its exception-list bases,
+  /// then what the suffix rules give ("diseases" -> "disease", "kept" -> "keep", "glided" -> "glide").
+  public func baseForms(of word: String, pos: PartOfSpeech) -> [String] {
+    let w = word.lowercased().replacingOccurrences(of: "_", with: " ")
+    guard let lemmas = index[pos] else { return [] }
+    var out: [String] = []
+    func add(_ form: String) { if lemmas[form] != nil, !out.contains(form) { out.append(form) } }
+    add(w)
+    for base in exceptions[pos]?[w] ?? [] { add(base) }
+    for (suffix, ending) in Self.suffixRules[pos] ?? [] where w.hasSuffix(suffix) && w.count > suffix.count {
+      add(String(w.dropLast(suffix.count)) + ending)
+    }
+    return out
+  }
+
+  /// WordNet's detachment rules (morphy), per part of speech: (suffix, replacement).
+  static let suffixRules: [PartOfSpeech: [(String, String)]] = [
+    .noun: [("s", ""), ("ses", "s"), ("xes", "x"), ("zes", "z"), ("ches", "ch"), ("shes", "sh"), ("men", "man"), ("ies", "y")],
+    .verb: [("s", ""), ("ies", "y"), ("es", "e"), ("es", ""), ("ed", "e"), ("ed", ""), ("ing", "e"), ("ing", "")],
+    .adjective: [("er", ""), ("est", ""), ("er", "e"), ("est", "e")],
+  ]
+
+  /// The synsets of `word` in sense order (most frequent first), for one part of speech or all of them
+  /// (nouns, verbs, adjectives, adverbs in turn).
+  public func synsets(of word: String, pos: PartOfSpeech? = nil) -> [SynsetID] {
+    var out: [SynsetID] = []
+    for p in pos.map({ [$0] }) ?? PartOfSpeech.allCases {
+      for base in baseForms(of: word, pos: p) {
+        for offset in index[p]?[base] ?? [] where !out.contains(SynsetID(pos: p, offset: offset)) {
+          out.append(SynsetID(pos: p, offset: offset))
+        }
+      }
+    }
+    return out
+  }
+
+  /// Whether WordNet knows the word (in any form) as this part of speech, or any.
+  public func knows(_ word: String, pos: PartOfSpeech? = nil) -> Bool { !synsets(of: word, pos: pos).isEmpty }
+
+  // MARK: - Hypernyms
+
+  /// The synset's "parents": its hypernyms, or for an adjective satellite the head it is similar to.
+  func parents(_ id: SynsetID) -> [SynsetID] {
+    guard let s = synset(id) else { return [] }
+    if !s.hypernyms.isEmpty { return s.hypernyms }
+    return s.isSatellite ? s.similar : []
+  }
+
+  /// From the synset up to a root, following the first hypernym at each step (the synset first).
+  public func hypernymChain(_ id: SynsetID) -> [SynsetID] {
+    var chain = [id], seen: Set<SynsetID> = [id]
+    while let up = parents(chain[chain.count - 1]).first, seen.insert(up).inserted { chain.append(up) }
+    return chain
+  }
+
+  /// Every ancestor of the synset along all hypernym paths, with its shortest distance (the synset: 0).
+  public func ancestors(_ id: SynsetID) -> [SynsetID: Int] {
+    var out: [SynsetID: Int] = [id: 0]
+    var frontier = [id], distance = 0
+    while !frontier.isEmpty {
+      distance += 1
+      var next: [SynsetID] = []
+      for s in frontier {
+        for up in parents(s) where out[up] == nil {
+          out[up] = distance
+          next.append(up)
+        }
+      }
+      frontier = next
+    }
+    return out
+  }
+
+  /// Steps from the synset to a root along its shortest hypernym path (a root: 0).
+  public func depth(_ id: SynsetID) -> Int {
+    var frontier = [id], seen: Set<SynsetID> = [id], d = 0
+    while true {
+      var next: [SynsetID] = []
+      for s in frontier {
+        let up = parents(s)
+        if up.isEmpty { return d }
+        for u in up where seen.insert(u).inserted { next.append(u) }
+      }
+      if next.isEmpty { return d }
+      frontier = next
+      d += 1
+    }
+  }
+
+  /// How specific a synset is, from 0 (a root above everything) to 1 (a leaf): 1 − log(1 + hyponyms) /
+  /// log(1 + synsets of its part of speech). Adjectives and adverbs, which have no hypernym trees, count
+  /// as specific.
+  public func specificity(_ id: SynsetID) -> Double {
+    guard id.pos == .noun || id.pos == .verb else { return 1 }
+    let total = Double(totals[id.pos] ?? 1)
+    return 1 - Foundation.log(1 + Double(descendants[id] ?? 0)) / Foundation.log(1 + total)
+  }
+
+  /// The lowest common hypernym of a set of words and what it covers.
+  public struct CommonHypernym: Sendable, Equatable {
+    public var synset: SynsetID
+    public var covered: [String]        // the input words under it, in input order
+    public var coverage: Double         // their share of the total weight
+    public var specificity: Double
+  }
+
+  /// The synset that best names what the words have in common: among the ancestors of each word's first
+  /// `senses` senses (the words' own synsets included), the one with the highest coverage × (½ +
+  /// specificity), covering at least `minimumWords` words and a `minimumCoverage` share of the weight.
+  /// Words WordNet does not know count in the total weight and are never covered. Nil if no synset
+  /// qualifies or every candidate is more general than `maximumGenerality` (1 − specificity).
+  public func commonHypernym(of words: [(word: String, weight: Double)], parts: [PartOfSpeech] = [.noun, .verb, .adjective],
+                             senses: Int = 2, minimumWords: Int = 2, minimumCoverage: Double = 0.5,
+                             maximumGenerality: Double = 0.75) -> CommonHypernym? {
+    let total = words.reduce(0) { $0 + max(0, $1.weight) }
+    guard total > 0 else { return nil }
+    var weight: [SynsetID: Double] = [:]
+    var members: [SynsetID: [Int]] = [:]
+    for (i, entry) in words.enumerated() where entry.weight > 0 {
+      var reached = Set<SynsetID>()
+      for pos in parts {
+        for sense in synsets(of: entry.word, pos: pos).prefix(senses) { reached.formUnion(ancestors(sense).keys) }
+      }
+      for s in reached {
+        weight[s, default: 0] += entry.weight
+        members[s, default: []].append(i)
+      }
+    }
+    var best: (id: SynsetID, score: Double, coverage: Double, specificity: Double)?
+    for (id, w) in weight {
+      let covered = members[id]?.count ?? 0
+      let coverage = w / total, specific = specificity(id)
+      guard covered >= minimumWords, coverage >= minimumCoverage, 1 - specific <= maximumGenerality else { continue }
+      let score = coverage * (0.5 + specific)
+      if let b = best, b.score > score || (b.score == score && b.id < id) { continue }
+      best = (id, score, coverage, specific)
+    }
+    guard let best else { return nil }
+    return CommonHypernym(synset: best.id, covered: (members[best.id] ?? []).sorted().map { words[$0].word },
+                          coverage: best.coverage, specificity: best.specificity)
+  }
+
+  /// Every synset at or below `root` reached from the word's first `senses` senses.
+  public func isKind(_ word: String, of root: SynsetID, senses: Int = 2) -> Bool {
+    synsets(of: word, pos: root.pos).prefix(senses).contains { ancestors($0)[root] != nil }
+  }
+
+  // MARK: - Names
+
+  /// The synset's head word as a reader would name the class: a noun in the plural ("diseases",
+  /// "people"), otherwise its first lemma.
+  public func name(_ id: SynsetID, plural: Bool = true) -> String {
+    guard let head = synset(id)?.words.first else { return id.description }
+    return id.pos == .noun && plural ? pluralForm(head) : head
+  }
+
+  /// The plural of a noun: WordNet's irregular forms (from noun.exc), then English spelling rules; a
+  /// compound changes its last word ("infectious disease" -> "infectious diseases").
+  public func pluralForm(_ noun: String) -> String {
+    if let irregular = irregularPlurals[noun] { return irregular }
+    if noun == "person" { return "people" }
+    if let space = noun.lastIndex(of: " ") {
+      return String(noun[...space]) + pluralForm(String(noun[noun.index(after: space)...]))
+    }
+    if let irregular = irregularPlurals[noun] { return irregular }
+    let vowels: Set<Character> = ["a", "e", "i", "o", "u"]
+    if noun.hasSuffix("y"), noun.count > 1, !vowels.contains(noun[noun.index(noun.endIndex, offsetBy: -2)]) {
+      return String(noun.dropLast()) + "ies"
+    }
+    for ending in ["s", "x", "z", "ch", "sh"] where noun.hasSuffix(ending) { return noun + "es" }
+    return noun + "s"
+  }
+}

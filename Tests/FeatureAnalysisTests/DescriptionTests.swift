@@ -1,0 +1,165 @@
+import AtlasArtifacts
+import FeatureAnalysis
+import Foundation
+import Lexicon
+import TensorMath
+import Testing
+
+@Suite("Descriptions in words, grounded in WordNet and tested on held-out windows")
+struct DescriptionTests {
+  /// A tiny WordNet in its own file format: diseases under "disease", motion verbs under "move", "keep".
+  static func lexicon() throws -> Lexicon {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("planted-wordnet-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let files = [
+      "data.noun": """
+        00000001 03 n 01 entity 0 000 | that which exists
+        00000002 03 n 01 abstraction 0 001 @ 00000001 n 0000 | a general concept
+        00000003 26 n 01 condition 0 001 @ 00000002 n 0000 | a mode of being
+        00000004 26 n 02 disease 0 illness 0 001 @ 00000003 n 0000 | an impairment of health
+        00000005 26 n 01 measles 0 001 @ 00000004 n 0000 | a contagious viral disease
+        00000006 26 n 01 plague 0 001 @ 00000004 n 0000 | an epidemic disease
+        00000007 26 n 01 fever 0 001 @ 00000004 n 0000 | a rise in body temperature
+        00000008 26 n 01 cholera 0 001 @ 00000004 n 0000 | an acute intestinal infection
+        00000009 03 n 01 table 0 001 @ 00000001 n 0000 | a piece of furniture
+        00000010 03 n 01 stone 0 001 @ 00000001 n 0000 | a lump of rock
+
+        """,
+      "index.noun": """
+        abstraction n 1 1 @ 1 0 00000002
+        cholera n 1 1 @ 1 0 00000008
+        condition n 1 1 @ 1 0 00000003
+        disease n 1 1 @ 1 0 00000004
+        entity n 1 0 1 0 00000001
+        fever n 1 1 @ 1 0 00000007
+        illness n 1 1 @ 1 0 00000004
+        measles n 1 1 @ 1 0 00000005
+        plague n 1 1 @ 1 0 00000006
+        stone n 1 1 @ 1 0 00000010
+        table n 1 1 @ 1 0 00000009
+
+        """,
+      "data.verb": """
+        00000001 38 v 01 move 0 000 01 + 01 00 | change location
+        00000002 38 v 01 slide 0 001 @ 00000001 v 0000 01 + 01 00 | move smoothly
+        00000003 38 v 01 glide 0 001 @ 00000001 v 0000 01 + 01 00 | move effortlessly
+        00000004 38 v 01 slip 0 001 @ 00000001 v 0000 01 + 01 00 | move sideways
+        00000005 40 v 01 keep 0 000 01 + 01 00 | retain possession of
+        00000006 40 v 01 run 0 000 01 + 01 00 | move fast
+        00000007 40 v 01 sing 0 000 01 + 01 00 | produce tones
+        00000008 40 v 01 read 0 000 01 + 01 00 | look at written words
+        00000009 40 v 01 write 0 000 01 + 01 00 | mark letters
+
+        """,
+      "index.verb": """
+        glide v 1 1 @ 1 0 00000003
+        keep v 1 0 1 0 00000005
+        move v 1 0 1 0 00000001
+        read v 1 0 1 0 00000008
+        run v 1 0 1 0 00000006
+        sing v 1 0 1 0 00000007
+        slide v 1 1 @ 1 0 00000002
+        slip v 1 1 @ 1 0 00000004
+        write v 1 0 1 0 00000009
+
+        """,
+      "data.adj": "", "index.adj": "", "data.adv": "", "index.adv": "",
+      "verb.exc": "kept keep\n",
+    ]
+    for (name, text) in files { try Data(text.utf8).write(to: dir.appendingPathComponent(name)) }
+    return try Lexicon(directory: dir)
+  }
+
+  /// Planted tokens: diseases, motion verbs, forms of keep, "too", digits, line breaks, and other words.
+  static let planted = ["<|endoftext|>", " measles", " plague", " fever", " cholera", " slide", " glide", " slip", " keep",
+                        " kept", " keeps", " too", "1", "2", "3", "\n", " table", " stone", " run", " sing", " read", " write"]
+
+  static func corpus() -> (texts: [String], windows: [AnalysisWindow]) {
+    let texts = planted + (planted.count ..< 80).map { " w\($0)" }
+    var rng = SplitMix64(seed: 21)
+    let windows = (0 ..< 600).map { w -> AnalysisWindow in
+      var tokens = [0]
+      for _ in 1 ..< 48 {
+        tokens.append(rng.nextInt(below: 100) < 45 ? 1 + rng.nextInt(below: planted.count - 1) : planted.count
+                        + rng.nextInt(below: texts.count - planted.count))
+      }
+      return AnalysisWindow(index: w, tokens: tokens, sources: [Int](repeating: w % 2, count: 48),
+                            documents: [Int](repeating: w, count: 48), heldOut: w % 5 == 4)
+    }
+    return (texts, windows)
+  }
+
+  /// Feature f fires on the tokens of `firing[f]`; feature 5 fires at random; feature 7 fires on diseases
+  /// in the first 25 windows only (so it has few held-out firings).
+  static let firing: [Set<Int>] = [[1, 2, 3], [5, 6, 7], [11], [12, 13, 14], [15], [], [8, 9, 10], [1, 2, 3]]
+
+  static func run(lexicon: Lexicon?) throws -> [FeatureRecord] {
+    let (texts, windows) = corpus()
+    var noise = SplitMix64(seed: 3)
+    let coded = windows.map { window in
+      CodedWindow(window: window, rows: (1 ..< window.tokens.count).map { p in
+        var active: [(latent: Int, value: Float)] = []
+        let t = window.tokens[p]
+        for f in [0, 1, 2, 3, 4, 6] where firing[f].contains(t) { active.append((f, 1 + Float(p % 3))) }
+        if noise.nextInt(below: 100) < 8 { active.append((5, 1)) }
+        if window.index < 25, firing[7].contains(t) { active.append((7, 2)) }
+        return active
+      })
+    }
+    return try analyse(coded, latents: 8, sources: ["a", "b"], texts: texts, batch: 32, lexicon: lexicon).records
+  }
+
+  @Test("Features on planted word sets get the expected descriptions, supported by their held-out test")
+  func plantedDescriptions() throws {
+    let records = try Self.run(lexicon: try Self.lexicon())
+    let d = records.map { $0.description }
+    let disease = try #require(d[0])
+    #expect(disease.kind == .concept)
+    #expect(disease.text.hasPrefix("diseases ("))
+    #expect(Set(disease.words) == ["measles", "plague", "fever"])
+    #expect(disease.status == .supported)
+    #expect(disease.testedTokens == 4)   // the test covers every disease word, cholera included
+    #expect(disease.grounding?.contains("disease") == true)
+    #expect(disease.topPrecision == 1)
+    #expect(try #require(disease.evidence).balancedAccuracy > 0.9)
+    #expect(records[0].displayName == disease.text)
+
+    #expect(d[1]?.kind == .concept && d[1]?.text.hasPrefix("ways to move (") == true && d[1]?.status == .supported)
+    #expect(d[2]?.text == "the word 'too'" && d[2]?.kind == .lexical && d[2]?.status == .supported)
+    #expect(d[3]?.text == "digits in numbers" && d[3]?.kind == .syntactic && d[3]?.status == .supported)
+    #expect(d[4]?.text == "line breaks" && d[4]?.kind == .syntactic && d[4]?.status == .supported)
+    #expect(d[6]?.kind == .wordForms && d[6]?.text.hasPrefix("forms of 'keep' (") == true && d[6]?.status == .supported)
+  }
+
+  @Test("A feature firing at random is unclear and shown with its top tokens, not dressed up")
+  func randomIsUnclear() throws {
+    let records = try Self.run(lexicon: try Self.lexicon())
+    let random = try #require(records[5].description)
+    #expect(random.status == .unclear && random.kind == .unclear)
+    #expect(!random.words.isEmpty)
+    #expect(records[5].displayName.hasPrefix("unclear: "))
+    #expect(records[5].displayNameUnsupported)
+  }
+
+  @Test("A description tested on fewer than 20 held-out firings is insufficient, never supported")
+  func fewFiringsAreInsufficient() throws {
+    let records = try Self.run(lexicon: try Self.lexicon())
+    let rare = try #require(records[7].description)
+    #expect(rare.text.hasPrefix("diseases ("))
+    #expect(rare.status == .insufficient)
+    #expect(try #require(rare.evidence).positives < 20)
+    #expect(rare.note?.contains("too little evidence") == true)
+    #expect(records[7].displayName.hasSuffix("(unconfirmed)"))
+  }
+
+  @Test("Without WordNet, words stay undescribed while lexical and syntactic descriptions remain; output is deterministic")
+  func withoutLexicon() throws {
+    let records = try Self.run(lexicon: nil)
+    #expect(records[0].description?.kind == .unclear)
+    #expect(records[2].description?.text == "the word 'too'")
+    #expect(records[3].description?.text == "digits in numbers")
+    let again = try Self.run(lexicon: try Self.lexicon())
+    #expect(try Self.run(lexicon: try Self.lexicon()).map(\.description) == again.map(\.description))
+  }
+}
