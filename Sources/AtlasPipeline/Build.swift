@@ -73,6 +73,12 @@ public struct AtlasBuild {
   /// must be the ones it wrote.
   func check(_ stage: Stage, context: BuildContext) throws {
     guard let stamp = try? StageStamp.read(from: atlas.stamp(stage.name.rawValue)) else {
+      if stage.name.isOptional {
+        // Steering only adds to the site: a build that never asked for it renders without it.
+        progress.log("  (\(stage.name.rawValue) has not run: what follows goes without it)")
+        context.outputs[stage.name] = "not run"
+        return
+      }
       throw PipelineError.stale(stage: stage.name.rawValue, reason: "it has not run on \(atlas.root.path)")
     }
     let changes = try ArtifactFiles.verify(stamp, root: atlas.root, folders: stage.name.outputFolders,

@@ -35,6 +35,9 @@ public enum StageName: String, CaseIterable, Codable, Sendable, Comparable {
     }
   }
 
+  /// A stage later stages can do without when it was not asked for (the site renders without steering).
+  var isOptional: Bool { self == .steer }
+
   /// Sub-folders of `outputFolders` that are working state, not output (training checkpoints).
   var excludedFolders: Set<String> { self == .train ? ["sae/checkpoints"] : [] }
 }

@@ -46,7 +46,7 @@ public enum TopicTerms {
     if w.count > 4, w.hasSuffix("ied") { return dropping(3) + "y" }
     if w.count > 5, w.hasSuffix("ing") { return undoubled(dropping(3)) }
     if w.count > 4, w.hasSuffix("ed") { return undoubled(dropping(2)) }
-    if w.count > 4, w.hasSuffix("es"), ["s", "x", "z", "ch", "sh"].contains(where: { dropping(2).hasSuffix($0) }) { return dropping(2) }
+    if w.count > 4, w.hasSuffix("es"), ["ss", "x", "z", "ch", "sh"].contains(where: { dropping(2).hasSuffix($0) }) { return dropping(2) }
     if w.count > 3, w.hasSuffix("s"), !w.hasSuffix("ss"), !w.hasSuffix("us"), !w.hasSuffix("is") { return dropping(1) }
     return w
   }

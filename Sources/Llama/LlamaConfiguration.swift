@@ -98,6 +98,7 @@ public enum LlamaError: Error, CustomStringConvertible, Equatable {
   case badHookPoint(String)
   case layerOutOfRange(layer: Int, layers: Int)
   case badVector(what: String, expected: Int, found: Int)
+  case nonFiniteWeight(tensor: String, index: Int, value: Float)
 
   public var description: String {
     switch self {
@@ -115,6 +116,8 @@ public enum LlamaError: Error, CustomStringConvertible, Equatable {
       "'\(text)' is not a hook point; expected blocks.L.hook_resid_pre, hook_resid_post, hook_attn_out or hook_mlp_out"
     case .layerOutOfRange(let layer, let layers):
       "block \(layer) does not exist; this model has blocks 0...\(layers - 1)"
+    case .nonFiniteWeight(let tensor, let index, let value):
+      "tensor '\(tensor)' holds \(value) at flat index \(index); a model's weights must be finite (the file is damaged or was converted wrongly)"
     case .badVector(let what, let expected, let found):
       "\(what) has \(found) values, expected d_model = \(expected)"
     }

@@ -23,6 +23,15 @@ public struct LlamaWeights: Sendable {
   /// The unembedding used for logits (tied: the token embedding).
   public var unembedding: Matrix { output ?? tokenEmbedding }
 
+  /// A NaN or Inf weight (a damaged or hostile file) would silently turn every output into NaN: refused,
+  /// with the tensor and the index.
+  static func finite(_ values: [Float], _ name: String) throws -> [Float] {
+    if let bad = values.firstIndex(where: { !$0.isFinite }) {
+      throw LlamaError.nonFiniteWeight(tensor: name, index: bad, value: values[bad])
+    }
+    return values
+  }
+
   /// Dequantizes every tensor the configuration needs (blocks in parallel).
   // GGUF lists dims innermost-first: "blk.0.attn_k.weight" [576, 192] is a row-major 192×576 matrix.
   // The conversion happens here and nowhere else.
@@ -32,12 +41,12 @@ public struct LlamaWeights: Sendable {
       guard info.dimensions == [columns, rows] else {
         throw LlamaError.tensorShape(name: name, expected: [columns, rows], found: info.dimensions)
       }
-      return Matrix(rows: rows, columns: columns, storage: try file.dequantize(info))
+      return Matrix(rows: rows, columns: columns, storage: try LlamaWeights.finite(file.dequantize(info), name))
     }
     func vector(_ name: String, _ n: Int) throws -> [Float] {
       let info = try file.tensor(named: name)
       guard info.dimensions == [n] else { throw LlamaError.tensorShape(name: name, expected: [n], found: info.dimensions) }
-      return try file.dequantize(info)
+      return try LlamaWeights.finite(file.dequantize(info), name)
     }
     func optionalVector(_ name: String, _ n: Int) throws -> [Float]? {
       file.hasTensor(name) ? try vector(name, n) : nil
@@ -66,12 +75,12 @@ public struct LlamaWeights: Sendable {
       guard info.dimensions == [columns, rows] else {
         throw LlamaError.tensorShape(name: info.name, expected: [columns, rows], found: info.dimensions)
       }
-      return try file.dequantize(info)
+      return try LlamaWeights.finite(file.dequantize(info), info.name)
     }
     func vector(_ name: String, _ n: Int) throws -> [Float] {
       let info = try file.tensor(named: "blk.\(l).\(name)")
       guard info.dimensions == [n] else { throw LlamaError.tensorShape(name: info.name, expected: [n], found: info.dimensions) }
-      return try file.dequantize(info)
+      return try LlamaWeights.finite(file.dequantize(info), info.name)
     }
     let q = try matrix("attn_q.weight", rows: c.qDim, columns: d)
     let k = try matrix("attn_k.weight", rows: c.kvDim, columns: d)

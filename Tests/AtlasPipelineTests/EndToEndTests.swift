@@ -22,7 +22,7 @@ struct EndToEndTests {
     #expect(summary.stages.allSatisfy { !$0.skipped })
     let atlas = AtlasDirectory(first)
     let record = try AtlasRecord.read(from: atlas.atlasRecord)
-    #expect(record.corpus?.sources.count == 5)
+    #expect(record.corpus?.sources.count == 7)
     #expect(try ActivationsManifest.read(from: atlas.activationsManifest).complete)
     let training = try SAETrainingRecord.read(from: atlas.saeTraining)
     #expect(training.quality.fvu < 1 && training.quality.fvu > 0)
@@ -47,9 +47,9 @@ struct EndToEndTests {
     let steered = steering.features[0].feature
     let plan: [String: Any] = [
       "mode": "normal", "features": records.count,
-      "search": ["query": feature.label.text, "expect": feature.index, "labels": [feature.label.text]],
+      "search": ["query": feature.displayName, "expect": feature.index, "labels": [feature.displayName]],
       "idSearch": ["query": naming.id(feature.index), "page": "features/\(naming.featureFile(feature.index))"],
-      "hover": ["feature": feature.index, "label": feature.label.text, "page": "features/\(naming.featureFile(feature.index))"],
+      "hover": ["feature": feature.index, "label": feature.displayName, "page": "features/\(naming.featureFile(feature.index))"],
       "pages": ["features/\(naming.featureFile(steered))", "clusters/0-0.html", "run.html", "steering.html"],
     ]
     let report = try BrowserCheck.run(site: atlas.site, plan: plan, screenshots: "end-to-end")

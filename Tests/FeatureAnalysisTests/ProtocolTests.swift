@@ -26,7 +26,8 @@ struct ProtocolTests {
     #expect(records[3].flags == [.singleToken])
     let share = Double(records[4].topTokens.first?.count ?? 0) / Double(records[4].firings)
     #expect(share < 0.9 && records[4].flags == [])
-    #expect(summary.counts == ["dead": 1, "dense": 1, "singleToken": 1, "contradictedLabels": summary.counts["contradictedLabels"] ?? -1])
+    #expect(summary.counts == ["dead": 1, "dense": 1, "singleToken": 1, "contradictedLabels": summary.counts["contradictedLabels"] ?? -1,
+                               "describedInWords": summary.counts["describedInWords"] ?? -1])
     // The density histogram counts the four live features at their log10 density.
     #expect(summary.densityHistogram.counts.reduce(0, +) == 4)
     let bin = Int(((log10(records[1].density) + 7) / 0.25).rounded(.down))
