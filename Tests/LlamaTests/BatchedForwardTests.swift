@@ -92,7 +92,23 @@ struct BatchedForwardTests {
     #expect(maxDifference(added.rows(5 ..< 20), plain.rows(5 ..< 20)) > 1e-3)
   }
 
-  @Test("A batch split across the cores gives exactly what one batch gives: every hook point, interventions, logits")
+  /// Equal to within 1e-5 of the larger row norm. Bit-equality held on the Intel Xeon this was written on; on AMD
+  /// EPYC (Zen 4) OpenBLAS's kernel rounds differently for the group's row count than for the whole batch's.
+  static func close(_ a: Matrix?, _ b: Matrix?) -> Bool {
+    guard let a, let b, a.rows == b.rows, a.columns == b.columns else { return false }
+    for r in 0 ..< a.rows {
+      var diff: Float = 0, norm: Float = 0
+      for c in 0 ..< a.columns {
+        let x = a.storage[r * a.columns + c], y = b.storage[r * a.columns + c]
+        diff = max(diff, abs(x - y))
+        norm = max(norm, abs(x), abs(y))
+      }
+      if diff > 1e-5 * max(norm, 1) { return false }
+    }
+    return true
+  }
+
+  @Test("A batch split across the cores gives what one batch gives (to 1e-5): every hook point, interventions, logits")
   func coreSplit() throws {
     let model = Self.model
     // 2,107 tokens in 12 sequences: enough to split on up to 8 cores.
@@ -112,8 +128,9 @@ struct BatchedForwardTests {
       let a = try model.forward(sequences, observer: &split, interventions: plans, logits: rows)
       let b = try model.forwardBatch(sequences, cache: nil, slots: nil, observer: &whole, interventions: plans, logits: rows,
                                      parallelAttention: true)
-      #expect(a == b)
-      #expect(split.recorded == whole.recorded)
+      #expect(Self.close(a, b))
+      #expect(Set(split.recorded.keys) == Set(whole.recorded.keys))
+      for (point, m) in split.recorded { #expect(Self.close(m, whole.recorded[point]), "\(point)") }
       #expect(split.recorded.count == Self.allPoints.count)
     }
     // Capture-style: stop after block 1, no logits.
@@ -121,7 +138,7 @@ struct BatchedForwardTests {
     #expect(try model.forward(sequences, observer: &split, logits: .none) == nil)
     _ = try model.forwardBatch(sequences, cache: nil, slots: nil, observer: &whole, interventions: [], logits: .none,
                                parallelAttention: true)
-    #expect(split.recorded == whole.recorded)
+    #expect(Self.close(split.recorded[.residualOutput(layer: 1)], whole.recorded[.residualOutput(layer: 1)]))
     // An error in one group (a token outside the vocabulary) is thrown, not lost.
     #expect(throws: LlamaError.self) { try model.forward(sequences + [[0, 97]], observer: &split, logits: .none) }
   }
