@@ -151,10 +151,6 @@ enum EndToEnd {
   }
 
   /// The tiny configuration: 5,000 tokens of the default mix, 256 latents, a few steering runs.
-  static func configuration() throws -> AtlasConfiguration {
-    try AtlasConfiguration.load(yaml: yaml(trainingTokens: 60_000), over: AtlasConfiguration(), source: "tiny.yaml")
-  }
-
   static func yaml(trainingTokens: Int) -> String {
     """
     title: Tiny test atlas
@@ -178,11 +174,29 @@ enum EndToEnd {
     """
   }
 
+  /// Builds through the `feature-atlas` binary in its own process, as a user does. In-process builds would
+  /// share OpenBLAS's global thread count with tests running concurrently (`BLAS.singleThreaded` in one
+  /// test changes it for all), and on AMD EPYC sgemm rounds differently with the thread count, so two
+  /// in-process builds of the same inputs could differ by the tests that happened to run beside them.
   static func build(_ directory: URL, force: StageName? = nil, stages: [StageName] = StageName.allCases,
                     progress: CollectingProgress = CollectingProgress()) throws -> BuildSummary {
-    var c = try configuration()
-    c.model = TestPaths.smolLM2?.path
-    return try AtlasBuild(configuration: c, atlas: AtlasDirectory(directory), progress: progress, force: force, stages: stages).run()
+    let binary = try #require(TestPaths.builtProduct("feature-atlas"), "build the feature-atlas product first")
+    let model = try #require(TestPaths.smolLM2)
+    let config = directory.deletingLastPathComponent().appendingPathComponent(directory.lastPathComponent + ".yaml")
+    try yaml(trainingTokens: 60_000).write(to: config, atomically: true, encoding: .utf8)
+    var arguments = ["build", "--atlas", directory.path, "--config", config.path, "--model", model.path, "--json"]
+    if let force { arguments += ["--force", force.rawValue] }
+    if stages != StageName.allCases { for stage in stages { arguments += ["--only", stage.rawValue] } }
+    let (status, output, errors) = try runCapturingOutput(binary, arguments)
+    for line in errors.split(separator: "\n") { progress.log(String(line)) }
+    guard status == 0 else { throw BuildFailed(status: status, message: errors) }
+    return try JSONDecoder().decode(BuildSummary.self, from: output)
+  }
+
+  struct BuildFailed: Error, CustomStringConvertible {
+    var status: Int32
+    var message: String
+    var description: String { "feature-atlas build exited with \(status): \(message)" }
   }
 
   static func files(in directory: URL) -> [String] {

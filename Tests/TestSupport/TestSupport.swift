@@ -53,6 +53,26 @@ extension TestPaths {
 
 /// Runs a command-line binary to completion: its exit status and the end of its standard error (the
 /// message a failing test should show).
+/// Runs `binary` to completion and returns its status, its whole standard output and its standard error.
+public func runCapturingOutput(_ binary: URL, _ arguments: [String]) throws -> (status: Int32, output: Data, errors: String) {
+  let process = Process()
+  process.executableURL = binary
+  process.arguments = arguments
+  let output = Pipe(), errors = Pipe()
+  process.standardOutput = output
+  process.standardError = errors
+  try process.run()
+  // Both pipes are drained at once, so a child that fills one while we wait on the other cannot stall.
+  final class Box: @unchecked Sendable { var data = Data() }
+  let errorBytes = Box()
+  let group = DispatchGroup()
+  DispatchQueue.global().async(group: group) { errorBytes.data = errors.fileHandleForReading.readDataToEndOfFile() }
+  let outputBytes = output.fileHandleForReading.readDataToEndOfFile()
+  group.wait()
+  process.waitUntilExit()
+  return (process.terminationStatus, outputBytes, String(decoding: errorBytes.data, as: UTF8.self))
+}
+
 public func runToCompletion(_ binary: URL, _ arguments: [String]) throws -> (status: Int32, errors: String) {
   let process = Process()
   process.executableURL = binary
