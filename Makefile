@@ -1,10 +1,12 @@
 # feature-atlas: two commands on a fresh Debian 12 machine (see README).
-#   make atlas   installs dependencies, builds, and builds the default atlas (atlas/site/index.html) and its
-#                briefing for policymakers (atlas/briefing/briefing.pdf)
+#   make atlas   installs dependencies, builds, and builds the default atlas (atlas/site/index.html), probes
+#                one topic (TOPIC, default love) and writes the briefing for policymakers on it
+#                (atlas/briefing/briefing.pdf); `make atlas TOPIC=death` briefs on another topic
 #   make test    installs dependencies, builds, and runs the whole test suite (real model included)
 SHELL := /bin/bash
 SWIFT ?= swift
 ATLAS ?= atlas
+TOPIC ?= love
 
 .PHONY: setup build atlas quick test bench clean
 
@@ -16,7 +18,8 @@ build: setup
 
 atlas: build
 	.build/release/feature-atlas build --atlas $(ATLAS)
-	.build/release/feature-atlas brief --atlas $(ATLAS)
+	.build/release/feature-atlas probe --atlas $(ATLAS) --topic "$(TOPIC)"
+	.build/release/feature-atlas brief --atlas $(ATLAS) --topic "$(TOPIC)"
 	@echo "briefing: $(ATLAS)/briefing/briefing.pdf (and briefing.html)"
 
 quick: build

@@ -45,3 +45,38 @@ public struct LayoutManifest: Artifact, Equatable {
     self.quality = quality
   }
 }
+
+/// `layout/positions.safetensors` read against `layout/clusters.json` and the feature count: the one reader
+/// of map positions and cluster assignments for every consumer (site, briefing).
+public struct LayoutPositions: Sendable {
+  public let x: [Float]              // [n]
+  public let y: [Float]              // [n]
+  public let assignment: [[Int]]     // [levels][n] cluster id per level, -1 = unclustered
+
+  /// Reads and cross-checks: one point per feature, every cluster id known to its level, clusters in id order.
+  public static func read(_ atlas: AtlasDirectory, hierarchy: ClusterHierarchyRecord, features n: Int) throws -> LayoutPositions {
+    let path = atlas.layoutPositions.path
+    func inconsistent(_ reason: String) -> ArtifactError {
+      .malformed(path: path, reason: "\(reason) (run `feature-atlas layout --atlas \(atlas.root.path) --force` again)")
+    }
+    let positions = try SafeTensorsFile(url: atlas.layoutPositions)
+    let x = try positions.floats("x")
+    let y = try positions.floats("y")
+    var assignment: [[Int]] = []
+    for level in hierarchy.levels.indices {
+      assignment.append(try positions.integers("cluster_level_\(level)"))
+    }
+    guard x.count == n, y.count == n, assignment.allSatisfy({ $0.count == n }) else {
+      throw inconsistent("it has \(x.count) points (cluster arrays \(assignment.map(\.count))), features/manifest.json has \(n) features")
+    }
+    for (level, clusters) in hierarchy.levels.enumerated() {
+      for (k, cluster) in clusters.clusters.enumerated() where cluster.id != k || cluster.level != level {
+        throw inconsistent("layout/clusters.json level \(level) entry \(k) is cluster \(cluster.level)-\(cluster.id); entries must be in id order")
+      }
+      if let bad = assignment[level].first(where: { $0 >= clusters.clusters.count || $0 < -1 }) {
+        throw inconsistent("cluster_level_\(level) names cluster \(bad), but layout/clusters.json has \(clusters.clusters.count) clusters at that level")
+      }
+    }
+    return LayoutPositions(x: x, y: y, assignment: assignment)
+  }
+}

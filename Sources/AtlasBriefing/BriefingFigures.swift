@@ -80,7 +80,7 @@ package enum BriefingFigures {
       let p = px(i)
       guard inside(p) else { continue }
       svg.circle(cx: p.0, cy: p.1, r: i == centre ? 6 : 4.5, className: i == centre ? "named centre" : "named")
-      let text = input.naming.id(i) + " " + PlainLanguage.short(input.summaries[i].label.text, 26)
+      let text = input.naming.id(i) + " " + PlainLanguage.short(PlainLanguage.name(input.summaries[i]), 26)
       let w = Double(text.count) * 6.3 + 4, h = 13.0
       // Right, left, above, below the dot.
       let candidates = [(p.0 + 8, p.1 + 4, "start"), (p.0 - 8, p.1 + 4, "end"), (p.0, p.1 - 10, "middle"), (p.0, p.1 + 17, "middle")]

@@ -17,6 +17,7 @@ package struct BriefingInput: Sendable {
   package let summaries: [FeatureRecord]           // [features], by index, without example windows
   package let map: MapGeometry
   package let naming: Naming
+  package let probes: [TopicRecord]               // topics measured by `feature-atlas probe`, if any
 
   package static func read(_ atlas: AtlasDirectory) throws -> BriefingInput {
     let record = try AtlasRecord.read(from: atlas.atlasRecord)
@@ -29,34 +30,11 @@ package struct BriefingInput: Sendable {
       ? try SteeringRecord.read(from: atlas.steeringRecord) : nil
 
     let summaries = try readSummaries(atlas, manifest: features)
-    let positions = try SafeTensorsFile(url: atlas.layoutPositions)
-    let x = try positions.floats("x")
-    let y = try positions.floats("y")
-    var assignment: [[Int]] = []
-    for level in hierarchy.levels.indices {
-      assignment.append(try positions.integers("cluster_level_\(level)"))
-    }
     let n = features.features
-    guard x.count == n, y.count == n, assignment.allSatisfy({ $0.count == n }) else {
-      throw BriefingError.inconsistentArtifacts(
-        "layout/positions.safetensors has \(x.count) points (cluster arrays \(assignment.map(\.count))), features/manifest.json has \(n) features",
-        fix: "run `feature-atlas layout --atlas \(atlas.root.path)` again")
-    }
-    for (level, clusters) in hierarchy.levels.enumerated() {
-      for (k, cluster) in clusters.clusters.enumerated() where cluster.id != k || cluster.level != level {
-        throw BriefingError.inconsistentArtifacts(
-          "layout/clusters.json level \(level) entry \(k) is cluster \(cluster.level)-\(cluster.id); entries must be in id order",
-          fix: "run `feature-atlas layout --atlas \(atlas.root.path)` again")
-      }
-      if let bad = assignment[level].first(where: { $0 >= clusters.clusters.count || $0 < -1 }) {
-        throw BriefingError.inconsistentArtifacts(
-          "cluster_level_\(level) names cluster \(bad), but layout/clusters.json has \(clusters.clusters.count) clusters at that level",
-          fix: "run `feature-atlas layout --atlas \(atlas.root.path)` again")
-      }
-    }
+    let layout = try LayoutPositions.read(atlas, hierarchy: hierarchy, features: n)
     return BriefingInput(atlas: atlas, record: record, training: training, features: features, hierarchy: hierarchy,
-                         steering: steering, summaries: summaries, map: MapGeometry(x: x, y: y, assignment: assignment),
-                         naming: Naming(features: n))
+                         steering: steering, summaries: summaries, map: MapGeometry(x: layout.x, y: layout.y, assignment: layout.assignment),
+                         naming: Naming(features: n), probes: try atlas.readTopicRecords())
   }
 
   /// Every feature's record without its example windows, shards read in parallel.

@@ -25,14 +25,15 @@ struct Composer {
   }
 
   func id(_ feature: Int) -> String { input.naming.id(feature) }
-  func label(_ feature: Int) -> String { summaries[feature].label.text }
+  func label(_ feature: Int) -> String { PlainLanguage.name(summaries[feature]) }
 
   static func title(_ input: BriefingInput, _ c: BriefingConfiguration) -> String {
-    c.title.isEmpty ? "What a small AI model has learned: a look inside \(input.record.model.name)" : c.title
+    c.title.isEmpty ? "What a small AI model has learned: a look inside \(PlainLanguage.modelName(file: input.record.model.file, stored: input.record.model.name))" : c.title
   }
 
   static func topic(_ input: BriefingInput, _ request: BriefingRequest) -> Topic {
-    TopicSelection.select(words: request.topicWords, summaries: input.summaries, hierarchy: input.hierarchy, assignment: input.map.assignment)
+    TopicSelection.select(words: request.topicWords, summaries: input.summaries, hierarchy: input.hierarchy,
+                          assignment: input.map.assignment, probes: input.probes)
   }
 
   /// Features whose examples the text may show: the table's, the steered ones and the properties' feature.
@@ -68,7 +69,7 @@ struct Composer {
     let record = input.record
     return BriefingView(
       title: Composer.title(input, c),
-      subtitle: "A briefing generated from the feature atlas of \(record.model.name)",
+      subtitle: "A briefing generated from the feature atlas of \(PlainLanguage.modelName(file: record.model.file, stored: record.model.name))",
       organisation: c.organisation, author: c.author,
       date: c.date.isEmpty ? PlainLanguage.date(iso: record.createdAt) : c.date,
       hasOrganisation: !c.organisation.isEmpty, hasAuthor: !c.author.isEmpty,
@@ -91,7 +92,7 @@ struct Composer {
     let model = input.record.model
     let size = PlainLanguage.parameterCount(modelName: model.name)
     let sources = (input.record.corpus?.sources ?? []).map { PlainLanguage.source($0.name) }
-    var p1 = "We looked inside \(model.name), a small AI language model that anyone can download. "
+    var p1 = "We looked inside \(PlainLanguage.modelName(file: model.file, stored: model.name)), a small AI language model that anyone can download. "
     if let size { p1 += "It has \(size) internal settings learned in training; leading commercial models are far larger. " }
     let (layer, layers) = layerText
     p1 += "While it read about \(PlainLanguage.about(tokens)) word pieces of text"
@@ -117,7 +118,7 @@ struct Composer {
 
     var p3 = ""
     switch topic.source {
-    case .words: p3 += "Features about \(topic.name) sit together on a map of the model’s knowledge (Figure 1). "
+    case .words, .probed: p3 += "Features about \(topic.name) sit together on a map of the model’s knowledge (Figure 1). "
     case .cluster: p3 += "Related features sit together on a map of the model’s knowledge, as the features about \(topic.name) show (Figure 1). "
     }
     if steered { p3 += "Turning one feature up changes what the model writes. " }
@@ -147,6 +148,8 @@ struct Composer {
   func scan(_ topic: Topic) -> ScanView {
     let intro = Prose("The map places all \(Format.count(input.count)) features so that features that respond to similar text sit close together. Each dot is one feature. ")
     switch topic.source {
+    case .probed:
+      intro.text("We gave the model text about \(topic.name) and ordinary text, and picked the features that respond much more often to the first: \(Format.count(topic.features.count)) of them. They are shown in orange.")
     case .words:
       intro.text("We searched the labels and top words for \(topic.name) and found \(Format.count(topic.features.count)) feature\(topic.features.count == 1 ? "" : "s"). They are shown in orange.")
     case .cluster:
@@ -168,8 +171,8 @@ struct Composer {
     let rows = shown.map { i -> FeatureRow in
       let r = examples[i] ?? summaries[i]
       let example = r.topExamples.first.map { BriefingFigures.snippet($0) } ?? ""
-      return FeatureRow(reference: Prose.reference(id(i), href: href(i)), label: PlainLanguage.short(r.label.text, 60),
-                        sentence: PlainLanguage.sentence(r) + " " + PlainLanguage.evidence(r.label),
+      return FeatureRow(reference: Prose.reference(id(i), href: href(i)), label: PlainLanguage.short(PlainLanguage.name(r), 60),
+                        sentence: PlainLanguage.sentence(r) + " " + PlainLanguage.evidence(r),
                         example: example, doubtful: r.label.contradicted)
     }
     return ScanView(heading: "Key finding 1: a brain scan of \(topic.name)", intro: paragraphs, map: svg, caption: caption.paragraph,

@@ -78,9 +78,23 @@ package enum PlainLanguage {
 
   // MARK: - Names
 
+  /// The model as people call it: its file name without the extension and the quantisation suffix
+  /// ("SmolLM2-135M-Instruct.Q4_1.gguf" → "SmolLM2-135M-Instruct"), else the name stored inside the file
+  /// (which for SmolLM2 is a training-run name, "Smollm2 135M 8k Lc100K Mix1 Ep2").
+  package static func modelName(file: String, stored: String) -> String {
+    var base = (file as NSString).lastPathComponent
+    for ext in [".gguf", ".safetensors", ".bin"] where base.lowercased().hasSuffix(ext) { base = String(base.dropLast(ext.count)) }
+    if let dot = base.lastIndex(of: "."), let first = base[base.index(after: dot)...].first, "QqFfBbIi".contains(first) {
+      base = String(base[..<dot])
+    }
+    return base.isEmpty ? stored : base
+  }
+
   /// The default corpus sources, described.
   package static func source(_ name: String) -> String {
     switch name.lowercased() {
+    case "wordnet": "dictionary definitions from WordNet"
+    case "devil": "The Devil’s Dictionary, a book of satirical definitions"
     case "shakespeare": "Shakespeare’s plays"
     case "fortunes": "fortune-cookie sayings"
     case "networkx": "Python code from the networkx library"
@@ -123,9 +137,23 @@ package enum PlainLanguage {
     text.components(separatedBy: " · ").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
   }
 
-  /// What a feature responds to, in one plain sentence built from its label's kind (the label's `basis`).
+  /// The description in words when its own test on new text held up, else nil.
+  static func supportedDescription(_ r: FeatureRecord) -> FeatureDescription? {
+    guard let d = r.description, d.status == .supported, d.kind != .unclear else { return nil }
+    return d
+  }
+
+  /// The name a reader sees: the description in words when its test held up ("diseases (measles, plague,
+  /// fever)"), else the pattern label.
+  package static func name(_ r: FeatureRecord) -> String {
+    supportedDescription(r)?.text ?? r.label.text
+  }
+
+  /// What a feature responds to, in one plain sentence: its description in words when it held up, else
+  /// built from its label's kind (the label's `basis`).
   package static func sentence(_ r: FeatureRecord) -> String {
     if r.flags.contains(.dead) { return "It never fired on the text we used." }
+    if let d = supportedDescription(r) { return "It responds to \(Markup.displayable(d.text))." }
     let label = r.label
     let basis = label.basis
     func words(_ parts: [String], _ conjunction: String = "and") -> String {
@@ -168,6 +196,12 @@ package enum PlainLanguage {
   }
 
   /// How the label fared on held-out text, in words (balanced accuracy; 50 is a coin toss).
+  /// How the name a reader sees held up on new text: the description's test when the description is shown.
+  package static func evidence(_ r: FeatureRecord) -> String {
+    guard let d = supportedDescription(r), let e = d.evidence else { return evidence(r.label) }
+    return "This description scored \(Int((e.balancedAccuracy * 100).rounded())) out of 100 on new text."
+  }
+
   package static func evidence(_ label: FeatureLabel) -> String {
     guard let e = label.evidence else { return "Its label was not tested." }
     let score = Int((e.balancedAccuracy * 100).rounded())

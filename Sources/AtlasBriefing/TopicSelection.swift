@@ -1,10 +1,12 @@
 import AtlasArtifacts
 
-/// The features the "brain scan" shows: those whose label or top tokens match a topic word, or, when no
-/// word is given or none matches, the most coherent cluster of the map.
+/// The features the "brain scan" shows: for a topic word that `feature-atlas probe` measured, the features
+/// that fire more on text about it than on neutral text; for another word, those whose label or top tokens
+/// match it; when no word is given or none matches, the most coherent cluster of the map.
 package struct Topic: Sendable, Equatable {
   package enum Source: Sendable, Equatable {
-    case words([String])                      // matched the topic words
+    case probed([String])                     // measured by `probe`: fire more on text about these words
+    case words([String])                      // matched the topic words in labels and top tokens
     case cluster(level: Int, id: Int)         // the most coherent cluster (no word given, or none matched)
   }
   package var name: String                     // how the text names the topic
@@ -17,9 +19,33 @@ package enum TopicSelection {
   /// At most this many features are named on the map.
   static let labelledOnMap = 10
 
+  /// At most this many probed features per topic word: the head of the ranking, where the contrast is clear.
+  static let probedPerWord = 40
+
   package static func select(words: [String], summaries: [FeatureRecord], hierarchy: ClusterHierarchyRecord,
-                             assignment: [[Int]]) -> Topic {
+                             assignment: [[Int]], probes: [TopicRecord] = []) -> Topic {
     let cleaned = words.map { $0.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() }.filter { !$0.isEmpty }
+    var measured = cleaned.compactMap { word in probes.first { $0.slug == TopicRecord.slug(word) }.map { (word, $0) } }
+    var named = cleaned
+    if cleaned.isEmpty, let best = clearestProbe(probes) {
+      // No word asked for: the probed topic whose head features stand out most.
+      measured = [(best.topic, best)]
+      named = [best.topic]
+    }
+    if measured.count == named.count, !measured.isEmpty {
+      // Interleave the rankings, best of each word first; a feature appears once.
+      var seen = Set<Int>(), ordered: [Int] = []
+      let rankings = measured.map { pair in
+        pair.1.features.filter { $0.score > 0 && $0.topicRate > $0.neutralRate && $0.feature < summaries.count }
+          .prefix(probedPerWord).map(\.feature)
+      }
+      for rank in 0 ..< (rankings.map(\.count).max() ?? 0) {
+        for ranking in rankings where rank < ranking.count && seen.insert(ranking[rank]).inserted { ordered.append(ranking[rank]) }
+      }
+      if !ordered.isEmpty {
+        return Topic(name: PlainLanguage.list(named.map { "“\($0)”" }), source: .probed(named), features: ordered, unmatched: [])
+      }
+    }
     var unmatched: [String] = []
     var scored: [Int: Double] = [:]
     for word in cleaned {
@@ -44,7 +70,15 @@ package enum TopicSelection {
     return coherentCluster(summaries: summaries, hierarchy: hierarchy, assignment: assignment, unmatched: unmatched)
   }
 
-  /// How well a feature matches a topic word: 2 for a label term, 1 for a top token (exact word, or a word
+  /// The probed topic with the largest summed score over its five best features (ties: topic name).
+  static func clearestProbe(_ probes: [TopicRecord]) -> TopicRecord? {
+    func strength(_ r: TopicRecord) -> Double { r.features.map(\.score).filter { $0 > 0 }.sorted(by: >).prefix(5).reduce(0, +) }
+    return probes.filter { strength($0) > 0 }.max { a, b in
+      strength(a) != strength(b) ? strength(a) < strength(b) : a.topic > b.topic
+    }
+  }
+
+  /// How well a feature matches a topic word: 2 for a label term or a word of its description in words, 1 for a top token (exact word, or a word
   /// that starts with it when it has four letters or more), plus its label's evidence as a tie-breaker.
   static func score(_ r: FeatureRecord, word: String) -> Double {
     func matches(_ text: String) -> Bool {
@@ -56,6 +90,7 @@ package enum TopicSelection {
     }
     var s = 0.0
     if PlainLanguage.labelParts(r.label.text).contains(where: matches) { s = 2 }
+    else if let d = PlainLanguage.supportedDescription(r), matches(d.text) || d.words.contains(where: matches) { s = 2 }
     else if r.topTokens.prefix(5).contains(where: { matches($0.token) }) { s = 1 }
     guard s > 0 else { return 0 }
     let evidence = r.label.contradicted ? 0 : (r.label.evidence?.balancedAccuracy ?? 0)

@@ -1,24 +1,14 @@
+import AtlasArtifacts
 import Foundation
 
 /// Where the tool finds the embedded default model, the setup cache and its own resources
 /// (`templates/`, `site/`): explicit flag, then environment variable, then the package checkout.
 public enum DefaultPaths {
-  /// The package root of this checkout (the directory with Package.swift), found from this source file,
-  /// else the current directory.
-  public static let packageRoot: URL = {
-    var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    while url.path != "/" {
-      if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
-      url.deleteLastPathComponent()
-    }
-    return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-  }()
+  /// The package root of this checkout (the directory with Package.swift), else the current directory.
+  public static var packageRoot: URL { PackageLocations.root }
 
   /// The setup cache (`FEATURE_ATLAS_CACHE`, else `.cache` in the package root).
-  public static var cache: URL {
-    if let path = ProcessInfo.processInfo.environment["FEATURE_ATLAS_CACHE"] { return URL(fileURLWithPath: path) }
-    return packageRoot.appendingPathComponent(".cache")
-  }
+  public static var cache: URL { PackageLocations.cache() }
 
   public static let defaultModelFile = "SmolLM2-135M-Instruct.Q4_1.gguf"
 

@@ -13,12 +13,22 @@ extension SteeringStage {
     "doth", "art", "shalt", "wilt", "didst", "hast", "dost", "ye",
   ]
 
-  /// How much a feature reads as a concept in words, in [0, 1], or nil when it cannot be a showcase
-  /// candidate. Today from its top tokens: the count-weighted share that are alphabetic words of at least
-  /// three letters, required to span at least three different words (a concept fires on "smooth", "glide",
-  /// "slide", not on one token). Function words ("the", "you", "thou") are words but not concepts: they do
-  /// not count. The one place to re-point at descriptions in words when features have them.
+  /// How much a feature reads as a concept in words, or nil when it cannot be a showcase candidate.
+  /// A supported description in words ranks first: a concept (a WordNet class its words share) in [2, 3],
+  /// forms of one word in [1, 2], by the share of its firings the description's words cover. Otherwise
+  /// (no description, or a lexical, syntactic or unclear one) from its top tokens, in [0.6, 1]: the
+  /// count-weighted share that are alphabetic words of at least three letters, required to span at least
+  /// three different words (a concept fires on "smooth", "glide", "slide", not on one token). Function words
+  /// ("the", "you", "thou") are words but not concepts: they do not count.
   public static func meaningScore(_ r: FeatureRecord) -> Double? {
+    if let d = r.description, d.status == .supported {
+      switch d.kind {
+      case .concept: return 2 + min(1, max(0, d.coverage))
+      case .wordForms: return 1 + min(1, max(0, d.coverage))
+      case .syntactic: return nil
+      case .lexical, .unclear: break
+      }
+    }
     var words = Set<String>()
     var wordCount = 0, total = 0
     for t in r.topTokens.prefix(20) {
@@ -76,8 +86,12 @@ extension SteeringStage {
         progressed = true
         guard !taken.contains(r.index) else { continue }
         taken.insert(r.index)
-        let words = r.topTokens.prefix(3).map { $0.token.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
-        chosen.append((r.index, String(format: "automatic: word-like top tokens (%.0f%%: %@), coarse cluster %d", score * 100, words, cluster)))
+        if score >= 1, let d = r.description {
+          chosen.append((r.index, "automatic: described as \(d.text), coarse cluster \(cluster)"))
+        } else {
+          let words = r.topTokens.prefix(3).map { $0.token.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
+          chosen.append((r.index, String(format: "automatic: word-like top tokens (%.0f%%: %@), coarse cluster %d", score * 100, words, cluster)))
+        }
         added += 1
       }
       if !progressed { break }

@@ -51,30 +51,9 @@ struct SiteInput: Sendable {
       ? try SteeringRecord.read(from: atlas.steeringRecord) : nil
 
     let (summaries, cached) = try readSummaries(atlas, manifest: features)
-    let positions = try SafeTensorsFile(url: atlas.layoutPositions)
-    let x = try positions.floats("x")
-    let y = try positions.floats("y")
-    var assignment: [[Int]] = []
-    for level in hierarchy.levels.indices {
-      assignment.append(try positions.integers("cluster_level_\(level)"))
-    }
     let n = features.features
-    guard x.count == n, y.count == n, assignment.allSatisfy({ $0.count == n }) else {
-      throw SiteError.inconsistentArtifacts(
-        "layout/positions.safetensors has \(x.count) points (cluster arrays \(assignment.map(\.count))), features/manifest.json has \(n) features")
-    }
-    for (level, ids) in assignment.enumerated() {
-      let count = hierarchy.levels[level].clusters.count
-      if let bad = ids.first(where: { $0 >= count || $0 < -1 }) {
-        throw SiteError.inconsistentArtifacts("cluster_level_\(level) names cluster \(bad), but layout/clusters.json has \(count) clusters at that level")
-      }
-    }
-    for (level, clusters) in hierarchy.levels.enumerated() {
-      for (k, cluster) in clusters.clusters.enumerated() where cluster.id != k || cluster.level != level {
-        throw SiteError.inconsistentArtifacts("layout/clusters.json level \(level) entry \(k) is cluster \(cluster.level)-\(cluster.id); entries must be in id order")
-      }
-    }
-    let map = MapGeometry(x: x, y: y, assignment: assignment)
+    let positions = try LayoutPositions.read(atlas, hierarchy: hierarchy, features: n)
+    let map = MapGeometry(x: positions.x, y: positions.y, assignment: positions.assignment)
     return SiteInput(atlas: atlas, record: record, training: training, features: features, layout: layout,
                      hierarchy: hierarchy, steering: steering, summaries: summaries, cachedShards: cached, map: map,
                      naming: Naming(features: n), topics: try atlas.readTopicRecords())

@@ -1,3 +1,4 @@
+import AtlasArtifacts
 import Foundation
 
 /// Where the Mustache templates (`templates/`) and the hand-written front-end files (`site/`) live.
@@ -38,16 +39,10 @@ public struct SiteResources: Sendable, Equatable {
       let url = URL(fileURLWithPath: value)
       return try validated(url, searched: ["\(url.path) ($\(environmentVariable))"])
     }
-    var searched: [String] = []
-    var url = URL(fileURLWithPath: sourceFile).deletingLastPathComponent()
-    while url.path != "/" && !url.path.isEmpty {
-      if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
-        return try validated(url, searched: searched + [url.path + " (package root)"])
-      }
-      searched.append(url.path)
-      url.deleteLastPathComponent()
+    if let root = PackageLocations.packageRoot(above: sourceFile) {
+      return try validated(root, searched: [root.path + " (package root)"])
     }
-    throw SiteError.resourcesNotFound(searched: searched + ["no Package.swift above \(sourceFile)"])
+    throw SiteError.resourcesNotFound(searched: ["no Package.swift above \(sourceFile)"])
   }
 
   private static func validated(_ directory: URL, searched: [String]) throws -> SiteResources {

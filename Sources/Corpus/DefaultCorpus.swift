@@ -72,24 +72,8 @@ public struct DefaultCorpus: Sendable {
   public var wordnetFiles: [String]   // data.{adj,adv,noun,verb} of wordnet-base, sorted
   public var devilFiles: [String]     // devil.dict.dz of dict-devil
 
-  /// `FEATURE_ATLAS_CACHE` if set, else the first `.cache` with a `wheels` folder found walking up from the current
-  /// directory or from this source file to a `Package.swift`, else `<current directory>/.cache`.
-  public static func defaultCache() -> URL {
-    if let path = ProcessInfo.processInfo.environment["FEATURE_ATLAS_CACHE"], !path.isEmpty {
-      return URL(fileURLWithPath: path)
-    }
-    let current = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-    for start in [current, URL(fileURLWithPath: #filePath).deletingLastPathComponent()] {
-      var url = start
-      while url.path != "/" && !url.path.isEmpty {
-        let candidate = url.appendingPathComponent(".cache")
-        if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("wheels").path) { return candidate }
-        if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { break }
-        url.deleteLastPathComponent()
-      }
-    }
-    return current.appendingPathComponent(".cache")
-  }
+  /// The setup cache: `FEATURE_ATLAS_CACHE` if set, else `.cache` in this checkout (`PackageLocations`).
+  public static func defaultCache() -> URL { PackageLocations.cache() }
 
   /// Finds every part of the default corpus, or throws `CorpusError.defaultCorpusMissing` listing all that is missing.
   /// - Parameters:

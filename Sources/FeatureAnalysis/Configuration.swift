@@ -92,6 +92,10 @@ public struct FeatureAnalysisConfiguration: Codable, Sendable, Equatable, Hashab
   public var descriptionMinPrecision: Double = 0.5
   /// Fewer held-out firings than this make a description's evidence insufficient (never supported).
   public var descriptionMinFirings: Int = 20
+  /// A description explains where a feature fires strongly: its test counts a held-out token as a firing
+  /// when the activation reaches this fraction of the feature's largest activation (weaker firings count as
+  /// not firing), and it is composed from the feature's firing tokens weighted by activation, not by count.
+  public var descriptionStrongFraction: Double = 0.25
 
   public var seed: UInt64 = 0x5EED_F00D
 
@@ -149,7 +153,8 @@ public struct FeatureAnalysisConfiguration: Codable, Sendable, Equatable, Hashab
     guard minHeldOutFirings >= 1 else { throw bad("minHeldOutFirings", "\(minHeldOutFirings)", "≥ 1") }
     for (field, value) in [("descriptionDominantShare", descriptionDominantShare), ("descriptionClassShare", descriptionClassShare),
                            ("descriptionMinCoverage", descriptionMinCoverage), ("descriptionThreshold", descriptionThreshold),
-                           ("descriptionMinPrecision", descriptionMinPrecision)] where !(0 ... 1).contains(value) {
+                           ("descriptionMinPrecision", descriptionMinPrecision),
+                           ("descriptionStrongFraction", descriptionStrongFraction)] where !(0 ... 1).contains(value) {
       throw bad(field, "\(value)", "in [0, 1]")
     }
     guard descriptionMaxWords >= 2 else { throw bad("descriptionMaxWords", "\(descriptionMaxWords)", "≥ 2") }
@@ -205,6 +210,7 @@ extension FeatureAnalysisConfiguration {
     descriptionThreshold = try value(.descriptionThreshold, d.descriptionThreshold)
     descriptionMinPrecision = try value(.descriptionMinPrecision, d.descriptionMinPrecision)
     descriptionMinFirings = try value(.descriptionMinFirings, d.descriptionMinFirings)
+    descriptionStrongFraction = try value(.descriptionStrongFraction, d.descriptionStrongFraction)
     seed = try value(.seed, d.seed)
   }
 }

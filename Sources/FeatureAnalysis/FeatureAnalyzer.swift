@@ -54,6 +54,7 @@ public final class FeatureAnalyzer {
   var collected = Set<Int>()
   var stored: [Int: StoredWindow] = [:]
   var heldOut = HeldOutCounts(latents: 0)
+  var strongFloor: [Float] = []       // [n] activation from which a held-out firing counts as strong (descriptions)
   var labels: [FeatureLabel] = []
   var descriptions: [FeatureDescription?] = []
   var flags: [[FeatureFlag]] = []
@@ -166,6 +167,7 @@ public final class FeatureAnalyzer {
     plan = ExamplePlan(analyzer: self)
     requestedWindows = Set(plan.window.map(Int.init)).union(heldOutWindows).sorted()
     heldOut = HeldOutCounts(latents: latents)
+    strongFloor = (0 ..< latents).map { Float(configuration.descriptionStrongFraction) * state.maxima[$0] }
     phase = .secondPass
     return requestedWindows
   }
@@ -187,7 +189,8 @@ public final class FeatureAnalyzer {
     return out
   }
 
-  /// Describes every live feature in words from its firing tokens (in parallel; deterministic).
+  /// Describes every live feature in words from its firing tokens weighted by activation (in parallel;
+  /// deterministic).
   private func composeDescriptions() -> [DescriptionDraft] {
     let context = DescriptionContext(vocabulary: vocabulary, lexicon: lexicon, tokenCounts: tokenCounts)
     var out = [DescriptionDraft](repeating: .empty, count: latents)
@@ -196,7 +199,9 @@ public final class FeatureAnalyzer {
       let target = UnsafeSendable(buffer.baseAddress!)
       Parallel.chunks(latents, parts: parts) { range in
         for f in range where state.firings[f] > 0 {
-          target.value[f] = DescriptionComposer.compose(tokens: state.tokens.entries(f), firings: state.firings[f],
+          // Weighted by activation (in 1/256 units): what the feature does most strongly decides its description.
+          let weighted = state.tokens.entries(f).map { (key: $0.key, count: Int(($0.sum * 256).rounded()), sum: $0.sum) }
+          target.value[f] = DescriptionComposer.compose(tokens: weighted, firings: max(1, Int((state.sums[f] * 256).rounded())),
                                                         context: context, configuration: c)
         }
       }

@@ -51,11 +51,13 @@ struct ExamplePlan {
 struct HeldOutCounts {
   var positives: [Int]              // [n]
   var truePositives: [Int]          // [n]
-  var describedPositives: [Int]     // [n] firings on a token of the description's word set
+  var strongPositives: [Int]        // [n] firings at ≥ descriptionStrongFraction of the feature's maximum
+  var describedPositives: [Int]     // [n] strong firings on a token of the description's word set
 
   init(latents: Int) {
     positives = [Int](repeating: 0, count: latents)
     truePositives = [Int](repeating: 0, count: latents)
+    strongPositives = [Int](repeating: 0, count: latents)
     describedPositives = [Int](repeating: 0, count: latents)
   }
 }
@@ -120,12 +122,15 @@ extension FeatureAnalyzer {
       throw .malformedWindow(window: window.index, reason: "its tokens differ between the two passes")
     }
     let contextSpan = configuration.labelContextSpan
+    let strongFloor = self.strongFloor
     for p in 1 ..< max(1, T) {
       let r = firstRow + p - 1
       for e in codes.rowStart[r] ..< codes.rowStart[r + 1] where codes.values[e] > 0 {
         let f = Int(codes.latents[e])
         heldOut.positives[f] += 1
         if drafts[f].matches(heldOutText, span, p, contextSpan: contextSpan) { heldOut.truePositives[f] += 1 }
+        guard codes.values[e] >= strongFloor[f] else { continue }
+        heldOut.strongPositives[f] += 1
         if descriptionDrafts[f].groups.contains(heldOutText.groups[span.start + p]) { heldOut.describedPositives[f] += 1 }
       }
     }
@@ -176,7 +181,7 @@ extension FeatureAnalyzer {
                                 note: "its firing tokens share no word class, concept or word form")
     }
     let matched = d.groups.reduce(0) { $0 + Int(counts.groups[Int($1)]) }
-    let evidence = FeatureLabeler.evidence(positives: heldOut.positives[f], truePositives: heldOut.describedPositives[f],
+    let evidence = FeatureLabeler.evidence(positives: heldOut.strongPositives[f], truePositives: heldOut.describedPositives[f],
                                            heldOutTokens: counts.tokens, matched: matched)
     var hits = 0, tops = 0
     for id in plan.start[f] ..< plan.start[f] + Int(state.topWindows.sizes[f]) {
@@ -188,7 +193,7 @@ extension FeatureAnalyzer {
     var status = DescriptionStatus.supported, note: String?
     if evidence.positives < c.descriptionMinFirings {
       status = .insufficient
-      note = "only \(evidence.positives) held-out firings (need ≥ \(c.descriptionMinFirings)): too little evidence"
+      note = "only \(evidence.positives) strong held-out firings (need ≥ \(c.descriptionMinFirings)): too little evidence"
     } else if evidence.balancedAccuracy < c.descriptionThreshold {
       status = .unclear
       note = String(format: "held-out balanced accuracy %.2f is below %.2f", evidence.balancedAccuracy, c.descriptionThreshold)

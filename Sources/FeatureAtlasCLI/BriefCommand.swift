@@ -42,6 +42,13 @@ extension FeatureAtlasCommand {
       if !report.unmatchedTopics.isEmpty {
         progress.log("no feature matched \(report.unmatchedTopics.map { "'\($0)'" }.joined(separator: ", "))")
       }
+      let atlas = atlasOptions.directory
+      let unprobed = topic.filter {
+        !FileManager.default.fileExists(atPath: atlas.topics.appendingPathComponent(TopicRecord.slug($0) + ".json").path)
+      }
+      if !unprobed.isEmpty {
+        progress.log("the scan of \(unprobed.map { "'\($0)'" }.joined(separator: ", ")) matched labels and top words only; for features measured on text about it, run `feature-atlas probe --atlas \(atlas.root.path) --topic \(unprobed[0])` first")
+      }
       progress.log("brain scan: \(report.topic), \(report.topicFeatures) features")
       progress.log("wrote \(report.html.path) (\(Format.bytes(report.htmlBytes)))")
       if let pdf = report.pdf {

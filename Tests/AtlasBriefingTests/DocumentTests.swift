@@ -111,6 +111,30 @@ struct DocumentTests {
     for id in shownIds { #expect(matching.contains { naming.id($0.index) == id }, "\(id) does not match the topic") }
   }
 
+  @Test("A topic measured by probe shows probe's ranking (positive contrast only), not label matches; with no topic, the clearest probed one")
+  func probedTopic() throws {
+    let atlas = try BriefingFixture.atlas("probed", site: false)
+    func ranked(_ feature: Int, _ score: Double, topic: Double, neutral: Double) -> TopicFeatureRecord {
+      TopicFeatureRecord(feature: feature, score: score, topicRate: topic, neutralRate: neutral, topicMean: 1, neutralMean: 0.1,
+                         label: "x", topTokens: [], evidence: [])
+    }
+    let record = TopicRecord(topic: "zeppelin", slug: TopicRecord.slug("zeppelin"), mode: "corpus", terms: [], topicSpans: 30,
+                             neutralSpans: 400, parameters: .object([:]), inputs: [:],
+                             features: [ranked(7, 0.9, topic: 0.8, neutral: 0.01), ranked(3, 0.5, topic: 0.5, neutral: 0.02),
+                                        ranked(11, -0.2, topic: 0.01, neutral: 0.3)])
+    try FileManager.default.createDirectory(at: atlas.topics, withIntermediateDirectories: true)
+    try record.write(to: atlas.topics.appendingPathComponent("zeppelin.json"))
+    let report = try BriefingFixture.brief(atlas, topics: ["Zeppelin"])
+    #expect(report.unmatchedTopics.isEmpty)
+    #expect(report.topicFeatures == 2)
+    let text = try String(contentsOf: report.html, encoding: .utf8)
+    #expect(text.contains("We gave the model text about “zeppelin” and ordinary text"))
+    // With no topic asked for, a probed topic is preferred to the most coherent cluster.
+    let unasked = try BriefingFixture.brief(atlas)
+    #expect(unasked.topic == "“zeppelin”")
+    #expect(unasked.topicFeatures == 2)
+  }
+
   @Test("An unmatched topic falls back to the most coherent cluster and says so")
   func unmatched() throws {
     let atlas = try BriefingFixture.atlas("unmatched", site: false)

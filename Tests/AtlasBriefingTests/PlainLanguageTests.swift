@@ -60,6 +60,25 @@ struct PlainLanguageTests {
     #expect(PlainLanguage.quoted(" ") == "a space")
   }
 
+  @Test("A description in words that held up on new text is the name, the sentence and the score a reader sees")
+  func descriptions() {
+    let e = LabelEvidence(balancedAccuracy: 0.876, truePositiveRate: 0.8, trueNegativeRate: 0.95, positives: 40, negatives: 400)
+    var r = record(label: "measles · plague", basis: "tokens: x")
+    r.description = FeatureDescription(text: "diseases (measles, plague, fever)", kind: .concept, status: .supported,
+                                       words: ["measles", "plague", "fever"], testedTokens: 3, grounding: "WordNet n: disease",
+                                       coverage: 0.7, evidence: e, topPrecision: 0.9, note: nil)
+    #expect(PlainLanguage.name(r) == "diseases (measles, plague, fever)")
+    #expect(PlainLanguage.sentence(r) == "It responds to diseases (measles, plague, fever).")
+    #expect(PlainLanguage.evidence(r) == "This description scored 88 out of 100 on new text.")
+    // One that failed its test, or was tested on too few firings, is not shown: the pattern label speaks.
+    for status in [DescriptionStatus.unclear, .insufficient] {
+      r.description?.status = status
+      #expect(PlainLanguage.name(r) == "measles · plague")
+      #expect(PlainLanguage.sentence(r) == "It lights up on the words “measles” and “plague”.")
+      #expect(PlainLanguage.evidence(r) == "Its label was not tested.")
+    }
+  }
+
   @Test("Label evidence as a score out of 100 against a coin toss")
   func evidence() {
     let e = LabelEvidence(balancedAccuracy: 0.914, truePositiveRate: 0.9, trueNegativeRate: 0.93, positives: 10, negatives: 100)

@@ -32,6 +32,24 @@ struct SteeringRulesTests {
     #expect(SteeringStage.meaningScore(Self.record(4, tokens: [("()", 50), (" def", 10), (" self", 10), (" return", 10)])) == nil)
   }
 
+  @Test("Meaning score: a supported concept description ranks above word forms, which rank above token-based scores; a syntactic description is never a candidate")
+  func meaningFromDescriptions() {
+    func described(_ kind: DescriptionKind, _ status: DescriptionStatus, coverage: Double) -> FeatureRecord {
+      var r = Self.record(0, tokens: Self.words)
+      r.description = FeatureDescription(text: "a description", kind: kind, status: status, words: ["smooth"], testedTokens: 3,
+                                         grounding: nil, coverage: coverage, evidence: nil, topPrecision: nil, note: nil)
+      return r
+    }
+    let tokenBased = 70.0 / 75.0
+    #expect(SteeringStage.meaningScore(described(.concept, .supported, coverage: 0.4)) == 2.4)
+    #expect(SteeringStage.meaningScore(described(.wordForms, .supported, coverage: 0.9)) == 1.9)
+    #expect(SteeringStage.meaningScore(described(.syntactic, .supported, coverage: 0.9)) == nil)
+    // Lexical, unsupported or insufficient descriptions fall back to the top tokens.
+    #expect(SteeringStage.meaningScore(described(.lexical, .supported, coverage: 0.9)) == tokenBased)
+    #expect(SteeringStage.meaningScore(described(.concept, .insufficient, coverage: 0.9)) == tokenBased)
+    #expect(SteeringStage.meaningScore(described(.concept, .unclear, coverage: 0.9)) == tokenBased)
+  }
+
   @Test("Selection: configured first, then word-like live features one per coarse cluster in turn; dead, dense and single-token skipped")
   func selection() {
     let records = [

@@ -1,23 +1,17 @@
+import AtlasArtifacts
 import Foundation
 
 /// Locations shared by the test suites: the repository root, the shared reference data and the real model.
 public enum TestPaths {
   /// The package root (the directory holding Package.swift), found from this source file.
-  public static let packageRoot: URL = {
-    var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    while url.path != "/" {
-      if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
-      url.deleteLastPathComponent()
-    }
-    return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-  }()
+  public static let packageRoot: URL = PackageLocations.root
 
   /// The real SmolLM2 GGUF, when set up (`FEATURE_ATLAS_MODEL`, else `.cache/model/...` under the package).
   public static var smolLM2: URL? {
     if let path = ProcessInfo.processInfo.environment["FEATURE_ATLAS_MODEL"], FileManager.default.fileExists(atPath: path) {
       return URL(fileURLWithPath: path)
     }
-    let local = packageRoot.appendingPathComponent(".cache/model/SmolLM2-135M-Instruct.Q4_1.gguf")
+    let local = PackageLocations.cache().appendingPathComponent("model/SmolLM2-135M-Instruct.Q4_1.gguf")
     return FileManager.default.fileExists(atPath: local.path) ? local : nil
   }
 
