@@ -9,6 +9,9 @@
   var meta = null;
   var n = 0, loadedChunks = 0, loadedPoints = 0;
   var X, Y, F, levelIds = [], D = [], M = [], L = [], T = [], N = [], K = [], lowL = [], lowT = [], have;
+  var V = [], E = [], S = [];     // density (number), evidence of the name (-1 too few firings, -2 none), source index
+  // What the points are coloured by: 'cluster' (coarse cluster), 'density', 'evidence' or 'source'.
+  var colourBy = 'cluster', colours = [];
   var showNeighbours = true;
   var byColour = [];              // point indices per colour slot (palette index, or last = unclustered)
   var grid = new Map(), CELL = 8; // map units per grid cell, for hover lookups
@@ -26,7 +29,8 @@
     n = m.n;
     X = new Float32Array(n); Y = new Float32Array(n); F = new Uint8Array(n); have = new Uint8Array(n);
     for (var l = 0; l < m.levels.length; l++) levelIds.push(new Int32Array(n).fill(-1));
-    for (var c = 0; c <= m.palette.length; c++) byColour.push([]);
+    colours = schemeColours();
+    for (var c = 0; c <= colours.length; c++) byColour.push([]);
     if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start); else start();
   };
 
@@ -39,9 +43,9 @@
       for (var l = 0; l < levelIds.length; l++) levelIds[l][i] = data.c[l] ? data.c[l][j] : -1;
       D[i] = data.d[j]; M[i] = data.m[j]; L[i] = data.l[j]; T[i] = data.t[j]; N[i] = data.n ? data.n[j] : [];
       K[i] = data.k ? data.k[j] : '';
+      V[i] = data.v ? data.v[j] : 0; E[i] = data.e ? data.e[j] : -2; S[i] = data.s ? data.s[j] : -1;
       lowL[i] = String(L[i]).toLowerCase(); lowT[i] = String(T[i]).toLowerCase();
-      var coarse = levelIds.length ? levelIds[0][i] : -1;
-      byColour[coarse < 0 ? meta.palette.length : coarse % meta.palette.length].push(i);
+      byColour[slotOf(i)].push(i);
       var key = cellKey(Math.floor(X[i] / CELL), Math.floor(Y[i] / CELL));
       var bucket = grid.get(key);
       if (bucket) bucket.push(i); else grid.set(key, [i]);
@@ -61,6 +65,84 @@
   FA.focusFeature = function (i) { focusPoint(i); };
 
   function cellKey(cx, cy) { return cx * 100003 + cy; }
+
+  // MARK: - Colour schemes
+
+  // Density: log10 from 1e-5 to 1e-1 in seven steps (a colour-blind-safe sequential scale, light to dark).
+  var DENSITY = ['#fde725', '#a0da39', '#4ac16d', '#1fa187', '#277f8e', '#365c8d', '#46327e'];
+  // Evidence: red below 0.65, amber to 0.80, green from 0.80 (as on the feature pages).
+  var EVIDENCE = ['#a82c1f', '#d08a00', '#176c40'];
+
+  function schemeColours() {
+    if (colourBy === 'density') return DENSITY;
+    if (colourBy === 'evidence') return EVIDENCE;
+    if (colourBy === 'source') return meta.sources.map(function (_, k) { return meta.palette[k % meta.palette.length]; });
+    return meta.palette;
+  }
+
+  /** The colour slot of point i under the current scheme; the last slot is grey (unclustered, untested, …). */
+  function slotOf(i) {
+    var none = colours.length;
+    if (colourBy === 'density') {
+      if (!(V[i] > 0)) return none;
+      return Math.max(0, Math.min(DENSITY.length - 1, Math.floor((Math.log10(V[i]) + 5) / 4 * DENSITY.length)));
+    }
+    if (colourBy === 'evidence') return E[i] < 0 ? none : E[i] >= 0.8 ? 2 : E[i] >= 0.65 ? 1 : 0;
+    if (colourBy === 'source') return S[i] >= 0 && S[i] < colours.length ? S[i] : none;
+    var coarse = levelIds.length ? levelIds[0][i] : -1;
+    return coarse < 0 ? none : coarse % colours.length;
+  }
+
+  function setColourBy(mode) {
+    colourBy = mode;
+    colours = schemeColours();
+    byColour = [];
+    for (var c = 0; c <= colours.length; c++) byColour.push([]);
+    for (var i = 0; i < n; i++) if (have[i]) byColour[slotOf(i)].push(i);
+    legend();
+    if (cache) buildCache();
+    redraw();
+  }
+
+  /** The key of the current colour scheme under the map (text set with textContent). */
+  function legend() {
+    var list = document.getElementById('colour-legend');
+    if (!list) return;
+    list.textContent = '';
+    var entries = [];
+    if (colourBy === 'density') {
+      for (var k = 0; k < DENSITY.length; k++) {
+        var lo = Math.pow(10, -5 + 4 * k / DENSITY.length), hi = Math.pow(10, -5 + 4 * (k + 1) / DENSITY.length);
+        entries.push([DENSITY[k], (k === 0 ? '< ' : '') + percent(k === 0 ? hi : lo) + (k === 0 ? '' : '–' + percent(hi)), '']);
+      }
+      entries.push([meta.unclustered, 'dead', 'never fired']);
+    } else if (colourBy === 'evidence') {
+      entries = [[EVIDENCE[2], '≥ 0.80', 'label holds up'], [EVIDENCE[1], '0.65–0.80', ''], [EVIDENCE[0], '< 0.65', 'weak or contradicted'],
+                 [meta.unclustered, 'insufficient or untested', 'fewer than 20 held-out firings']];
+    } else if (colourBy === 'source') {
+      for (var s = 0; s < meta.sources.length; s++) entries.push([colours[s], meta.sources[s], meta.about[s] || '']);
+      entries.push([meta.unclustered, 'none', '']);
+    } else {
+      list.hidden = true;
+      return;
+    }
+    list.hidden = false;
+    for (var e = 0; e < entries.length; e++) {
+      var li = document.createElement('li');
+      var sw = document.createElement('span');
+      sw.className = 'key';
+      sw.style.background = entries[e][0];
+      li.appendChild(sw);
+      li.appendChild(document.createTextNode(entries[e][1]));
+      if (entries[e][2]) { var about = document.createElement('span'); about.className = 'about'; about.textContent = entries[e][2]; li.appendChild(about); }
+      list.appendChild(li);
+    }
+  }
+
+  function percent(f) {
+    var p = f * 100;
+    return (p >= 1 ? p.toFixed(0) : p >= 0.1 ? p.toFixed(1) : p >= 0.01 ? p.toFixed(2) : p.toFixed(3)) + '%';
+  }
 
   // MARK: - Set-up and chunk loading
 
@@ -201,7 +283,7 @@
     drawLabels(zoom);
   }
 
-  /** Every loaded point inside (0, 0, w, h), coloured by coarse cluster, unclustered underneath. */
+  /** Every loaded point inside (0, 0, w, h), coloured by the current scheme, grey ones underneath. */
   function paintPoints(g, s, tx, ty, w, h, r, squares) {
     g.globalAlpha = s / view.base < 2 ? 0.78 : 0.88;
     var last = byColour.length - 1;
@@ -209,7 +291,7 @@
       var slot = pass === 0 ? last : pass - 1;
       var list = byColour[slot];
       if (!list.length) continue;
-      g.fillStyle = slot === last ? meta.unclustered : meta.palette[slot];
+      g.fillStyle = slot === last ? meta.unclustered : colours[slot];
       g.beginPath();
       for (var k = 0; k < list.length; k++) {
         var i = list[k];
@@ -397,8 +479,8 @@
   function featureId(i) { return 'f' + String(i).padStart(meta.idWidth, '0'); }
   function featureHref(i) { return 'features/' + featureId(i) + '.html'; }
   function colourOf(i) {
-    var c = levelIds.length ? levelIds[0][i] : -1;
-    return c < 0 ? meta.unclustered : meta.palette[c % meta.palette.length];
+    var slot = slotOf(i);
+    return slot >= colours.length ? meta.unclustered : colours[slot];
   }
   function clusterPath(i) {
     var names = [];
@@ -425,6 +507,8 @@
     tip.appendChild(div('tip-label', L[i]));
     tip.appendChild(div('tip-meta', 'density ' + D[i] + ' · max activation ' + M[i]));
     if (T[i]) tip.appendChild(div('tip-meta', 'top tokens: ' + T[i]));
+    tip.appendChild(div('tip-meta', 'evidence ' + (E[i] >= 0 ? E[i].toFixed(2) : E[i] === -1 ? 'insufficient (too few held-out firings)' : 'untested')
+      + (S[i] >= 0 && meta.sources[S[i]] !== undefined ? ' · over-represented in ' + meta.sources[S[i]] : '')));
     tip.appendChild(div('tip-path', clusterPath(i)));
     if (F[i] & 1) tip.appendChild(div('tip-warn', 'label contradicted by its evidence'));
     if (F[i] & 2) tip.appendChild(div('tip-warn', 'dead feature'));
@@ -517,6 +601,11 @@
     button('zoom-in', function () { zoomAt(view.w / 2, view.h / 2, 1.5); });
     button('zoom-out', function () { zoomAt(view.w / 2, view.h / 2, 1 / 1.5); });
     button('zoom-reset', resetView);
+    var scheme = document.getElementById('colour-by');
+    if (scheme) {
+      if (scheme.value !== colourBy) setColourBy(scheme.value);
+      scheme.addEventListener('change', function () { setColourBy(scheme.value); });
+    }
     var toggle = document.getElementById('show-neighbours');
     if (toggle) {
       showNeighbours = toggle.checked;
@@ -553,6 +642,8 @@
     id: featureId,
     href: featureHref,
     select: function (i) { selected = i; redraw(); },
+    colourBy: function (mode) { setColourBy(mode); var el = document.getElementById('colour-by'); if (el) el.value = mode; },
+    colourOf: colourOf,
     focus: focusPoint
   };
 })();

@@ -8,7 +8,7 @@ package enum Charts {
   /// Bars of a `LogHistogram`, with ticks at powers of ten. `what` names one counted thing ("firing").
   static func logHistogram(_ histogram: LogHistogram, label: String, what: String, valueFormat: (Double) -> String) -> String {
     let (w, h) = (360.0, 130.0)
-    let (left, right, top, bottom) = (16.0, 16.0, 10.0, 24.0)
+    let (left, right, top, bottom) = (40.0, 16.0, 10.0, 24.0)
     var svg = SVG(width: w, height: h, className: "chart hist", label: label)
     let counts = histogram.counts
     let peak = max(1, counts.max() ?? 1)
@@ -21,6 +21,17 @@ package enum Charts {
     let lower = histogram.lowerLog10, upper = lower + histogram.binWidth * Double(counts.count)
     func xOf(_ log: Double) -> Double { left + (log - lower) / (upper - lower) * plotW }
     svg.line(x1: left, y1: top + plotH, x2: left + plotW, y2: top + plotH, className: "axis")
+    // Count axis: bar heights are square roots of the counts, so the ticks sit at √(count / peak).
+    svg.line(x1: left, y1: top, x2: left, y2: top + plotH, className: "axis")
+    var countTicks = [peak]
+    let quarter = Int((Double(peak) / 4).rounded())
+    if quarter >= 1, quarter < peak { countTicks.append(quarter) }
+    for c in countTicks {
+      let y = top + plotH - (Double(c) / Double(peak)).squareRoot() * plotH
+      svg.line(x1: left - 4, y1: y, x2: left, y2: y, className: "axis")
+      svg.text(Format.compact(c), x: left - 6, y: y + 3.5, className: "tick", anchor: "end")
+    }
+    svg.text("0", x: left - 6, y: top + plotH + 3.5, className: "tick", anchor: "end")
     for (b, count) in counts.enumerated() where count > 0 {
       // Square-root height keeps small bins visible next to a tall mode.
       let height = max(1, (Double(count) / Double(peak)).squareRoot() * plotH)

@@ -44,20 +44,30 @@ struct ClusterView: MustacheParent {
 
 struct MemberView: MustacheParent {
   var href: String
+  var index: String
   var id: String
   var label: String
   var density: String
+  var densityValue: String          // plain numbers for sorting (data-sort)
   var maxActivation: String
+  var maxValue: String
+  var evidence: String              // "0.91", "—" (insufficient), "n/a"
+  var evidenceValue: String
   var contradicted: Bool
   var dead: Bool
   var finer: String
   func child(named name: String) -> Any? {
     switch name {
     case "href": href
+    case "index": index
     case "id": id
     case "label": label
     case "density": density
+    case "densityValue": densityValue
     case "maxActivation": maxActivation
+    case "maxValue": maxValue
+    case "evidence": evidence
+    case "evidenceValue": evidenceValue
     case "contradicted": contradicted
     case "dead": dead
     case "finer": finer
@@ -124,8 +134,11 @@ enum ClusterPage {
       if let finerLevel, let c = input.cluster(level: finerLevel, id: input.map.assignment[finerLevel][i]) {
         finer = Markup.displayable(c.label)
       }
-      return MemberView(href: naming.featureHref(i, root: root), id: naming.id(i), label: Markup.displayable(s.label.text),
-                        density: Format.percent(s.density), maxActivation: Format.activation(s.maxActivation),
+      let grade = EvidenceGrade(s.evidence, contradicted: s.label.contradicted)
+      return MemberView(href: naming.featureHref(i, root: root), index: String(i), id: naming.id(i), label: Markup.displayable(s.label.text),
+                        density: Format.percent(s.density), densityValue: String(s.density),
+                        maxActivation: Format.activation(s.maxActivation), maxValue: String(s.maxActivation),
+                        evidence: grade.score, evidenceValue: s.evidence.map { grade.insufficient ? "-1" : String($0.balancedAccuracy) } ?? "-2",
                         contradicted: s.label.contradicted, dead: s.flags.contains(.dead), finer: finer)
     }
     let pages = pageCount > 1 ? (1 ... pageCount).map {
@@ -135,7 +148,8 @@ enum ClusterPage {
     let representative = rep >= 0 && rep < input.summaries.count
       ? [LinkView(href: naming.featureHref(rep, root: root), text: naming.id(rep), note: Markup.displayable(input.summaries[rep].label.text))] : []
     return ClusterView(
-      chrome: ChromeView.make(input, title: "\(levels[level].name) cluster · \(cluster.label)", root: root, current: "cluster", bodyClass: "page-cluster"),
+      chrome: ChromeView.make(input, title: "\(levels[level].name) cluster · \(cluster.label)", root: root, current: "clusters", bodyClass: "page-cluster",
+                              scripts: ["assets/tables.js"]),
       levelName: Markup.displayable(levels[level].name), label: Markup.displayable(cluster.label), colour: colour,
       size: Format.count(members.count), terms: cluster.terms.map { Markup.displayable($0) },
       breadcrumb: breadcrumb, children: children,

@@ -9,6 +9,7 @@ struct DescriptionView: MustacheParent {
   var status: String
   var tone: String
   var score: String
+  var what: String
   var detail: String
 
   func child(named name: String) -> Any? {
@@ -18,6 +19,7 @@ struct DescriptionView: MustacheParent {
     case "status": status
     case "tone": tone
     case "score": score
+    case "what": what
     case "detail": detail
     default: nil
     }
@@ -42,19 +44,41 @@ struct DescriptionView: MustacheParent {
     if let p = d.topPrecision { parts.append("\(Format.percent(p)) of its top examples peak on one of these tokens.") }
     if d.kind != .unclear { parts.append("\(Format.percent(d.coverage)) of its firings are on them.") }
     if let note = d.note { parts.append(note.prefix(1).uppercased() + note.dropFirst() + ".") }
-    let (status, tone): (String, String) = switch d.status {
-    case .supported: ("supported", "good")
-    case .insufficient: ("insufficient evidence", "none")
-    case .unclear: ("unclear", "poor")
+    var status: String, tone: String
+    switch d.status {
+    case .supported: status = "supported"; tone = "good"
+    case .insufficient: status = "insufficient evidence"; tone = "none"
+    case .unclear: status = "unclear"; tone = "poor"
+    }
+    var score = d.evidence.map { Format.fixed($0.balancedAccuracy, digits: 2) } ?? "n/a"
+    var what = "description evidence"
+    if let e = d.evidence, EvidenceGrade.insufficient(e) {
+      status = "insufficient evidence"; tone = "none"; score = "—"; what = EvidenceGrade.insufficientText(e)
     }
     return [DescriptionView(text: Markup.displayable(d.headline), kind: kind, status: status, tone: tone,
-                            score: d.evidence.map { Format.fixed($0.balancedAccuracy, digits: 2) } ?? "n/a",
-                            detail: Markup.displayable(parts.joined(separator: " ")))]
+                            score: score, what: what, detail: Markup.displayable(parts.joined(separator: " ")))]
   }
 }
 
 /// `features/fNNNNN.html`: everything known about one feature.
 enum FeaturePage {
+  /// `data/features/fNNNNN.json`: the feature's record for download, compact, with sorted keys (so
+  /// byte-identical across renders), without its example windows: the windows are three quarters of a
+  /// record (about 14 kB of 19 kB on the quick atlas) and the site should shrink, not grow; they are on the
+  /// page, and every window is in the atlas's features/ shards. The quantile and interval bands keep their
+  /// bounds and shares.
+  static func downloadFile(_ index: Int, naming: Naming) -> String { "data/features/" + naming.id(index) + ".json" }
+
+  static func download(_ r: FeatureRecord) throws -> Data {
+    var slim = r
+    slim.topExamples = []
+    slim.quantileSamples = r.quantileSamples.map { SampleGroup(title: $0.title, lower: $0.lower, upper: $0.upper, share: $0.share, examples: []) }
+    slim.intervalSamples = r.intervalSamples.map { SampleGroup(title: $0.title, lower: $0.lower, upper: $0.upper, share: $0.share, examples: []) }
+    do { return try CanonicalJSON.encodeCompact(slim) } catch {
+      throw SiteError.inconsistentArtifacts("feature \(r.index) cannot be written as JSON: \(error)")
+    }
+  }
+
   static func view(_ r: FeatureRecord, input: SiteInput, steering: SteeringIndex) -> FeatureView {
     let naming = input.naming
     let id = naming.id(r.index)
@@ -64,12 +88,12 @@ enum FeaturePage {
 
     // Label evidence.
     let evidence = r.label.evidence
+    let grade = EvidenceGrade(evidence, contradicted: r.label.contradicted)
     let evidenceText = evidence.map { e in
       "Balanced accuracy \(Format.fixed(e.balancedAccuracy, digits: 2)) on \(Format.count(e.positives + e.negatives)) held-out tokens "
         + "(\(Format.count(e.positives)) where the feature fired, \(Format.count(e.negatives)) where it did not): "
         + "true-positive rate \(Format.fixed(e.truePositiveRate, digits: 2)), true-negative rate \(Format.fixed(e.trueNegativeRate, digits: 2))."
-    } ?? "No held-out test of this label."
-    let tone = evidence.map { $0.balancedAccuracy >= 0.8 ? "good" : $0.balancedAccuracy >= 0.65 ? "fair" : "poor" } ?? "none"
+    }.map { grade.insufficient ? "Too few held-out firings to judge this label. " + $0 : $0 } ?? "No held-out test of this label."
 
     var badges: [MetricView] = []
     for flag in r.flags {
@@ -85,9 +109,15 @@ enum FeaturePage {
       MetricView(name: "Max activation", value: Format.activation(maxAct), hint: "highest value seen"),
       MetricView(name: "Mean activation", value: Format.activation(r.meanActivation), hint: "over its firings"),
     ]
-    if let source = r.dominantSource {
+    // The source where the feature fires most out of proportion to the source's size, with the two shares
+    // that make it so (the same numbers as the "Where it fires" list below).
+    let over = input.sources.overRepresented(r.sourceShares)
+    if let over {
+      stats.append(MetricView(name: "Over-represented in", value: Markup.displayable(over.name),
+                              hint: "\(Format.percent(over.firings)) of its firings vs \(Format.percent(over.text)) of the text"))
+    } else if let source = r.dominantSource {
       stats.append(MetricView(name: "Fires most in", value: Markup.displayable(source),
-                              hint: "\(Format.percent(r.sourceShares[source] ?? 0)) of its firings"))
+                              hint: "relative to the source's size; \(Format.percent(r.sourceShares[source] ?? 0)) of its firings"))
     }
 
     // Cluster path, coarse to fine.
@@ -141,8 +171,11 @@ enum FeaturePage {
     let minimap = MapSVG.neighbourhood(feature: r.index, neighbours: r.decoderNeighbours.map(\.feature).filter { $0 >= 0 && $0 < input.map.count },
                                        input: input, label: r.displayName)
 
-    let sources = r.sourceShares.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
-      .map { RowView(key: Markup.displayable($0.key), value: Format.percent($0.value)) }
+    let sources = r.sourceShares.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { name, share in
+      SourceRowView(name: Markup.displayable(name), about: Markup.displayable(input.sources.about[name] ?? ""),
+                    firings: Format.percent(share), text: input.sources.textShare[name].map(Format.percent) ?? "n/a",
+                    over: name == over?.name)
+    }
 
     let steered = steering.runs(for: r.index, input: input, root: root)
     let described = r.description.map { DescriptionView.make($0, patternLabel: r.label.text) } ?? []
@@ -151,13 +184,13 @@ enum FeaturePage {
       id: id, label: label, description: described, patternLabel: Markup.displayable(r.label.text), labelBasis: Markup.displayable(r.label.basis),
       pattern: r.label.pattern.map { "“\(Markup.displayable(Markup.tokenText($0)))”" }.joined(separator: ", "),
       hasEvidence: evidence != nil,
-      evidenceScore: evidence.map { Format.fixed($0.balancedAccuracy, digits: 2) } ?? "n/a",
-      evidenceTone: tone, evidenceText: evidenceText,
+      evidenceScore: grade.score, evidenceWhat: grade.what,
+      evidenceTone: grade.tone, evidenceText: evidenceText,
       contradicted: r.label.contradicted,
       contradictionNote: Markup.displayable(r.label.note ?? "the held-out test does not support this label"),
       badges: badges, stats: stats, clusterPath: clusterPath,
       histogramSVG: histogram,
-      histogramCaption: "log-scaled activations of its \(Format.count(firings)) firings",
+      histogramCaption: "log-scaled activations of its \(Format.count(firings)) firings; bar heights grow with the square root of the count (axis on the left); hover a bar for its range and count",
       topTokens: r.topTokens.map { LinkView(href: "", text: Markup.displayable(Markup.tokenText($0.token)), detail: "×" + Format.count($0.count)) },
       examplesNote: "Each token is shaded by this feature's activation on it, relative to its maximum (\(Format.activation(maxAct))); hover a token for its value. Pieces such as <0xE2> are tokens that end inside a multi-byte character; ↵ is a line break.",
       topExamples: examples(r.topExamples),
@@ -171,5 +204,40 @@ enum FeaturePage {
                                     note: Markup.displayable(input.summaries[r.index - 1].label.text))] : [],
       next: r.index + 1 < input.summaries.count ? [LinkView(href: naming.featureFile(r.index + 1), text: naming.id(r.index + 1),
                                                             note: Markup.displayable(input.summaries[r.index + 1].label.text))] : [])
+  }
+}
+
+/// How a held-out test is shown: its score, colour and caption. A test on fewer than
+/// `minimumFirings` held-out firings is "insufficient evidence" (grey, no score colour), whatever its
+/// accuracy; a contradicted label is never shown in green.
+struct EvidenceGrade {
+  /// Below this many held-out firings, a balanced accuracy says little (one firing gives 0 or 1).
+  static let minimumFirings = 20
+
+  static func insufficient(_ e: LabelEvidence) -> Bool { e.positives < minimumFirings }
+  static func insufficientText(_ e: LabelEvidence) -> String {
+    "insufficient evidence (\(Format.count(e.positives)) firing\(e.positives == 1 ? "" : "s"))"
+  }
+
+  let tone: String                  // "good", "fair", "poor", "none" (grey)
+  let score: String
+  let what: String
+  let insufficient: Bool
+
+  init(_ evidence: LabelEvidence?, contradicted: Bool) {
+    guard let e = evidence else {
+      tone = "none"; score = "n/a"; what = "label evidence"; insufficient = false
+      return
+    }
+    if Self.insufficient(e) {
+      tone = "none"; score = "—"; what = Self.insufficientText(e); insufficient = true
+      return
+    }
+    let a = e.balancedAccuracy
+    let byScore = a >= 0.8 ? "good" : a >= 0.65 ? "fair" : "poor"
+    tone = contradicted ? "poor" : byScore
+    score = Format.fixed(a, digits: 2)
+    what = "label evidence"
+    insufficient = false
   }
 }

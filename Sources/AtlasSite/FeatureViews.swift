@@ -11,6 +11,7 @@ struct FeatureView: MustacheParent {
   var pattern: String
   var hasEvidence: Bool
   var evidenceScore: String
+  var evidenceWhat: String
   var evidenceTone: String
   var evidenceText: String
   var contradicted: Bool
@@ -30,7 +31,7 @@ struct FeatureView: MustacheParent {
   var decoderNeighbours: [LinkView]
   var coactivationNeighbours: [LinkView]
   var minimapSVG: String
-  var sources: [RowView]
+  var sources: [SourceRowView]
   var steering: [SteeredFeatureView]
   var steeringMethod: String
   var prev: [LinkView]
@@ -49,6 +50,7 @@ struct FeatureView: MustacheParent {
     case "hasPattern": !pattern.isEmpty
     case "hasEvidence": hasEvidence
     case "evidenceScore": evidenceScore
+    case "evidenceWhat": evidenceWhat
     case "evidenceTone": evidenceTone
     case "evidenceText": evidenceText
     case "contradicted": contradicted
@@ -79,6 +81,26 @@ struct FeatureView: MustacheParent {
     case "steeringMethod": steeringMethod
     case "prev": prev
     case "next": next
+    default: nil
+    }
+  }
+}
+
+/// One corpus source of a feature: its share of the feature's firings beside its share of the text.
+struct SourceRowView: MustacheParent {
+  var name: String
+  var about: String                 // the source in plain words ("" when not described)
+  var firings: String
+  var text: String
+  var over: Bool                    // the over-represented source named above the list
+  func child(named name: String) -> Any? {
+    switch name {
+    case "name": self.name
+    case "about": about
+    case "hasAbout": !about.isEmpty
+    case "firings": firings
+    case "text": text
+    case "over": over
     default: nil
     }
   }

@@ -7,6 +7,7 @@ struct IndexView: MustacheParent {
   var title: String
   var runLine: [String]             // "SmolLM2-135M-Instruct", "blocks.15.hook_resid_post", ...
   var hookPoint: String
+  var intro: String
   var quality: [MetricView]
   var qualityNote: String
   var mapSVG: String                // our own SVG
@@ -25,6 +26,7 @@ struct IndexView: MustacheParent {
     case "title": title
     case "runLine": runLine
     case "hookPoint": hookPoint
+    case "intro": intro
     case "quality": quality
     case "qualityNote": qualityNote
     case "mapSVG": mapSVG
@@ -79,9 +81,13 @@ enum IndexPage {
       title: Markup.displayable(record.title),
       runLine: runLine,
       hookPoint: Markup.displayable(record.hookPoint),
-      quality: qualityMetrics(input.training?.quality),
-      qualityNote: input.training.map { "Measured on \(Format.count($0.quality.heldOutTokens)) held-out tokens." }
-        ?? "No SAE training record (sae/training.json): quality metrics are not available for this SAE.",
+      intro: "Each point on this map is a feature: a pattern that a sparse autoencoder found in how the language model "
+        + "\(Markup.displayable(record.model.name)) represents text inside one of its layers, which switches on for particular "
+        + "words or kinds of text. Features with similar directions sit close together, and the coloured groups are clusters "
+        + "named after what their features share. Click a point to read the text that makes it fire, check how well its label "
+        + "holds up on text it was not built from, and see what happens when it is turned up.",
+      quality: qualityMetrics(input.training?.quality, dead: DeadCount(input)),
+      qualityNote: heldOutNote(input),
       mapSVG: svg,
       mapLabel: "Feature map: \(Format.count(n)) features. Drag or use the arrow keys to pan, scroll or + and − to zoom, 0 to reset.",
       thinnedNote: shown < n ? "Without JavaScript the map shows \(Format.count(shown)) of \(Format.count(n)) features (every \(max(1, n / max(1, shown)))th)." : "",
@@ -91,7 +97,7 @@ enum IndexPage {
       counts: [
         MetricView(name: "Features", value: Format.count(n), hint: "latents of the SAE"),
         MetricView(name: "Alive", value: Format.count(n - dead), hint: "fired on the analysed tokens"),
-        MetricView(name: "Dead", value: Format.count(dead), hint: "never fired", tone: dead > n / 10 ? "warn" : ""),
+        MetricView(name: "Dead", value: Format.count(dead), hint: DeadCount(input).definition, tone: dead > n / 10 ? "warn" : ""),
         MetricView(name: "Dense", value: Format.count(counts["dense"] ?? 0), hint: "fire on more than 10% of tokens"),
         MetricView(name: "Contradicted labels", value: Format.count(counts["contradictedLabels"] ?? 0),
                    hint: "labels the held-out test does not support (shown, flagged)"),
@@ -114,17 +120,52 @@ enum IndexPage {
     }
   }
 
-  /// The SAE quality figures the field reports, each with what it means; "n/a" when not measured.
-  static func qualityMetrics(_ q: SAEQuality?) -> [MetricView] {
+  /// What the SAE quality figures were measured on, with the one held-out token count the whole site uses
+  /// (the features stage's: every held-out token but each window's first, the attention sink). Training
+  /// leaves out tokens with an extreme activation norm when it measures quality; when it did, the note
+  /// says how many, so the map's count and the feature pages' count are visibly the same set.
+  static func heldOutNote(_ input: SiteInput) -> String {
+    guard let q = input.training?.quality else {
+      return "No SAE training record (sae/training.json): quality metrics are not available for this SAE."
+    }
+    let all = input.features.heldOutTokens, measured = q.heldOutTokens
+    if measured == all || all <= 0 { return "Measured on \(Format.count(measured)) held-out tokens." }
+    if measured < all {
+      let left = all - measured
+      return "Measured on \(Format.count(measured)) of the \(Format.count(all)) held-out tokens: \(Format.count(left)) "
+        + "token\(left == 1 ? "" : "s") with an extreme activation norm (far above the median) "
+        + "\(left == 1 ? "is" : "are") left out of the SAE's quality metrics, as in its training."
+    }
+    return "Measured on \(Format.count(measured)) held-out tokens (the label tests use \(Format.count(all)))."
+  }
+
+  /// The SAE quality figures the field reports, each with what it means; "n/a" when not measured. "Dead"
+  /// has one definition on the whole site: never fired on the analysed tokens (the features stage's count).
+  static func qualityMetrics(_ q: SAEQuality?, dead: DeadCount) -> [MetricView] {
     [
       MetricView(name: "FVU", value: q.map { Format.fixed($0.fvu, digits: 3) } ?? "n/a",
                  hint: "variance of the activations the SAE fails to reconstruct (0 is perfect)"),
       MetricView(name: "L0", value: q.map { Format.fixed($0.l0, digits: 1) } ?? "n/a",
                  hint: "active features per token, on average"),
-      MetricView(name: "Dead", value: q.map { Format.percent($0.deadFraction) } ?? "n/a",
-                 hint: "features that stopped firing during training"),
+      MetricView(name: "Dead", value: dead.percent, hint: "\(dead.definition) (\(Format.count(dead.count)) of \(Format.count(dead.features)))"),
       MetricView(name: "CE loss recovered", value: q?.ceLossRecovered.map { Format.percent($0) } ?? "n/a",
                  hint: "share of the next-token loss, lost by zero-ablating this layer, that splicing in the SAE recovers"),
     ]
   }
+}
+
+/// Dead features as the whole site counts them: features that never fired on the analysed tokens.
+struct DeadCount {
+  let count: Int
+  let features: Int
+  let analysedTokens: Int
+
+  init(_ input: SiteInput) {
+    count = input.features.counts["dead"] ?? 0
+    features = input.features.features
+    analysedTokens = input.features.analysedTokens
+  }
+
+  var percent: String { features > 0 ? Format.percent(Double(count) / Double(features)) : "n/a" }
+  var definition: String { "never fired on the \(Format.compact(analysedTokens)) analysed tokens" }
 }

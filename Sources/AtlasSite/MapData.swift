@@ -1,3 +1,4 @@
+import Foundation
 import AtlasArtifacts
 
 /// The map's data for the browser, as JavaScript files loaded with `<script src>` (pages opened from
@@ -19,6 +20,9 @@ enum MapData {
     out += "\"width\":\(SVG.coordinate(MapGeometry.width)),\"height\":\(SVG.coordinate(MapGeometry.height)),"
     out += "\"staticPoints\":\(staticPoints),\"idWidth\":\(input.naming.width),"
     out += "\"palette\":[" + Palette.categorical.map(Markup.jsString).joined(separator: ",") + "],"
+    let names = sourceNames(input)
+    out += "\"sources\":[" + names.map(Markup.jsString).joined(separator: ",") + "],"
+    out += "\"about\":[" + names.map { Markup.jsString(input.sources.about[$0] ?? "") }.joined(separator: ",") + "],"
     out += "\"unclustered\":\(Markup.jsString(Palette.unclustered)),\"levels\":["
     out += input.hierarchy.levels.enumerated().map { level, record in
       var s = "{\"name\":\(Markup.jsString(record.name)),\"clusters\":["
@@ -47,11 +51,29 @@ enum MapData {
     out += "\"t\":[" + range.map { Markup.jsString(topTokens(input.summaries[$0])) }.joined(separator: ",") + "],"
     out += "\"w\":[" + range.map { flags(input.summaries[$0]) }.joined(separator: ",") + "],"
     out += "\"k\":[" + range.map { Markup.jsString(searchWords(input.summaries[$0])) }.joined(separator: ",") + "],"
+    // For colouring the map: density as a number, the evidence of the name shown (balanced accuracy; -1 too
+    // few held-out firings, -2 untested) and the over-represented source (index into meta's sources, or -1).
+    out += "\"v\":[" + range.map { String(format: "%.3g", input.summaries[$0].density) }.joined(separator: ",") + "],"
+    out += "\"e\":[" + range.map { i -> String in
+      guard let e = input.summaries[i].evidence else { return "-2" }
+      return EvidenceGrade.insufficient(e) ? "-1" : String(format: "%.3f", e.balancedAccuracy)
+    }.joined(separator: ",") + "],"
+    let sourceIndex = Dictionary(uniqueKeysWithValues: sourceNames(input).enumerated().map { ($1, $0) })
+    out += "\"s\":[" + range.map { i in input.summaries[i].overSource.flatMap { sourceIndex[$0] }.map(String.init) ?? "-1" }.joined(separator: ",") + "],"
     out += "\"n\":[" + range.map { i in
       "[" + input.summaries[i].neighbours.filter { $0 >= 0 && $0 < input.map.count }.map(String.init).joined(separator: ",") + "]"
     }.joined(separator: ",") + "]"
     out += "});\n"
     return out
+  }
+
+  /// The corpus sources in atlas.json order, then any other source a feature names (sorted), each once.
+  static func sourceNames(_ input: SiteInput) -> [String] {
+    var names: [String] = []
+    var seen = Set<String>()
+    for s in input.record.corpus?.sources ?? [] where seen.insert(s.name).inserted { names.append(s.name) }
+    let extra = Set(input.summaries.compactMap(\.overSource)).subtracting(seen).sorted()
+    return names + extra
   }
 
   /// The first few top tokens as one string for search and the tooltip.

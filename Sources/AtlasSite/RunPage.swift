@@ -11,6 +11,7 @@ struct RunView: MustacheParent {
   var sources: [TableRowView]
   var sae: [RowView]
   var quality: [MetricView]
+  var qualityNote: String
   var curves: [ChartView]
   var features: [RowView]
   var densitySVG: String
@@ -31,6 +32,7 @@ struct RunView: MustacheParent {
     case "hasSources": !sources.isEmpty
     case "sae": sae
     case "quality": quality
+    case "qualityNote": qualityNote
     case "curves": curves
     case "hasCurves": !curves.isEmpty
     case "features": features
@@ -131,7 +133,7 @@ enum RunPage {
         ChartView(title: "Dead features", svg: Charts.lines(
           [Charts.Series(name: "dead", points: t.curve.map { (tokens($0), $0.deadFraction * 100) }, className: "s3")],
           label: "Percentage of dead features against tokens seen", xTitle: "tokens", yTitle: "dead %",
-          xFormat: compact, yFormat: { Format.number($0, significant: 2) + "%" }), caption: "share of features that have stopped firing"),
+          xFormat: compact, yFormat: { Format.number($0, significant: 2) + "%" }), caption: "share of features that had not fired recently during training (not the site's “dead”: see the glossary)"),
       ]
     } else {
       sae = [RowView(key: "Training record", value: "sae/training.json is absent (an SAE loaded from elsewhere): no training metrics")]
@@ -175,14 +177,17 @@ enum RunPage {
     return RunView(
       chrome: ChromeView.make(input, title: "Run", root: "", current: "run", bodyClass: "page-run"),
       title: d(r.title), overview: overview, model: model, corpus: corpus, sources: sources, sae: sae,
-      quality: fullQuality(input.training?.quality), curves: curves, features: features, densitySVG: density, layout: layout,
+      quality: fullQuality(input.training?.quality, dead: DeadCount(input)), qualityNote: IndexPage.heldOutNote(input), curves: curves, features: features, densitySVG: density, layout: layout,
       steering: steering.methodText(maxActivation: nil), stages: stages, digests: digests,
       configuration: flatten(r.configuration, prefix: nil))
   }
 
-  static func fullQuality(_ q: SAEQuality?) -> [MetricView] {
-    var metrics = IndexPage.qualityMetrics(q)
+  static func fullQuality(_ q: SAEQuality?, dead: DeadCount) -> [MetricView] {
+    var metrics = IndexPage.qualityMetrics(q, dead: dead)
     metrics += [
+      // Not "dead": a feature can be silent on the smaller held-out set and still fire on the analysed text.
+      MetricView(name: "Silent on held-out", value: q.map { Format.percent($0.deadFraction) } ?? "n/a",
+                 hint: "features that never fired on the held-out tokens these metrics use"),
       MetricView(name: "MSE", value: q.map { Format.number($0.mse, significant: 3) } ?? "n/a", hint: "mean squared reconstruction error"),
       MetricView(name: "Dense", value: q.map { Format.percent($0.denseFraction) } ?? "n/a", hint: "features firing on more than 10% of tokens"),
       MetricView(name: "CE clean", value: Format.optional(q?.ceClean, digits: 3), hint: "next-token loss of the unmodified model"),

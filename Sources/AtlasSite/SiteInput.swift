@@ -13,14 +13,18 @@ struct FeatureSummary: Sendable {
   var label: Label
   var topTokens: [Token]
   var neighbours: [Int]             // first decoder neighbours (full space), for lines on the map
+  var evidence: LabelEvidence?      // the held-out test of the name shown (description, else pattern label)
+  var overSource: String?           // corpus source where it is most over-represented (CorpusSources)
 }
 
 extension FeatureSummary {
-  init(_ r: FeatureRecord) {
+  init(_ r: FeatureRecord, sources: CorpusSources) {
     self.init(index: r.index, density: r.density, maxActivation: r.maxActivation, flags: r.flags,
               label: Label(text: r.displayName, contradicted: r.displayNameUnsupported),
               topTokens: r.topTokens.map { Token(token: $0.token) },
-              neighbours: r.decoderNeighbours.prefix(5).map(\.feature))
+              neighbours: r.decoderNeighbours.prefix(5).map(\.feature),
+              evidence: r.description != nil ? r.description?.evidence : r.label.evidence,
+              overSource: sources.overRepresented(r.sourceShares)?.name ?? r.dominantSource)
   }
 }
 
@@ -39,6 +43,7 @@ struct SiteInput: Sendable {
   let map: MapGeometry
   let naming: Naming
   let topics: [TopicRecord]                 // probed topics (`topics/*.json`), by slug
+  let sources: CorpusSources                // text shares and plain-words descriptions of the corpus sources
 
   static func read(_ atlas: AtlasDirectory) throws -> SiteInput {
     let record = try AtlasRecord.read(from: atlas.atlasRecord)
@@ -50,13 +55,14 @@ struct SiteInput: Sendable {
     let steering = FileManager.default.fileExists(atPath: atlas.steeringRecord.path)
       ? try SteeringRecord.read(from: atlas.steeringRecord) : nil
 
-    let (summaries, cached) = try readSummaries(atlas, manifest: features)
+    let sources = CorpusSources(record.corpus)
+    let (summaries, cached) = try readSummaries(atlas, manifest: features, sources: sources)
     let n = features.features
     let positions = try LayoutPositions.read(atlas, hierarchy: hierarchy, features: n)
     let map = MapGeometry(x: positions.x, y: positions.y, assignment: positions.assignment)
     return SiteInput(atlas: atlas, record: record, training: training, features: features, layout: layout,
                      hierarchy: hierarchy, steering: steering, summaries: summaries, cachedShards: cached, map: map,
-                     naming: Naming(features: n), topics: try atlas.readTopicRecords())
+                     naming: Naming(features: n), topics: try atlas.readTopicRecords(), sources: sources)
   }
 
   /// Shard JSON up to this size is decoded once and kept for pass 2 (about 1.5× its size in memory);
@@ -64,7 +70,8 @@ struct SiteInput: Sendable {
   static let cacheBudgetBytes = 320 << 20
 
   /// Pass 1 over the shards (in parallel): labels, densities and top tokens of every feature.
-  private static func readSummaries(_ atlas: AtlasDirectory, manifest: FeaturesManifest) throws -> ([FeatureSummary], [FeatureShard]?) {
+  private static func readSummaries(_ atlas: AtlasDirectory, manifest: FeaturesManifest,
+                                    sources: CorpusSources) throws -> ([FeatureSummary], [FeatureShard]?) {
     let shards = manifest.shards
     var total = 0
     for s in 0 ..< shards {
@@ -75,7 +82,7 @@ struct SiteInput: Sendable {
     DispatchQueue.concurrentPerform(iterations: shards) { s in
       results.set(s) {
         let shard = try ShardDecoder.read(atlas.featureShard(s))
-        return (shard.records.map(FeatureSummary.init), keep ? shard : nil)
+        return (shard.records.map { FeatureSummary($0, sources: sources) }, keep ? shard : nil)
       }
     }
     var summaries: [FeatureSummary] = []

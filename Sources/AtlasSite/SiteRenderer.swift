@@ -68,7 +68,7 @@ public struct SiteRenderer: Sendable {
     let staging = atlas.root.appendingPathComponent(".site.partial-\(getpid())")
     try? FileManager.default.removeItem(at: staging)
     do {
-      let writer = try SiteWriter(root: staging, subdirectories: ["assets", "data", "features", "clusters"])
+      let writer = try SiteWriter(root: staging, subdirectories: ["assets", "data", "data/features", "features", "clusters"])
       try writer.copyAssets(from: resources.assets)
       let report = try renderPages(input, templates: templates, writer: writer, clock: clock, progress: progress)
       try SiteWriter.swap(staging, into: atlas.site)
@@ -130,6 +130,7 @@ public struct SiteRenderer: Sendable {
           }
           let view = FeaturePage.view(record, input: input, steering: steering)
           try writer.write(try templates.render(view, page: "feature"), to: "features/" + input.naming.featureFile(record.index))
+          try writer.write(try FeaturePage.download(record), to: FeaturePage.downloadFile(record.index, naming: input.naming))
         }
         progress(SiteProgress(phase: "features", done: done.add(shard.records.count), total: input.map.count))
       }
@@ -160,13 +161,16 @@ public struct SiteRenderer: Sendable {
     }
     try failures.check()
     counts.pages += jobList.count
+    try writer.write(try templates.render(ClusterListPage.view(input, tables: tables), page: "clusters"), to: ClusterListPage.file)
+    counts.pages += 1
     progress(SiteProgress(phase: "clusters", done: jobList.count, total: jobList.count))
     clock.lap("clusters")
 
     // MARK: Run and steering pages
     try writer.write(try templates.render(RunPage.view(input, steering: steering), page: "run"), to: "run.html")
     try writer.write(try templates.render(SteeringGalleryView.make(input, steering: steering), page: "steering"), to: "steering.html")
-    counts.pages += 2
+    try writer.write(try templates.render(GlossaryPage.view(input), page: "glossary"), to: GlossaryPage.file)
+    counts.pages += 3
     progress(SiteProgress(phase: "run", done: 1, total: 1))
     clock.lap("run")
 

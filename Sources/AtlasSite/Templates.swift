@@ -5,7 +5,7 @@ import Mustache
 /// broken template is an error naming the file rather than an empty page.
 struct Templates: Sendable {
   /// Pages the renderer writes, and partials they include (`{{> head}}` ...).
-  static let pages = ["index", "feature", "cluster", "run", "steering", "topic", "topics"]
+  static let pages = ["index", "feature", "cluster", "clusters", "run", "steering", "glossary", "topic", "topics"]
   static let partials = ["head", "header", "footer", "steering-runs"]
 
   private let library: MustacheLibrary

@@ -30,7 +30,7 @@ struct ChromeView: MustacheParent {
   static func make(_ input: SiteInput, title: String, root: String, current: String, bodyClass: String, scripts: [String] = []) -> ChromeView {
     let items: [(String, String, String)] = [
       ("map", "Map", "index.html"), ("topics", "Topics", "topics/index.html"), ("run", "Run", "run.html"),
-      ("steering", "Steering", "steering.html"),
+      ("steering", "Steering", "steering.html"), ("clusters", "Clusters", "clusters/index.html"), ("glossary", "Glossary", "glossary.html"),
     ]
     let nav = items.filter { ($0.0 != "steering" || input.steering != nil) && ($0.0 != "topics" || !input.topics.isEmpty) }
       .map { NavView(href: root + $0.2, text: $0.1, current: $0.0 == current) }

@@ -13,6 +13,7 @@ The plan (JSON) names what to check:
    "hover": {"feature": 42, "label": "..."},   # hovering this point shows a tooltip with the label
    "pages": ["features/f042.html", ...],       # more pages to load (no errors, screenshots)
    "literal": {"features/f000.html": ["<script>alert(1)</script>", ...]}}  # hostile: text that must appear
+  "layout": {...}   # reader checks of issue 16 (see check_layout)
 
 Prints one JSON object (timings, counts, problems) on stdout. Exits 1 if any check failed, 2 if the
 environment is unusable (no Playwright, no Chromium), so CI cannot pass silently.
@@ -57,6 +58,133 @@ DOM_AUDIT = """
   return bad;
 }
 """
+
+
+# Layout checks of what a reader sees (issue 16): run at 1280 px unless said otherwise.
+LOGITS_FIT = """
+() => Array.from(document.querySelectorAll('.logits table')).map(t => {
+  const card = t.closest('section').getBoundingClientRect();
+  const table = t.getBoundingClientRect();
+  const cells = Array.from(t.querySelectorAll('.tok')).map(c => c.getBoundingClientRect().right);
+  return {tableRight: table.right, cardRight: card.right, scroll: t.scrollWidth, client: t.clientWidth,
+          widestCell: cells.length ? Math.max(...cells) : 0};
+})
+"""
+
+SWEEP_ROWS = """
+() => { for (const d of document.querySelectorAll('details.steer-sweep')) d.open = true;
+  return Array.from(document.querySelectorAll('.sweep-cells')).map(ol => {
+    const tops = Array.from(ol.children).map(li => Math.round(li.getBoundingClientRect().top));
+    return {cells: tops.length, rows: new Set(tops).size, labels: Array.from(ol.querySelectorAll('h4')).map(h => h.textContent)};
+  }); }
+"""
+
+BLANK_GEN = """
+() => { for (const d of document.querySelectorAll('details')) d.open = true;
+  return Array.from(document.querySelectorAll('.gen')).filter(g => g.textContent.trim() === '').length; }
+"""
+
+ZOOM_FREE = """
+() => { const b = document.getElementById('zoom-in'); if (!b) return 'no zoom-in button';
+  const r = b.getBoundingClientRect(); if (r.width === 0) return 'zoom-in button not shown';
+  if (r.top < 0 || r.bottom > window.innerHeight) return 'offscreen';
+  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  if (hit !== b && !b.contains(hit)) return 'zoom-in button covered by ' + (hit ? hit.tagName + '.' + hit.className : 'nothing');
+  const map = document.getElementById('map').getBoundingClientRect();
+  const top = document.elementFromPoint(map.left + map.width / 2, map.top + 3);
+  if (!top || !document.getElementById('map').contains(top)) return 'top of the map covered by ' + (top ? top.tagName + '.' + top.className : 'nothing');
+  return ''; }
+"""
+
+
+def check_layout(page, layout, url, shot, check_clean, problems):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    for path in layout.get("logitPages", []):
+        page.goto(url(path))
+        page.wait_for_load_state("load")
+        for t in page.evaluate(LOGITS_FIT):
+            if t["tableRight"] > t["cardRight"] + 0.5 or t["scroll"] > t["client"] + 1 or t["widestCell"] > t["cardRight"] + 0.5:
+                problems.append(f"{path}: a logit-effect table overflows its card: {t}")
+        shot("logits-" + path.replace("/", "-").replace(".html", ""), full=True)
+        check_clean(path)
+    for path in layout.get("sweepPages", []):
+        page.goto(url(path))
+        page.wait_for_load_state("load")
+        rows = page.evaluate(SWEEP_ROWS)
+        if not rows:
+            problems.append(f"{path}: no steering sweep rows to check")
+        for r in rows:
+            if r["rows"] != 1:
+                problems.append(f"{path}: the sweep boxes {r['labels']} wrap onto {r['rows']} rows at 1280 px")
+        shot("sweep-" + path.replace("/", "-").replace(".html", ""), full=True)
+    for path in layout.get("blankGen", []):
+        page.goto(url(path))
+        page.wait_for_load_state("load")
+        blank = page.evaluate(BLANK_GEN)
+        if blank:
+            problems.append(f"{path}: {blank} continuation box(es) show no visible text")
+    sort = layout.get("sortTable")
+    if sort:
+        page.goto(url(sort["page"]))
+        page.wait_for_load_state("load")
+        table, column = sort["table"], sort["column"]
+        values = f"Array.from(document.querySelectorAll('#{table} tbody tr:not([hidden])')).map(r => Number(r.cells[{column}].dataset.sort))"
+        button = f"#{table} thead th:nth-child({column + 1}) button"
+        if not page.query_selector(button):
+            problems.append(f"{sort['page']}: column {column} of #{table} has no sort button")
+        else:
+            page.click(button)
+            up = page.evaluate(values)
+            page.click(button)
+            down = page.evaluate(values)
+            if up != sorted(up) or down != sorted(down, reverse=True) or len(up) < 2:
+                problems.append(f"{sort['page']}: sorting #{table} by column {column} gives {up[:6]}… then {down[:6]}…")
+            total = page.evaluate(f"document.querySelectorAll('#{table} tbody tr').length")
+            page.fill(f"input.table-filter[data-table='{table}']", sort["filter"])
+            page.wait_for_timeout(100)
+            shown = page.evaluate(f"Array.from(document.querySelectorAll('#{table} tbody tr:not([hidden])')).map(r => r.textContent.toLowerCase())")
+            if not shown or len(shown) >= total or any(sort["filter"] not in t for t in shown):
+                problems.append(f"{sort['page']}: filtering #{table} by {sort['filter']!r} shows {len(shown)} of {total} rows")
+            shot("sorted-filtered")
+        check_clean(sort["page"])
+    modes = layout.get("colourModes", [])
+    if modes:
+        page.goto(url("index.html"))
+        page.wait_for_selector("#map[data-ready='true']", timeout=20000)
+        for mode in modes:
+            page.select_option("#colour-by", mode)
+            page.wait_for_timeout(150)
+            keys = page.evaluate("document.querySelectorAll('#colour-legend li').length")
+            if mode != "cluster" and keys < 2:
+                problems.append(f"index.html: colouring by {mode} shows {keys} legend entries")
+            shot("colour-" + mode)
+        check_clean("index.html colour schemes")
+    narrow = layout.get("narrowPages", [])
+    if narrow:
+        page.set_viewport_size({"width": 390, "height": 844})
+        for path in narrow:
+            page.goto(url(path))
+            page.wait_for_load_state("load")
+            page.wait_for_timeout(150)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > 392:
+                problems.append(f"{path}: at 390 px the page is {width} px wide (scrolls sideways)")
+            name = "narrow-" + path.replace("/", "-").replace(".html", "")
+            shot(name)
+            if path == "index.html":
+                page.wait_for_selector("#map[data-ready='true']", timeout=20000)
+                for where in ("at load", "after scrolling to the map"):
+                    if where != "at load":
+                        page.evaluate("document.getElementById('map').scrollIntoView()")
+                        page.wait_for_timeout(150)
+                    covered = page.evaluate(ZOOM_FREE)
+                    if covered == "offscreen" and where == "at load":
+                        continue
+                    if covered:
+                        problems.append(f"index.html at 390 px, {where}: {covered}")
+                shot(name + "-map")
+            check_clean(path + " at 390 px")
+        page.set_viewport_size({"width": 1440, "height": 900})
 
 
 def main():
@@ -144,6 +272,9 @@ def main():
         shot("index")
         check_clean("index.html")
         check_literal("index.html")
+        layout = plan.get("layout")
+        if layout:
+            check_layout(page, layout, url, shot, check_clean, problems)
         if plan.get("loadOnly"):
             browser.close()
             report["problems"] = problems
