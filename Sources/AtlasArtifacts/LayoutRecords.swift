@@ -57,7 +57,7 @@ public struct LayoutPositions: Sendable {
   public static func read(_ atlas: AtlasDirectory, hierarchy: ClusterHierarchyRecord, features n: Int) throws -> LayoutPositions {
     let path = atlas.layoutPositions.path
     func inconsistent(_ reason: String) -> ArtifactError {
-      .malformed(path: path, reason: "\(reason) (run `feature-atlas layout --atlas \(atlas.root.path) --force` again)")
+      .malformed(path: path, reason: "\(reason); the layout stage writes it (`feature-atlas build --atlas \(atlas.root.path) --force layout`)")
     }
     let positions = try SafeTensorsFile(url: atlas.layoutPositions)
     let x = try positions.floats("x")

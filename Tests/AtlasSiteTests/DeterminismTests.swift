@@ -120,8 +120,8 @@ struct DeterminismTests {
     #expect {
       try SiteRenderer(resources: SiteFixture.resources()).render(atlas: atlas)
     } throws: { error in
-      guard case SiteError.inconsistentArtifacts(let reason) = error else { return false }
-      return reason.contains("29 points") && reason.contains("30 features")
+      guard case ArtifactError.malformed(let path, let reason) = error else { return false }
+      return path.hasSuffix("layout/positions.safetensors") && reason.contains("29 points") && reason.contains("30 features")
     }
   }
 
