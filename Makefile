@@ -2,11 +2,12 @@
 #   make atlas   installs dependencies, builds, and builds the default atlas (atlas/site/index.html) and its
 #                briefing for policymakers (atlas/briefing/briefing.pdf)
 #   make test    installs dependencies, builds, and runs the whole test suite (real model included)
+#   make fuzz    builds the libFuzzer targets (Tests/Fuzz) and runs each 1,000,000 times (not part of test or CI)
 SHELL := /bin/bash
 SWIFT ?= swift
 ATLAS ?= atlas
 
-.PHONY: setup build atlas quick test bench clean
+.PHONY: setup build atlas quick test bench fuzz clean
 
 setup:
 	scripts/setup.sh
@@ -29,5 +30,8 @@ test: setup
 bench: build
 	.build/release/atlas-bench
 
+fuzz: setup
+	scripts/fuzz.sh
+
 clean:
-	rm -rf .build $(ATLAS) $(ATLAS)-quick
+	rm -rf .build .build-fuzz $(ATLAS) $(ATLAS)-quick
