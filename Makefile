@@ -3,12 +3,13 @@
 #                one topic (TOPIC, default love) and writes the briefing for policymakers on it
 #                (atlas/briefing/briefing.pdf); `make atlas TOPIC=death` briefs on another topic
 #   make test    installs dependencies, builds, and runs the whole test suite (real model included)
+#   make fuzz    builds the libFuzzer targets (Tests/Fuzz) and runs each 1,000,000 times (not part of test or CI)
 SHELL := /bin/bash
 SWIFT ?= swift
 ATLAS ?= atlas
 TOPIC ?= love
 
-.PHONY: setup build atlas quick test bench clean
+.PHONY: setup build atlas quick test bench fuzz clean
 
 setup:
 	scripts/setup.sh
@@ -32,5 +33,8 @@ test: setup
 bench: build
 	.build/release/atlas-bench
 
+fuzz: setup
+	scripts/fuzz.sh
+
 clean:
-	rm -rf .build $(ATLAS) $(ATLAS)-quick
+	rm -rf .build .build-fuzz $(ATLAS) $(ATLAS)-quick

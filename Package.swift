@@ -89,3 +89,17 @@ let package = Package(
   ],
   swiftLanguageModes: [.v6]
 )
+
+// MARK: - Fuzz targets (libFuzzer entries in Tests/Fuzz): declared only when scripts/fuzz.sh (`make fuzz`) sets
+// FEATURE_ATLAS_FUZZ, so `swift build` and `swift test` never see them.
+if Context.environment["FEATURE_ATLAS_FUZZ"] != nil {
+  let entry: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
+  package.targets += [
+    .target(name: "FuzzSupport", path: "Tests/Fuzz/FuzzSupport"),
+    .executableTarget(name: "FuzzGGUF", dependencies: ["FuzzSupport", "GGUF", "Llama"], path: "Tests/Fuzz/FuzzGGUF", swiftSettings: entry),
+    .executableTarget(name: "FuzzSafeTensors", dependencies: ["FuzzSupport", "AtlasArtifacts"], path: "Tests/Fuzz/FuzzSafeTensors", swiftSettings: entry),
+    .executableTarget(name: "FuzzSAE", dependencies: ["FuzzSupport", "SparseAutoencoders"], path: "Tests/Fuzz/FuzzSAE", swiftSettings: entry),
+    .executableTarget(name: "FuzzConfiguration", dependencies: ["FuzzSupport", "AtlasPipeline"], path: "Tests/Fuzz/FuzzConfiguration", swiftSettings: entry),
+    .executableTarget(name: "FuzzCorpus", dependencies: ["FuzzSupport", "Corpus"], path: "Tests/Fuzz/FuzzCorpus", swiftSettings: entry),
+  ]
+}

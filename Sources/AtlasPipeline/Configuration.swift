@@ -144,6 +144,13 @@ public struct AtlasConfiguration: Codable, Sendable, Equatable {
           throw PipelineError.invalidConfiguration(
             "\(source) expands to more than \(maximumYAMLNodes) values (aliases repeat nodes); write the values out")
         }
+        // Yams' `load` force-unwraps every mapping key as a string and traps on a complex key (`? [a, b]: 1`,
+        // found by Tests/Fuzz/FuzzConfiguration): refuse it here, with its line.
+        if let key = Self.firstComplexKey(in: node) {
+          throw PipelineError.invalidConfiguration(
+            "\(source) line \((key.mark?.line).map(String.init) ?? "?"): a key is a \(key.mapping != nil ? "mapping" : "list"), "
+              + "not a name; keys are plain names such as 'sae:' (see `feature-atlas init`)")
+        }
       }
       parsed = try Yams.load(yaml: text)
     } catch let error as PipelineError {
@@ -240,6 +247,19 @@ public struct AtlasConfiguration: Codable, Sendable, Equatable {
       for value in sequence where !countNodes(value, budget: &budget) { return false }
     }
     return true
+  }
+
+  /// The first mapping key of `node` that is a mapping or a sequence (run after `countNodes`, which bounds the walk).
+  static func firstComplexKey(in node: Node) -> Node? {
+    if let mapping = node.mapping {
+      for (key, value) in mapping {
+        if key.scalar == nil { return key }
+        if let found = firstComplexKey(in: value) { return found }
+      }
+    } else if let sequence = node.sequence {
+      for value in sequence { if let found = firstComplexKey(in: value) { return found } }
+    }
+    return nil
   }
 
   public static func load(file url: URL, over base: AtlasConfiguration) throws -> AtlasConfiguration {

@@ -70,6 +70,20 @@ struct HardeningTests {
     }
   }
 
+  @Test("A YAML key that is a mapping or a list is a clear error with its line, not a trap in the YAML library")
+  func complexYAMLKey() {
+    // The input FuzzConfiguration found (Tests/Fuzz): an explicit `?` key holding a flow mapping.
+    let found = "sae:\nnnnnnnnnnnnnnnnnnnnnn  trnaining:\n ?  archLtect1efficient: 2}\n    latents: 1020\n"
+    for yaml in [found, "? [a, b]\n: 1\n", "sae:\n  ? {k: 1}\n  : 2\n"] {
+      #expect {
+        _ = try AtlasConfiguration.load(yaml: yaml, over: AtlasConfiguration(), source: "key.yaml")
+      } throws: { error in
+        let message = "\(error)"
+        return message.contains("key.yaml line") && message.contains("not a name")
+      }
+    }
+  }
+
   @Test("A second writer is refused at once and told who holds the atlas; the lock is free again when the holder ends")
   func lockInProcess() throws {
     let root = try TestPaths.scratchDirectory("lock-in-process")
