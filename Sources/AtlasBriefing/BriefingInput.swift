@@ -40,7 +40,7 @@ package struct BriefingInput: Sendable {
   /// Every feature's record without its example windows, shards read in parallel.
   private static func readSummaries(_ atlas: AtlasDirectory, manifest: FeaturesManifest) throws -> [FeatureRecord] {
     let shards = manifest.shards
-    let results = Slots<[FeatureRecord]>(count: shards)
+    let results = ShardResults<[FeatureRecord]>(count: shards)
     DispatchQueue.concurrentPerform(iterations: shards) { s in
       results.set(s) { try ShardDecoder.read(atlas.featureShard(s), detail: .summary).records }
     }
@@ -80,23 +80,6 @@ package struct BriefingInput: Sendable {
     let id = map.assignment[level][feature]
     let clusters = hierarchy.levels[level].clusters
     return id >= 0 && id < clusters.count ? clusters[id] : nil
-  }
-}
-
-/// Results of parallel work, one slot per task; errors are kept and rethrown in order.
-final class Slots<T>: @unchecked Sendable {
-  private var slots: [Result<T, Error>?]
-  private let lock = NSLock()
-  init(count: Int) { slots = Array(repeating: nil, count: count) }
-  func set(_ i: Int, _ body: () throws -> T) {
-    let result = Result { try body() }
-    lock.withLock { slots[i] = result }
-  }
-  func get(_ i: Int) throws -> T {
-    guard let result = lock.withLock({ slots[i] }) else {
-      throw BriefingError.inconsistentArtifacts("internal: task \(i) produced no result", fix: "report this as a bug")
-    }
-    return try result.get()
   }
 }
 

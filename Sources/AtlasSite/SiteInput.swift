@@ -116,16 +116,16 @@ struct SiteInput: Sendable {
   }
 }
 
-/// Results of parallel work, one slot per task; errors are kept and rethrown in order.
-final class ShardResults<T>: @unchecked Sendable {
+/// Results of parallel work, one slot per task; errors are kept and rethrown in order (also the briefing's).
+package final class ShardResults<T>: @unchecked Sendable {
   private var slots: [Result<T, Error>?]
   private let lock = NSLock()
-  init(count: Int) { slots = Array(repeating: nil, count: count) }
-  func set(_ i: Int, _ body: () throws -> T) {
+  package init(count: Int) { slots = Array(repeating: nil, count: count) }
+  package func set(_ i: Int, _ body: () throws -> T) {
     let result = Result { try body() }
     lock.withLock { slots[i] = result }
   }
-  func get(_ i: Int) throws -> T {
+  package func get(_ i: Int) throws -> T {
     guard let result = lock.withLock({ slots[i] }) else {
       throw SiteError.inconsistentArtifacts("internal: task \(i) produced no result")
     }
