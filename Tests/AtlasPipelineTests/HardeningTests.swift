@@ -110,12 +110,14 @@ struct HardeningTests {
     FileManager.default.createFile(atPath: atlas.lock.path, contents: nil)
     let holder = Process()
     holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
-    holder.arguments = ["-x", atlas.lock.path, "sleep", "30"]
+    // `-o`: flock itself holds the lock and closes it before running `sleep`; without it `sleep` inherits the
+    // locked descriptor and keeps the lock after flock is killed.
+    holder.arguments = ["-o", "-x", atlas.lock.path, "sleep", "10"]
     try holder.run()
     defer { if holder.isRunning { holder.terminate() } }
     // Wait until the other process holds the lock.
     var held = false
-    for _ in 0 ..< 100 {
+    for _ in 0 ..< 250 {
       if (try? AtlasLock(atlas: atlas, command: "probe")) == nil { held = true; break }
       usleep(20_000)
     }
