@@ -19,7 +19,9 @@ extension SteeringStage {
   /// (no description, or a lexical, syntactic or unclear one) from its top tokens, in [0.6, 1]: the
   /// count-weighted share that are alphabetic words of at least three letters, required to span at least
   /// three different words (a concept fires on "smooth", "glide", "slide", not on one token). Function words
-  /// ("the", "you", "thou") are words but not concepts: they do not count.
+  /// ("the", "you", "thou") are words but not concepts: they do not count. Features whose description is
+  /// syntactic, or whose label is about the tokens around them (context, next token, bigrams), are never
+  /// candidates.
   public static func meaningScore(_ r: FeatureRecord) -> Double? {
     if let d = r.description, d.status == .supported {
       switch d.kind {
@@ -29,6 +31,10 @@ extension SteeringStage {
       case .lexical, .unclear: break
       }
     }
+    // A feature about position (the tokens around it, whatever they mean) is not a concept, even when the
+    // tokens it fires on are words: "after: the · a" fires on any noun after an article.
+    if r.description?.kind == .syntactic { return nil }
+    for prefix in ["context", "next token", "bigrams"] where r.label.basis.hasPrefix(prefix) { return nil }
     var words = Set<String>()
     var wordCount = 0, total = 0
     for t in r.topTokens.prefix(20) {

@@ -32,7 +32,7 @@ struct SteeringRulesTests {
     #expect(SteeringStage.meaningScore(Self.record(4, tokens: [("()", 50), (" def", 10), (" self", 10), (" return", 10)])) == nil)
   }
 
-  @Test("Meaning score: a supported concept description ranks above word forms, which rank above token-based scores; a syntactic description is never a candidate")
+  @Test("Meaning score: a supported concept description ranks above word forms, which rank above token-based scores; a syntactic description or a label about neighbouring tokens is never a candidate")
   func meaningFromDescriptions() {
     func described(_ kind: DescriptionKind, _ status: DescriptionStatus, coverage: Double) -> FeatureRecord {
       var r = Self.record(0, tokens: Self.words)
@@ -48,6 +48,15 @@ struct SteeringRulesTests {
     #expect(SteeringStage.meaningScore(described(.lexical, .supported, coverage: 0.9)) == tokenBased)
     #expect(SteeringStage.meaningScore(described(.concept, .insufficient, coverage: 0.9)) == tokenBased)
     #expect(SteeringStage.meaningScore(described(.concept, .unclear, coverage: 0.9)) == tokenBased)
+    // A syntactic description that did not hold up still says the feature is about position, not meaning.
+    #expect(SteeringStage.meaningScore(described(.syntactic, .unclear, coverage: 0.9)) == nil)
+    // Word-like tokens picked out by their neighbours ("after: the · a") are positions too.
+    for basis in ["context: one of these tokens is among the 8 tokens before it", "next token: the token after it is one of these",
+                  "bigrams: the previous token and the token are one of these pairs"] {
+      var r = Self.record(0, tokens: Self.words)
+      r.label.basis = basis
+      #expect(SteeringStage.meaningScore(r) == nil, "\(basis)")
+    }
   }
 
   @Test("Selection: configured first, then word-like live features one per coarse cluster in turn; dead, dense and single-token skipped")
