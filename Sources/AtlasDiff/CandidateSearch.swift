@@ -46,57 +46,82 @@ public enum CandidateSearch {
   }
 
   /// Top-`k` cosine candidates in both directions between the unit rows `a` [nA, d] and `b` [nB, d].
-  /// The cosine matrix is computed `tile` rows of A at a time with sgemm ([tile, nB] floats in memory at
-  /// once) and never stored whole. Ties are broken by the lower index, so the result is deterministic.
+  /// The cosine matrix is computed `tile` rows of A at a time with sgemm ([tile, nB] floats per worker in
+  /// memory at once) and never stored whole. Ties are broken by the lower index.
+  ///
+  /// Deterministic whatever else the process runs: each worker takes a contiguous range of A's rows and
+  /// calls a single-threaded sgemm (inside `Parallel`), so no cosine depends on how many threads OpenBLAS
+  /// was set to by a concurrent caller (on AMD EPYC, OpenBLAS rounds differently with its thread count).
+  /// Each worker keeps its own column lists; they are merged in row order, which is what one pass in
+  /// row order would have kept.
   public static func search(a: Matrix, b: Matrix, k: Int, tile: Int = 512) -> CandidateGraph {
     let (nA, nB, d) = (a.rows, b.rows, a.columns)
     precondition(b.columns == d, "CandidateSearch: widths differ")
     let k = max(1, k)
+    let tile = max(1, tile)
+    let parts = max(1, min(Parallel.workers, nA))
     var rowIndices = [Int32](repeating: -1, count: nA * k)                    // [nA, k]
     var rowCosines = [Float](repeating: -.infinity, count: nA * k)            // [nA, k]
-    var columnIndices = [Int32](repeating: -1, count: nB * k)                 // [nB, k]
-    var columnCosines = [Float](repeating: -.infinity, count: nB * k)         // [nB, k]
-    var block = [Float](repeating: 0, count: min(tile, max(nA, 1)) * nB)      // [tile, nB]
+    var partIndices = [Int32](repeating: -1, count: parts * nB * k)           // [parts, nB, k]
+    var partCosines = [Float](repeating: -.infinity, count: parts * nB * k)   // [parts, nB, k]
     a.storage.withUnsafeBufferPointer { pa in
       b.storage.withUnsafeBufferPointer { pb in
-        block.withUnsafeMutableBufferPointer { pc in
-          rowIndices.withUnsafeMutableBufferPointer { riBuffer in
-            rowCosines.withUnsafeMutableBufferPointer { rcBuffer in
-              columnIndices.withUnsafeMutableBufferPointer { ciBuffer in
-                columnCosines.withUnsafeMutableBufferPointer { ccBuffer in
-                  let c = UnsafeSendable(pc.baseAddress!)
-                  let (ri, rc) = (UnsafeSendable(riBuffer.baseAddress!), UnsafeSendable(rcBuffer.baseAddress!))
-                  let (ci, cc) = (UnsafeSendable(ciBuffer.baseAddress!), UnsafeSendable(ccBuffer.baseAddress!))
-                  var start = 0
-                  while start < nA {
-                    let rows = min(tile, nA - start)
-                    BLAS.sgemm(transA: false, transB: true, m: rows, n: nB, k: d, a: pa.baseAddress! + start * d, lda: d,
-                               b: pb.baseAddress!, ldb: d, c: c.value, ldc: nB)
-                    let first = start
-                    // Rows of the tile: each row's top k.
-                    Parallel.chunks(rows) { range in
-                      for r in range {
-                        let values = c.value + r * nB
-                        let i = first + r
+        rowIndices.withUnsafeMutableBufferPointer { riBuffer in
+          rowCosines.withUnsafeMutableBufferPointer { rcBuffer in
+            partIndices.withUnsafeMutableBufferPointer { ciBuffer in
+              partCosines.withUnsafeMutableBufferPointer { ccBuffer in
+                let (pa, pb) = (UnsafeSendable(pa.baseAddress!), UnsafeSendable(pb.baseAddress!))
+                let (ri, rc) = (UnsafeSendable(riBuffer.baseAddress!), UnsafeSendable(rcBuffer.baseAddress!))
+                let (ci, cc) = (UnsafeSendable(ciBuffer.baseAddress!), UnsafeSendable(ccBuffer.baseAddress!))
+                let body: @Sendable (Int) -> Void = { p in
+                  let (first, last) = (nA * p / parts, nA * (p + 1) / parts)
+                  guard first < last else { return }
+                  var block = [Float](repeating: 0, count: min(tile, last - first) * nB)   // [tile, nB]
+                  let (columnI, columnC) = (ci.value + p * nB * k, cc.value + p * nB * k)
+                  block.withUnsafeMutableBufferPointer { cb in
+                    let c = cb.baseAddress!
+                    var start = first
+                    while start < last {
+                      let rows = min(tile, last - start)
+                      BLAS.sgemm(transA: false, transB: true, m: rows, n: nB, k: d, a: pa.value + start * d, lda: d,
+                                 b: pb.value, ldb: d, c: c, ldc: nB)
+                      for r in 0 ..< rows {
+                        let values = c + r * nB
+                        let i = start + r
                         for j in 0 ..< nB {
                           insert(values[j], Int32(j), into: ri.value + i * k, rc.value + i * k, k)
+                          if values[j] > columnC[j * k + k - 1] || columnI[j * k + k - 1] < 0 {
+                            insert(values[j], Int32(i), into: columnI + j * k, columnC + j * k, k)
+                          }
                         }
                       }
+                      start += rows
                     }
-                    // Columns of the tile: each B feature's top k over these A rows.
-                    // (Row by row over each worker's own column range: contiguous reads of the tile.)
-                    Parallel.chunks(nB) { range in
-                      for r in 0 ..< rows {
-                        let values = c.value + r * nB
-                        let i = Int32(first + r)
-                        for j in range where values[j] > cc.value[j * k + k - 1] || ci.value[j * k + k - 1] < 0 {
-                          insert(values[j], i, into: ci.value + j * k, cc.value + j * k, k)
-                        }
-                      }
-                    }
-                    start += rows
                   }
                 }
+                if parts == 1 {
+                  BLAS.singleThreaded { body(0) }
+                } else {
+                  Parallel.forEach(parts, body)
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    // Merge the workers' column lists in row order.
+    var columnIndices = Array(partIndices[0 ..< nB * k])                      // [nB, k]
+    var columnCosines = Array(partCosines[0 ..< nB * k])                      // [nB, k]
+    if parts > 1 {
+      columnIndices.withUnsafeMutableBufferPointer { ci in
+        columnCosines.withUnsafeMutableBufferPointer { cc in
+          for p in 1 ..< parts {
+            for j in 0 ..< nB {
+              for s in 0 ..< k {
+                let index = partIndices[(p * nB + j) * k + s]
+                guard index >= 0 else { break }
+                insert(partCosines[(p * nB + j) * k + s], index, into: ci.baseAddress! + j * k, cc.baseAddress! + j * k, k)
               }
             }
           }
