@@ -38,8 +38,8 @@ public struct DiffSideRecord: Codable, Sendable, Equatable {
 public struct DiffPairRecord: Codable, Sendable, Equatable {
   public var a: Int
   public var b: Int
-  public var similarity: Double            // decoder cosine (unit rows)
-  public var encoderSimilarity: Double     // encoder cosine, the second signal
+  public var similarity: Double            // decoder cosine (unit rows), or activation correlation (see `summary.basis`)
+  public var encoderSimilarity: Double?    // encoder cosine, the second signal (nil when matched by activations)
   public var status: DiffStatus            // matched or changed
   public var changes: [String]             // for changed: "label", "density", "topTokens"
   /// FVU of A's reconstruction with B's latent substituted for A's, minus A's own FVU, on held-out
@@ -50,7 +50,7 @@ public struct DiffPairRecord: Codable, Sendable, Equatable {
   /// Looks alike (decoder cosine above the threshold) but does not act alike (the substitution costs more
   /// than the documented share of the ablation).
   public var actsDifferently: Bool
-  public init(a: Int, b: Int, similarity: Double, encoderSimilarity: Double, status: DiffStatus, changes: [String],
+  public init(a: Int, b: Int, similarity: Double, encoderSimilarity: Double?, status: DiffStatus, changes: [String],
               substitutionDeltaFVU: Double? = nil, ablationDeltaFVU: Double? = nil, actsDifferently: Bool = false) {
     self.a = a; self.b = b; self.similarity = similarity; self.encoderSimilarity = encoderSimilarity; self.status = status
     self.changes = changes; self.substitutionDeltaFVU = substitutionDeltaFVU; self.ablationDeltaFVU = ablationDeltaFVU
@@ -61,7 +61,7 @@ public struct DiffPairRecord: Codable, Sendable, Equatable {
 /// A feature without a partner, with its nearest feature on the other side (for the reader).
 public struct DiffUnmatchedRecord: Codable, Sendable, Equatable {
   public var feature: Int
-  public var nearest: Int?                 // nearest by decoder cosine on the other side
+  public var nearest: Int?                 // nearest on the other side, by the diff's similarity
   public var nearestSimilarity: Double?
   public init(feature: Int, nearest: Int?, nearestSimilarity: Double?) {
     self.feature = feature; self.nearest = nearest; self.nearestSimilarity = nearestSimilarity
@@ -128,23 +128,56 @@ public struct DiffAlignmentRecord: Codable, Sendable, Equatable {
   }
 }
 
+/// What the similarities of a diff measure, and on which tokens when they are activation correlations.
+public struct DiffBasisRecord: Codable, Sendable, Equatable {
+  /// "decoderCosine" (same model width and hook point) or "activationCorrelation" (Pearson r of the two
+  /// latents' activations on the same tokens, which compares any two hook points, layers or widths).
+  public var measure: String
+  public var reason: String                // why this measure was used, in words
+  public var tokens: Int?                  // shared tokens the correlations were computed on
+  public var windows: Int?                 // shared windows (of A's held-out windows)
+  public var sourceA: String?              // where A's activations on them came from ("A's capture", "a model run", ...)
+  public var sourceB: String?
+  public var minimumFirings: Int?          // a feature firing on fewer shared tokens cannot be matched by activations
+  public var matchableA: Int?              // A features firing at least that often
+  public var matchableB: Int?
+  public init(measure: String, reason: String, tokens: Int? = nil, windows: Int? = nil, sourceA: String? = nil, sourceB: String? = nil,
+              minimumFirings: Int? = nil, matchableA: Int? = nil, matchableB: Int? = nil) {
+    self.measure = measure; self.reason = reason; self.tokens = tokens; self.windows = windows; self.sourceA = sourceA
+    self.sourceB = sourceB; self.minimumFirings = minimumFirings; self.matchableA = matchableA; self.matchableB = matchableB
+  }
+
+  public static let decoderCosine = "decoderCosine"
+  public static let activationCorrelation = "activationCorrelation"
+  public var byActivations: Bool { measure == Self.activationCorrelation }
+  /// The similarity's name for a reader: "decoder cosine" or "activation correlation".
+  public var words: String { byActivations ? "activation correlation" : "decoder cosine" }
+}
+
 public struct DiffSummaryRecord: Codable, Sendable, Equatable {
   public var countsA: [String: Int]        // status -> features of A
   public var countsB: [String: Int]
   public var sharedFraction: Double        // A features with a one-to-one partner / A features
   public var sharedFractionB: Double       // B features with a one-to-one partner / B features
   public var sharedFractionLive: Double    // as sharedFraction, over A features that fire (not dead)
-  public var meanSimilarity: Double        // mean decoder cosine over pairs
+  public var meanSimilarity: Double        // mean similarity over pairs (decoder cosine or activation correlation)
   public var clusterAgreement: [String: Double]   // level name -> AMI of the two cluster assignments on pairs
   public var substitution: [String: Double]       // "pairs", "medianDeltaFVU", "actsDifferently", "baselineFVU"
   public var runDeltas: [DiffRunDelta]
   public var sentence: String              // the summary in plain words
+  /// What `similarity` measures (nil in diffs written before activation matching: decoder cosine).
+  public var basis: DiffBasisRecord?
   public init(countsA: [String: Int], countsB: [String: Int], sharedFraction: Double, sharedFractionB: Double, sharedFractionLive: Double,
               meanSimilarity: Double, clusterAgreement: [String: Double], substitution: [String: Double], runDeltas: [DiffRunDelta],
-              sentence: String) {
+              sentence: String, basis: DiffBasisRecord? = nil) {
     self.countsA = countsA; self.countsB = countsB; self.sharedFraction = sharedFraction; self.sharedFractionB = sharedFractionB
     self.sharedFractionLive = sharedFractionLive; self.meanSimilarity = meanSimilarity; self.clusterAgreement = clusterAgreement
-    self.substitution = substitution; self.runDeltas = runDeltas; self.sentence = sentence
+    self.substitution = substitution; self.runDeltas = runDeltas; self.sentence = sentence; self.basis = basis
+  }
+
+  /// The basis, with the decoder cosine of older diffs made explicit.
+  public var measuredBy: DiffBasisRecord {
+    basis ?? DiffBasisRecord(measure: DiffBasisRecord.decoderCosine, reason: "same model width and hook point")
   }
 }
 

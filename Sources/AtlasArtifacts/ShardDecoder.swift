@@ -15,13 +15,25 @@ package enum ShardDecoder {
     /// empty): labels, statistics, tokens and neighbours for the stages that never show an example. The
     /// windows are nine tenths of a shard's bytes; skipping them unread makes a read several times faster.
     case summary
+    /// The summary plus `topExamples` (quantile and interval samples come back empty): for pages that show
+    /// a feature's strongest windows but not its samples (the diff's pair pages).
+    case topExamples
   }
 
   /// The fast reader, falling back to `JSONDecoder` on anything it does not handle.
   package static func decode(_ data: Data, detail: Detail = .full) throws -> FeatureShard {
     if let shard = try? fast(data, detail: detail) { return shard }
     let shard = try CanonicalJSON.decode(FeatureShard.self, from: data)
-    return detail == .full ? shard : FeatureShard(first: shard.first, records: shard.records.map(summary))
+    switch detail {
+    case .full: return shard
+    case .summary: return FeatureShard(first: shard.first, records: shard.records.map(summary))
+    case .topExamples:
+      return FeatureShard(first: shard.first, records: shard.records.map { record in
+        var out = summary(record)
+        out.topExamples = record.topExamples
+        return out
+      })
+    }
   }
 
   /// Reads one shard file: an error names the file and what to re-run.
@@ -95,7 +107,7 @@ package enum ShardDecoder {
       case "label": label = try featureLabel(&r)
       case "histogram": histogram = try logHistogram(&r)
       case "topTokens": topTokens = try r.array(tokenCount)
-      case "topExamples": topExamples = detail == .full ? try r.array(window) : try skipped(&r)
+      case "topExamples": topExamples = detail == .summary ? try skipped(&r) : try r.array(window)
       case "quantileSamples": quantiles = detail == .full ? try r.array(group) : try skipped(&r)
       case "intervalSamples": intervals = detail == .full ? try r.array(group) : try skipped(&r)
       case "promotedTokens": promoted = try r.array(tokenValue)

@@ -8,12 +8,50 @@ public struct AtlasDiffer: Sendable {
   public var configuration: DiffConfiguration
   public init(configuration: DiffConfiguration = DiffConfiguration()) { self.configuration = configuration }
 
+  /// Both SAEs' codes on the same tokens (row t of each is token t), for matching by activations, and
+  /// where they came from.
+  public struct SharedCodes: Sendable {
+    public var a: TokenCodes
+    public var b: TokenCodes
+    public var windows: Int
+    public var sourceA: String
+    public var sourceB: String
+    public init(a: TokenCodes, b: TokenCodes, windows: Int, sourceA: String, sourceB: String) {
+      self.a = a; self.b = b; self.windows = windows; self.sourceA = sourceA; self.sourceB = sourceB
+    }
+  }
+
   /// The matching alone: one-to-one pairs, splits and merges.
   public struct Matching: Sendable {
-    public var pairs: [(a: Int, b: Int, similarity: Double, encoderSimilarity: Double)]   // by A index
+    public var pairs: [(a: Int, b: Int, similarity: Double, encoderSimilarity: Double?)]   // by A index
     public var splits: [DiffSplitRecord]
     public var merges: [DiffMergeRecord]
     public var candidates: CandidateGraph
+    public var basis: DiffBasisRecord
+  }
+
+  /// Whether the two sides are compared by decoder directions (true) or need activations on shared tokens
+  /// (false), from `matchBy` and their hook points and widths. Throws when directions are asked for but
+  /// cannot be compared, or the sides are malformed.
+  public func comparesDirections(a: DiffSide, b: DiffSide) throws(DiffError) -> Bool {
+    try a.validate("A")
+    try b.validate("B")
+    switch configuration.matchBy {
+    case .directions: return try check(a: a, b: b)
+    case .activations: return false
+    case .automatic: return a.decoder.columns == b.decoder.columns && a.identity.hookPoint == b.identity.hookPoint
+    }
+  }
+
+  /// Why the diff compares what it compares, in words.
+  func basisReason(a: DiffSide, b: DiffSide) -> String {
+    if a.identity.hookPoint != b.identity.hookPoint {
+      return "because A reads \(a.identity.hookPoint) and B reads \(b.identity.hookPoint), and directions in different places of the model are not comparable"
+    }
+    if a.decoder.columns != b.decoder.columns {
+      return "because A's SAE reads \(a.decoder.columns)-wide activations and B's \(b.decoder.columns)-wide, so their directions are not comparable"
+    }
+    return configuration.matchBy == .activations ? "as asked with --match-by activations" : "same model width and hook point"
   }
 
   /// Whether the two sides can be compared by direction at all (same width, same hook, sane configuration).
@@ -35,7 +73,13 @@ public struct AtlasDiffer: Sendable {
     return true
   }
 
-  public func match(a: DiffSide, b: DiffSide) throws(DiffError) -> Matching {
+  public func match(a: DiffSide, b: DiffSide, shared: SharedCodes? = nil) throws(DiffError) -> Matching {
+    if try !comparesDirections(a: a, b: b) {
+      guard let shared else {
+        throw .invalidConfiguration("matching by activations needs both SAEs' codes on shared tokens, and none were given")
+      }
+      return try matchByActivations(a: a, b: b, shared: shared)
+    }
     try check(a: a, b: b)
     let c = configuration
     let (nA, nB, d) = (a.latents, b.latents, a.decoder.columns)
@@ -116,13 +160,54 @@ public struct AtlasDiffer: Sendable {
       guard let j, !claimedA[i], !claimedB[j], let cosines = edgeCosines[i * nB + j] else { continue }
       pairs.append((a: i, b: j, similarity: cosines.0, encoderSimilarity: cosines.1))
     }
-    return Matching(pairs: pairs, splits: splits.sorted { $0.a < $1.a }, merges: merges.sorted { $0.b < $1.b }, candidates: graph)
+    return Matching(pairs: pairs, splits: splits.sorted { $0.a < $1.a }, merges: merges.sorted { $0.b < $1.b }, candidates: graph,
+                    basis: DiffBasisRecord(measure: DiffBasisRecord.decoderCosine, reason: basisReason(a: a, b: b)))
+  }
+
+  /// One-to-one pairs by activation correlation on shared tokens (no splits or merges: those are read from
+  /// directions). The assignment maximises the total correlation over pairs with r ≥ `correlationThreshold`.
+  func matchByActivations(a: DiffSide, b: DiffSide, shared: SharedCodes) throws(DiffError) -> Matching {
+    let c = configuration
+    guard c.correlationThreshold > 0, c.correlationThreshold <= 1 else {
+      throw .invalidConfiguration("correlationThreshold must be in (0, 1], found \(c.correlationThreshold)")
+    }
+    guard c.minimumFirings >= 2 else { throw .invalidConfiguration("minimumFirings must be at least 2, found \(c.minimumFirings)") }
+    guard shared.a.latentCount == a.latents, shared.b.latentCount == b.latents, shared.a.tokens == shared.b.tokens, shared.a.tokens > 1 else {
+      throw .shape(what: "the shared codes", expected: "[tokens, \(a.latents)] and [tokens, \(b.latents)] on the same tokens",
+                   found: "[\(shared.a.tokens), \(shared.a.latentCount)] and [\(shared.b.tokens), \(shared.b.latentCount)]")
+    }
+    let (nA, nB) = (a.latents, b.latents)
+    let graph = ActivationCorrelation.search(a: shared.a, b: shared.b, k: c.candidates, minimumFirings: c.minimumFirings)
+    var seen = Set<Int>()
+    var edges: [Assignment.Edge] = []
+    var correlation: [Int: Double] = [:]
+    func consider(_ i: Int, _ j: Int, _ r: Float) {
+      guard Double(r) >= c.correlationThreshold, seen.insert(i * nB + j).inserted else { return }
+      correlation[i * nB + j] = Double(r)
+      edges.append(Assignment.Edge(left: i, right: j, weight: Double(r)))
+    }
+    for i in 0 ..< nA { for (j, r) in graph.candidates(ofA: i) { consider(i, j, r) } }
+    for j in 0 ..< nB { for (i, r) in graph.candidates(ofB: j) { consider(i, j, r) } }
+    let matchOfA = Assignment.maximumWeightMatching(left: nA, right: nB, edges: edges)
+    var pairs: [(a: Int, b: Int, similarity: Double, encoderSimilarity: Double?)] = []
+    for (i, j) in matchOfA.enumerated() {
+      guard let j, let r = correlation[i * nB + j] else { continue }
+      pairs.append((a: i, b: j, similarity: r, encoderSimilarity: nil))
+    }
+    let matchableA = ActivationCorrelation.Moments(shared.a).firings.filter { $0 >= c.minimumFirings }.count
+    let matchableB = ActivationCorrelation.Moments(shared.b).firings.filter { $0 >= c.minimumFirings }.count
+    let basis = DiffBasisRecord(measure: DiffBasisRecord.activationCorrelation, reason: basisReason(a: a, b: b), tokens: shared.a.tokens,
+                                windows: shared.windows, sourceA: shared.sourceA, sourceB: shared.sourceB, minimumFirings: c.minimumFirings,
+                                matchableA: matchableA, matchableB: matchableB)
+    return Matching(pairs: pairs, splits: [], merges: [], candidates: graph, basis: basis)
   }
 
   /// The whole report. `substitution` enables the functional check (held-out activations with both codes).
-  public func diff(a: DiffSide, b: DiffSide, substitution: SubstitutionInput? = nil) throws(DiffError) -> DiffRecord {
+  public func diff(a: DiffSide, b: DiffSide, substitution: SubstitutionInput? = nil, shared: SharedCodes? = nil) throws(DiffError) -> DiffRecord {
     let c = configuration
-    let matching = try match(a: a, b: b)
+    let matching = try match(a: a, b: b, shared: shared)
+    // The substitution check puts B's direction into A's reconstruction: only where the directions share a space.
+    let substitution = matching.basis.byActivations ? nil : substitution
     let (nA, nB) = (a.latents, b.latents)
 
     // Pairs, with their changes and the functional check.
@@ -196,7 +281,8 @@ public struct AtlasDiffer: Sendable {
       sharedFractionB: nB == 0 ? 0 : Double(pairs.count) / Double(nB),
       sharedFractionLive: liveA.isEmpty ? 0 : Double(liveA.filter { pairedA.contains($0) }.count) / Double(liveA.count),
       meanSimilarity: pairs.isEmpty ? 0 : pairs.reduce(0) { $0 + $1.similarity } / Double(pairs.count),
-      clusterAgreement: agreement, substitution: substitutionSummary, runDeltas: RunDeltas.compute(a: a, b: b), sentence: "")
+      clusterAgreement: agreement, substitution: substitutionSummary, runDeltas: RunDeltas.compute(a: a, b: b), sentence: "",
+      basis: matching.basis)
     summary.sentence = Self.sentence(summary, a: a, b: b, statusB: statusB)
     let parameters = (try? JSONValue(encoding: c)) ?? .null
     return DiffRecord(a: a.identity, b: b.identity, parameters: parameters, summary: summary, alignment: alignment, pairs: pairs,
@@ -245,6 +331,13 @@ public struct AtlasDiffer: Sendable {
     let splits = s.countsA["split"] ?? 0, merges = s.countsB["merged"] ?? 0
     if splits > 0 || merges > 0 { text += "; \(n(splits)) split into several B features and \(n(merges)) B features merge several of A's" }
     text += "."
+    if let basis = s.basis, basis.byActivations, let tokens = basis.tokens {
+      text += " Features were compared by how their activations correlate on \(n(tokens)) shared tokens, \(basis.reason)"
+      if let matchable = basis.matchableA, let floor = basis.minimumFirings, matchable < a.latents {
+        text += "; \(n(a.latents - matchable)) of A's features fire fewer than \(floor) times there and could not be compared"
+      }
+      text += "."
+    }
     return text
   }
 }

@@ -9,12 +9,10 @@ public enum DiffError: Error, CustomStringConvertible, Equatable {
     switch self {
     case .differentWidth(let a, let b, let hookA, let hookB):
       "A's SAE reads \(a)-wide activations at \(hookA), B's reads \(b)-wide activations at \(hookB): decoder directions cannot be compared. "
-        + "Comparing different widths needs activation correlation on shared windows, which this version does not support yet; "
-        + "diff two atlases built on the same model and hook point"
+        + "compare them by activation correlation on shared windows instead (`--match-by activations`, or the default `automatic`)"
     case .differentHook(let a, let b):
       "A was captured at \(a), B at \(b): directions in different residual-stream positions are not comparable by cosine. "
-        + "Comparing different hook points needs activation correlation on shared windows, which this version does not support yet; "
-        + "diff two atlases built at the same hook point"
+        + "compare them by activation correlation on shared windows instead (`--match-by activations`, or the default `automatic`)"
     case .shape(let what, let expected, let found):
       "\(what): expected \(expected), found \(found); rebuild the atlas (`feature-atlas build`) so its artifacts agree"
     case .invalidConfiguration(let reason):

@@ -39,15 +39,25 @@ public struct DiffStage {
     var t0 = Date()
     let (la, lb) = (try load(a, name: "A"), try load(b, name: "B"))
     seconds["load"] = Date().timeIntervalSince(t0)
-    // Refuse early, before reading activations, when the two cannot be compared by direction.
-    _ = try AtlasDiffer(configuration: configuration).check(a: la.side, b: lb.side)
+    // Decide, before reading activations, what the features are compared by (refusing early when
+    // directions are asked for and cannot be compared).
+    let differ = AtlasDiffer(configuration: configuration)
+    let byDirections = try differ.comparesDirections(a: la.side, b: lb.side)
 
     t0 = Date()
-    let substitution = try substitutionInput(la, lb)
-    seconds["substitutionInput"] = Date().timeIntervalSince(t0)
+    var substitution: SubstitutionInput?
+    var shared: AtlasDiffer.SharedCodes?
+    if byDirections {
+      substitution = try substitutionInput(la, lb)
+      seconds["substitutionInput"] = Date().timeIntervalSince(t0)
+    } else {
+      progress.log("diff: comparing features by activation correlation (\(la.side.identity.hookPoint) vs \(lb.side.identity.hookPoint))")
+      shared = try DiffSharedTokens(progress: progress).codes(la, lb, tokens: configuration.correlationTokens)
+      seconds["sharedTokens"] = Date().timeIntervalSince(t0)
+    }
     t0 = Date()
     progress.log("diff: matching \(la.side.latents) × \(lb.side.latents) features")
-    let record = try AtlasDiffer(configuration: configuration).diff(a: la.side, b: lb.side, substitution: substitution)
+    let record = try differ.diff(a: la.side, b: lb.side, substitution: substitution, shared: shared)
     seconds["match"] = Date().timeIntervalSince(t0)
 
     t0 = Date()

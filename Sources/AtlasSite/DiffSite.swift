@@ -75,7 +75,7 @@ struct DiffPages: Sendable {
 
   static let titles: [DiffStatus: (String, String)] = [
     .matched: ("Matched", "features of A with a one-to-one partner in B whose label, density and top tokens stayed within bounds"),
-    .changed: ("Changed", "pairs whose directions agree but whose label, density or top tokens moved beyond the bounds"),
+    .changed: ("Changed", "pairs that are alike (direction or activations) but whose label, density or top tokens moved beyond the bounds"),
     .split: ("Split", "features of A explained by a combination of several B features (and those B features)"),
     .merged: ("Merged", "features of B explained by a combination of several A features (and those A features)"),
     .vanished: ("Vanished", "features of A with no partner and no group in B"),
@@ -100,6 +100,9 @@ struct DiffPages: Sendable {
     return cell
   }
 
+  /// "cosine" or "correlation": what a pair's similarity is, in the lists.
+  var similarityWord: String { diff.summary.measuredBy.byActivations ? "correlation" : "cosine" }
+
   // MARK: - Summary
 
   func index() -> [String: Any] {
@@ -118,9 +121,21 @@ struct DiffPages: Sendable {
       ["key": "Shared (of A's features)", "value": Format.percent(s.sharedFraction)],
       ["key": "Shared (of B's features)", "value": Format.percent(s.sharedFractionB)],
       ["key": "Shared (of A's live features)", "value": Format.percent(s.sharedFractionLive)],
-      ["key": "Mean decoder cosine of pairs", "value": Format.fixed(s.meanSimilarity, digits: 3)],
-      ["key": "Match threshold (decoder cosine)", "value": Self.parameter(diff.parameters, "matchThreshold")],
+      ["key": "Mean \(s.measuredBy.words) of pairs", "value": Format.fixed(s.meanSimilarity, digits: 3)],
+      ["key": "Match threshold (\(s.measuredBy.words))",
+       "value": Self.parameter(diff.parameters, s.measuredBy.byActivations ? "correlationThreshold" : "matchThreshold")],
     ]
+    let basis = s.measuredBy
+    figures.append(["key": "Features compared by", "value": basis.words + (basis.byActivations ? ", " : " (") + basis.reason + (basis.byActivations ? "" : ")")])
+    if basis.byActivations, let tokens = basis.tokens {
+      figures.append(["key": "Shared tokens", "value": Format.count(tokens) + (basis.windows.map { " in \(Format.count($0)) of A's held-out windows" } ?? "")])
+      if let sourceA = basis.sourceA, let sourceB = basis.sourceB {
+        figures.append(["key": "Activations on them", "value": "A: \(sourceA); B: \(sourceB)"])
+      }
+      if let floor = basis.minimumFirings, let ma = basis.matchableA, let mb = basis.matchableB {
+        figures.append(["key": "Features firing ≥ \(floor) times there (comparable)", "value": "A \(Format.count(ma)), B \(Format.count(mb))"])
+      }
+    }
     for (level, ami) in s.clusterAgreement.sorted(by: { $0.key < $1.key }) {
       figures.append(["key": "Cluster agreement, \(level) level (AMI on pairs)", "value": Format.fixed(ami, digits: 3)])
     }
@@ -183,7 +198,7 @@ struct DiffPages: Sendable {
       for pair in diff.pairs where pair.status == status {
         let ca = featureCell(a, pair.a, from: directory, name: "A"), cb = featureCell(b, pair.b, from: directory, name: "B")
         rows.append(["a": [ca], "b": [cb], "href": "../" + pairFile(pair),
-                     "detail": "cosine \(Format.fixed(pair.similarity, digits: 3))" + (pair.changes.isEmpty ? "" : " · changed: " + pair.changes.joined(separator: ", "))
+                     "detail": "\(similarityWord) \(Format.fixed(pair.similarity, digits: 3))" + (pair.changes.isEmpty ? "" : " · changed: " + pair.changes.joined(separator: ", "))
                        + (pair.actsDifferently ? " · acts differently" : ""),
                      "search": search([ca["id"] as? String ?? "", ca["label"] as? String ?? "", cb["id"] as? String ?? "", cb["label"] as? String ?? ""])])
       }
@@ -207,7 +222,7 @@ struct DiffPages: Sendable {
         let own = featureCell(isA ? a : b, u.feature, from: directory, name: isA ? "A" : "B")
         var nearest: [[String: Any]] = []
         if let n = u.nearest { nearest = [featureCell(isA ? b : a, n, from: directory, name: isA ? "B" : "A")] }
-        let detail = u.nearestSimilarity.map { "nearest cosine \(Format.fixed($0, digits: 3))" } ?? ""
+        let detail = u.nearestSimilarity.map { "nearest \(similarityWord) \(Format.fixed($0, digits: 3))" } ?? ""
         rows.append(["a": isA ? [own] : nearest, "b": isA ? nearest : [own], "detail": detail,
                      "search": search([own["id"] as? String ?? "", own["label"] as? String ?? ""])])
       }
@@ -235,13 +250,20 @@ struct DiffPages: Sendable {
       view["topTokens"] = r.topTokens.prefix(10).map { ["token": Markup.tokenText($0.token), "detail": Format.count($0.count)] }
       view["promoted"] = r.promotedTokens.prefix(8).map { ["token": Markup.tokenText($0.token), "detail": Format.fixed($0.value, digits: 2)] }
       view["suppressed"] = r.suppressedTokens.prefix(8).map { ["token": Markup.tokenText($0.token), "detail": Format.fixed($0.value, digits: 2)] }
+      let scale = r.maxActivation > 0 ? r.maxActivation : (r.topExamples.first?.activations.max() ?? 1)
+      view["examples"] = r.topExamples.map { w in
+        let peak = w.peak >= 0 && w.peak < w.activations.count ? w.activations[w.peak] : 0
+        let peakToken = w.peak >= 0 && w.peak < w.tokens.count ? Markup.tokenText(w.tokens[w.peak]) : ""
+        return TokenStrip.figure(w, scale: scale, caption: "\(w.source) · peak \(Format.activation(peak)) on “\(peakToken)”")
+      }.joined()
+      view["hasExamples"] = !r.topExamples.isEmpty
       return view
     }
     var figures: [[String: String]] = [
       ["key": "Status", "value": pair.status.rawValue + (pair.changes.isEmpty ? "" : " (" + pair.changes.joined(separator: ", ") + ")")],
-      ["key": "Decoder cosine", "value": Format.fixed(pair.similarity, digits: 4)],
-      ["key": "Encoder cosine", "value": Format.fixed(pair.encoderSimilarity, digits: 4)],
+      ["key": diff.summary.measuredBy.byActivations ? "Activation correlation" : "Decoder cosine", "value": Format.fixed(pair.similarity, digits: 4)],
     ]
+    if let encoder = pair.encoderSimilarity { figures.append(["key": "Encoder cosine", "value": Format.fixed(encoder, digits: 4)]) }
     if let delta = pair.substitutionDeltaFVU {
       figures.append(["key": "FVU change, B's latent in place of A's", "value": Format.number(delta)])
     }

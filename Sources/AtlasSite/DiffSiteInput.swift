@@ -7,11 +7,14 @@ import Foundation
 struct DiffSiteSide: Sendable {
   let atlas: AtlasDirectory
   let title: String
-  let records: [FeatureRecord]?      // [latents] by index, example windows left out; nil without a features stage
+  let records: [FeatureRecord]?      // [latents] by index, with at most `examplesKept` top examples; nil without a features stage
   let x: [Float]?                    // [latents]
   let y: [Float]?                    // [latents]
   let naming: Naming
   let hasSite: Bool                  // <atlas>/site/index.html exists: feature pages can be linked
+
+  /// Top examples kept per feature for the pair pages.
+  static let examplesKept = 3
 
   static func read(_ atlas: AtlasDirectory, latents: Int, name: String) throws -> DiffSiteSide {
     let fm = FileManager.default
@@ -20,7 +23,11 @@ struct DiffSiteSide: Sendable {
     if let manifest = try? FeaturesManifest.read(from: atlas.featuresManifest) {
       let results = ShardResults<FeatureShard>(count: manifest.shards)
       DispatchQueue.concurrentPerform(iterations: manifest.shards) { s in
-        results.set(s) { try ShardDecoder.read(atlas.featureShard(s), detail: .summary) }
+        results.set(s) {
+          var shard = try ShardDecoder.read(atlas.featureShard(s), detail: .topExamples)
+          for k in shard.records.indices { shard.records[k].topExamples = Array(shard.records[k].topExamples.prefix(examplesKept)) }
+          return shard
+        }
       }
       var all: [FeatureRecord] = []
       for s in 0 ..< manifest.shards { all += try results.get(s).records }

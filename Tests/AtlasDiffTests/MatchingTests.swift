@@ -33,6 +33,42 @@ struct MatchingTests {
     }
   }
 
+  @Test("Cosine candidates equal brute force in both directions for any tile size, bit-identical whatever thread count OpenBLAS was left at")
+  func candidatesEqualBruteForce() {
+    var rng = SplitMix64(seed: 17)
+    let (a, b) = (Synthetic.gaussianRows(150, 24, &rng), Synthetic.gaussianRows(130, 24, &rng))
+    let k = 4
+    func cosine(_ i: Int, _ j: Int) -> Float {
+      var s: Float = 0
+      for t in 0 ..< 24 { s += a[i, t] * b[j, t] }
+      return s
+    }
+    let reference = CandidateSearch.search(a: a, b: b, k: k, tile: 1000)
+    for i in 0 ..< a.rows {
+      let expected = (0 ..< b.rows).sorted { (cosine(i, $0), -$0) > (cosine(i, $1), -$1) }.prefix(k)
+      #expect(reference.candidates(ofA: i).map(\.index) == Array(expected), "A row \(i)")
+    }
+    for j in 0 ..< b.rows {
+      let expected = (0 ..< a.rows).sorted { (cosine($0, j), -$0) > (cosine($1, j), -$1) }.prefix(k)
+      #expect(reference.candidates(ofB: j).map(\.index) == Array(expected), "B row \(j)")
+    }
+    // Bit-identical whatever thread count OpenBLAS was left at by someone else (the diff's bytes depend on it).
+    let saved = BLAS.threads
+    defer { BLAS.threads = saved }
+    for threads in [1, 2, 1] {
+      BLAS.threads = threads
+      let graph = CandidateSearch.search(a: a, b: b, k: k, tile: 1000)
+      #expect(graph.rowIndices == reference.rowIndices && graph.rowCosines == reference.rowCosines, "\(threads) BLAS threads")
+      #expect(graph.columnIndices == reference.columnIndices && graph.columnCosines == reference.columnCosines, "\(threads) BLAS threads")
+    }
+    // Other tile sizes: the same candidates (sgemm may round the last bit differently for other row counts).
+    for tile in [1, 7, 64] {
+      let graph = CandidateSearch.search(a: a, b: b, k: k, tile: tile)
+      #expect(graph.rowIndices == reference.rowIndices && graph.columnIndices == reference.columnIndices, "tile \(tile)")
+      #expect(zip(graph.rowCosines, reference.rowCosines).allSatisfy { abs($0 - $1) < 1e-5 }, "tile \(tile)")
+    }
+  }
+
   @Test("Greedy is not optimal but the assignment is: a 2x2 case where the best first pick is wrong")
   func assignmentBeatsGreedy() {
     // Greedy takes (0,0) at 0.95 and is left with nothing for 1; optimal pairs (0,1) and (1,0).
@@ -98,18 +134,22 @@ struct MatchingTests {
     #expect(report.summary.countsB["split"] == 80 && report.summary.countsA["merged"] == 40)
   }
 
-  @Test("Different widths or hook points are refused with a message that names activation correlation")
+  @Test("Asked to compare directions, different widths or hook points are refused with a message that names activation correlation")
   func differentWidthRefused() throws {
     var rng = SplitMix64(seed: 5)
     let a = Synthetic.side(decoder: Synthetic.gaussianRows(10, 16, &rng), encoder: Synthetic.gaussianRows(10, 16, &rng), name: "A")
     let b = Synthetic.side(decoder: Synthetic.gaussianRows(10, 24, &rng), encoder: Synthetic.gaussianRows(10, 24, &rng), name: "B")
-    #expect(throws: DiffError.self) { try AtlasDiffer().diff(a: a, b: b) }
-    do { _ = try AtlasDiffer().diff(a: a, b: b) } catch { #expect(String(describing: error).contains("activation correlation")) }
+    var directions = DiffConfiguration()
+    directions.matchBy = .directions
+    #expect(throws: DiffError.self) { try AtlasDiffer(configuration: directions).diff(a: a, b: b) }
+    do { _ = try AtlasDiffer(configuration: directions).diff(a: a, b: b) } catch { #expect(String(describing: error).contains("activation correlation")) }
     var c = a
     c.identity.hookPoint = "blocks.9.hook_resid_post"
-    do { _ = try AtlasDiffer().diff(a: a, b: c); Issue.record("different hooks were accepted") } catch {
-      #expect(String(describing: error).contains("blocks.9.hook_resid_post") && String(describing: error).contains("support yet"))
+    do { _ = try AtlasDiffer(configuration: directions).diff(a: a, b: c); Issue.record("different hooks were accepted") } catch {
+      #expect(String(describing: error).contains("blocks.9.hook_resid_post") && String(describing: error).contains("--match-by activations"))
     }
+    // Automatic: different hooks switch to activations, which need codes on shared tokens.
+    #expect { _ = try AtlasDiffer().diff(a: a, b: c) } throws: { "\($0)".contains("shared tokens") }
   }
 
   @Test("A pair whose density moved more than twofold or whose top tokens differ is 'changed', with the reasons")

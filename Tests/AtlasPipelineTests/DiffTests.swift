@@ -101,7 +101,7 @@ struct DiffPipelineTests {
     #expect(report.problems.isEmpty, "\(report.problems.joined(separator: "\n"))")
   }
 
-  @Test("diff A A is all matched at similarity 1; different hook points are refused with a clear message")
+  @Test("diff A A is all matched at similarity 1; different hook points without activations are refused with a clear message")
   func selfAndRefusal() throws {
     let root = try TestPaths.scratchDirectory("diff-self")
     var rng = SplitMix64(seed: 5)
@@ -121,13 +121,22 @@ struct DiffPipelineTests {
     var atlasB = try AtlasRecord.read(from: AtlasDirectory(b).atlasRecord)
     atlasB.hookPoint = "blocks.20.hook_resid_post"
     try atlasB.write(to: AtlasDirectory(b).atlasRecord)
+    var directions = DiffConfiguration()
+    directions.matchBy = .directions
     do {
-      _ = try DiffStage(progress: CollectingProgress()).run(a: a, b: b, out: root.appendingPathComponent("ab"), site: nil)
-      Issue.record("diffing different hook points was accepted")
+      _ = try DiffStage(configuration: directions, progress: CollectingProgress()).run(a: a, b: b, out: root.appendingPathComponent("ab"), site: nil)
+      Issue.record("diffing different hook points by directions was accepted")
     } catch {
       let message = "\(error)"
-      #expect(message.contains("blocks.20.hook_resid_post") && message.contains("activation correlation") && message.contains("support yet"))
+      #expect(message.contains("blocks.20.hook_resid_post") && message.contains("activation correlation") && message.contains("--match-by activations"))
     }
+    // Automatically by activations: this synthetic atlas captured none, and the message says what to do.
+    #expect {
+      _ = try DiffStage(progress: CollectingProgress()).run(a: a, b: b, out: root.appendingPathComponent("ab"), site: nil)
+    } throws: { error in
+      "\(error)".contains("captured activations") && "\(error)".contains("feature-atlas build --atlas")
+    }
+    #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("ab/diff.json").path))
   }
 }
 

@@ -151,13 +151,16 @@ enum EndToEnd {
   }
 
   /// The tiny configuration: 5,000 tokens of the default mix, 256 latents, a few steering runs.
-  static func yaml(trainingTokens: Int) -> String {
+  static func yaml(trainingTokens: Int, saeSeed: Int = 0, hookPoint: String = "blocks.15.hook_resid_post") -> String {
     """
     title: Tiny test atlas
     corpus:
       tokens: 5000
+    capture:
+      hookPoints: [\(hookPoint)]
     sae:
       training:
+        seed: \(saeSeed)
         latents: 256
         batchSize: 256
         tokens: \(trainingTokens)
@@ -179,11 +182,12 @@ enum EndToEnd {
   /// test changes it for all), and on AMD EPYC sgemm rounds differently with the thread count, so two
   /// in-process builds of the same inputs could differ by the tests that happened to run beside them.
   static func build(_ directory: URL, force: StageName? = nil, stages: [StageName] = StageName.allCases,
-                    progress: CollectingProgress = CollectingProgress()) throws -> BuildSummary {
+                    progress: CollectingProgress = CollectingProgress(), saeSeed: Int = 0,
+                    hookPoint: String = "blocks.15.hook_resid_post") throws -> BuildSummary {
     let binary = try #require(TestPaths.builtProduct("feature-atlas"), "build the feature-atlas product first")
     let model = try #require(TestPaths.smolLM2)
     let config = directory.deletingLastPathComponent().appendingPathComponent(directory.lastPathComponent + ".yaml")
-    try yaml(trainingTokens: 60_000).write(to: config, atomically: true, encoding: .utf8)
+    try yaml(trainingTokens: 60_000, saeSeed: saeSeed, hookPoint: hookPoint).write(to: config, atomically: true, encoding: .utf8)
     var arguments = ["build", "--atlas", directory.path, "--config", config.path, "--model", model.path, "--json"]
     if let force { arguments += ["--force", force.rawValue] }
     if stages != StageName.allCases { for stage in stages { arguments += ["--only", stage.rawValue] } }
