@@ -1,3 +1,5 @@
+import Foundation
+
 /// The records an atlas directory holds (see README "Artifacts"). Each manifest carries the digests of
 /// its inputs and its parameters, so `build` can skip a stage whose inputs did not change.
 
@@ -14,6 +16,19 @@ public struct ModelRecord: Codable, Sendable, Equatable {
   public init(file: String, sha256: String, name: String, architecture: String, dModel: Int, layers: Int, vocabularySize: Int) {
     self.file = file; self.sha256 = sha256; self.name = name; self.architecture = architecture
     self.dModel = dModel; self.layers = layers; self.vocabularySize = vocabularySize
+  }
+
+  /// The name a reader knows the model by: its file name without the extension and the quantisation suffix
+  /// ("SmolLM2-135M-Instruct.Q4_1.gguf" → "SmolLM2-135M-Instruct"), rather than the GGUF's stored
+  /// `general.name`, which is often a training-run name ("Smollm2 135M 8k Lc100K Mix1 Ep2"). The stored
+  /// name when the file name gives nothing.
+  public var displayName: String {
+    var base = (file as NSString).lastPathComponent
+    for ext in [".gguf", ".safetensors", ".bin"] where base.lowercased().hasSuffix(ext) { base = String(base.dropLast(ext.count)) }
+    if let dot = base.lastIndex(of: "."), let first = base[base.index(after: dot)...].first, "QqFfBbIi".contains(first) {
+      base = String(base[..<dot])
+    }
+    return base.isEmpty ? name : base
   }
 }
 

@@ -82,12 +82,7 @@ package enum PlainLanguage {
   /// ("SmolLM2-135M-Instruct.Q4_1.gguf" → "SmolLM2-135M-Instruct"), else the name stored inside the file
   /// (which for SmolLM2 is a training-run name, "Smollm2 135M 8k Lc100K Mix1 Ep2").
   package static func modelName(file: String, stored: String) -> String {
-    var base = (file as NSString).lastPathComponent
-    for ext in [".gguf", ".safetensors", ".bin"] where base.lowercased().hasSuffix(ext) { base = String(base.dropLast(ext.count)) }
-    if let dot = base.lastIndex(of: "."), let first = base[base.index(after: dot)...].first, "QqFfBbIi".contains(first) {
-      base = String(base[..<dot])
-    }
-    return base.isEmpty ? stored : base
+    ModelRecord(file: file, sha256: "", name: stored, architecture: "", dModel: 0, layers: 0, vocabularySize: 0).displayName
   }
 
   /// The default corpus sources, described.

@@ -48,7 +48,7 @@ enum IndexPage {
     let (svg, shown) = MapSVG.index(input, pointLimit: pointLimit)
     let n = input.map.count
     let record = input.record
-    var runLine = [Markup.displayable(record.model.name)]
+    var runLine = [Markup.displayable(record.model.displayName)]
     if let corpus = record.corpus { runLine.append("\(Format.compact(corpus.tokens)) corpus tokens") }
     if let t = input.training {
       runLine.append("\(architectureName(t.architecture)) SAE · \(Format.count(t.dSAE)) features\(t.k.map { " · k = \($0)" } ?? "")")
@@ -82,7 +82,7 @@ enum IndexPage {
       runLine: runLine,
       hookPoint: Markup.displayable(record.hookPoint),
       intro: "Each point on this map is a feature: a pattern that a sparse autoencoder found in how the language model "
-        + "\(Markup.displayable(record.model.name)) represents text inside one of its layers, which switches on for particular "
+        + "\(Markup.displayable(record.model.displayName)) represents text inside one of its layers, which switches on for particular "
         + "words or kinds of text. Features with similar directions sit close together, and the coloured groups are clusters "
         + "named after what their features share. Click a point to read the text that makes it fire, check how well its label "
         + "holds up on text it was not built from, and see what happens when it is turned up.",
