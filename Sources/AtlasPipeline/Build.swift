@@ -120,9 +120,22 @@ public struct AtlasBuild {
       return
     }
     if let stale, stamp != nil { progress.log("  redoing: \(stale)") }
-    // The stamp goes first and comes back last: a stage killed in between is never taken as current.
+    // The stamp goes first and comes back last: a stage killed in between is never taken as current. A stage
+    // that fails keeps its previous files and stamp (capture keeps what it wrote instead: it resumes).
+    let backup = stage.name == .capture ? nil : stamp.flatMap { StageBackup(stage: stage.name, stamp: $0, atlas: atlas) }
+    defer { backup?.discard() }
     try? FileManager.default.removeItem(at: stampURL)
-    let details = try stage.run(context, fingerprint)
+    let details: [String: Double]
+    do {
+      details = try stage.run(context, fingerprint)
+    } catch {
+      if let backup {
+        progress.log(backup.restore(to: stampURL)
+          ? "  the \(stage.name.rawValue) stage failed: its previous files and stamp are back"
+          : "  the \(stage.name.rawValue) stage failed, and its previous files no longer match their stamp: the next build redoes it")
+      }
+      throw error
+    }
     let paths = ArtifactFiles.list(root: atlas.root, folders: stage.name.outputFolders, excluding: stage.name.excludedFolders)
     let files = try ArtifactFiles.digests(root: atlas.root, paths: paths)
     let written = StageStamp(stage: stage.name.rawValue, fingerprint: fingerprint, inputs: inputs.digests, files: files)

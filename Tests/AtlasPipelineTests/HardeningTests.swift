@@ -5,7 +5,8 @@ import TestSupport
 import Testing
 
 /// Bad configurations are refused before anything on disk changes, with the key, what was found and what is
-/// expected; two writers never share an atlas; stage files are checked against what their stage wrote.
+/// expected; two writers never share an atlas; stage files are checked against what their stage wrote; a stage
+/// that fails leaves what it wrote before.
 @Suite("Hardening: configurations, the atlas lock, stamps")
 struct HardeningTests {
   func refused(_ edit: (inout AtlasConfiguration) -> Void, dModel: Int? = nil, mentions: [String]) {
@@ -192,4 +193,79 @@ struct HardeningTests {
     #expect(show([.render, .capture], nil)
       == "capture:runIfStale train:check features:check layout:check steer:check render:runIfStale")
   }
+
+  @Test("A stage that fails part-way through writing keeps its previous files and stamp; the atlas still renders")
+  func failedStageKeepsPrevious() throws {
+    let (root, _, c) = try TinyPipelineTests.setUp("failed-stage")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let atlas = AtlasDirectory(root.appendingPathComponent("atlas"))
+    _ = try AtlasBuild(configuration: c, atlas: atlas, progress: CollectingProgress()).run()
+    // Every file the stages wrote, and their stamps (atlas.json is rewritten by every build: it has the time).
+    func written() throws -> [FileDigestRecord] {
+      try ArtifactFiles.digests(root: atlas.root, paths: ArtifactFiles.list(
+        root: atlas.root, folders: ["activations", "sae", "features", "layout", "steering", "stages"]))
+    }
+    let before = try written()
+
+    // Each stage is rerun with a changed setting and fails writing its last file, after it has replaced others
+    // (features: the shard, then the manifest; layout: positions and neighbours, then the clusters).
+    var features = c
+    features.features.logitTokens = 5
+    var layout = c
+    layout.layout.map.seed = 99
+    for (stage, title, changed, last) in [("features", "analyse features", features, atlas.featuresManifest),
+                                          ("layout", "map and clusters", layout, atlas.layoutClusters)] {
+      let progress = FailingWrite(header: title, file: last)
+      #expect {
+        _ = try AtlasBuild(configuration: changed, atlas: atlas, progress: progress).run()
+      } throws: { error in
+        "\(error)".contains("stage '\(stage)' failed") && "\(error)".contains(last.lastPathComponent)
+      }
+      #expect(progress.trapped, "the \(stage) stage did not reach its last file")
+      #expect(try written() == before, "the failed \(stage) stage changed the atlas")
+      #expect(progress.lines.contains("  the \(stage) stage failed: its previous files and stamp are back"), "\(progress.lines)")
+      let hidden = try FileManager.default.contentsOfDirectory(atPath: atlas.root.path).filter { $0.contains(".old-") }
+      #expect(hidden.isEmpty, "backup left behind: \(hidden)")
+    }
+
+    // The atlas is as usable as before: rendering alone checks every stage's files and has nothing to redo …
+    let render = try AtlasBuild(configuration: c, atlas: atlas, progress: CollectingProgress(), stages: [.render]).run()
+    #expect(render.stages.map(\.skipped) == [true])
+    // … and once nothing is in the way, the changed setting redoes its stage and those after it.
+    let next = try AtlasBuild(configuration: layout, atlas: atlas, progress: CollectingProgress()).run()
+    #expect(next.stages.filter { !$0.skipped }.map(\.name) == ["layout", "steer", "render"])
+    #expect(try written() != before)
+  }
+}
+
+/// Collects progress lines and, when the stage titled `header` starts, puts a folder where its temporary copy of `file` will be
+/// written (`AtomicFile.temporaryURL`), so that the stage fails on that file after writing the ones before it.
+final class FailingWrite: ProgressSink, @unchecked Sendable {
+  private let lock = NSLock()
+  private var storage: [String] = []
+  private var set = false
+  let header: String
+  let trap: URL
+
+  init(header: String, file: URL) {
+    self.header = header
+    trap = AtomicFile.temporaryURL(for: file)
+  }
+
+  var lines: [String] { lock.withLock { storage } }
+  /// Whether the write hit the trap (the failing write removes the folder it found in its way).
+  var trapped: Bool { lock.withLock { set } && !FileManager.default.fileExists(atPath: trap.path) }
+
+  func log(_ line: String) {
+    lock.withLock {
+      storage.append(line)
+      // The stage's header, "[n/m] <title>", comes after the start-up cleanup of leftovers.
+      if line.hasPrefix("["), line.hasSuffix("] \(header)") {
+        set = (try? FileManager.default.createDirectory(at: trap, withIntermediateDirectories: true)) != nil
+      }
+    }
+  }
+
+  func progress(_ label: String, done: Int, total: Int, unit: String) {}
+  func finish(_ label: String) {}
 }
