@@ -129,7 +129,7 @@ struct RenderTests {
         let key = w.tokens.map(Markup.tokenText).joined() + "|" + caption
         let titled = try #require(figures[key], "\(page) lacks the example \(caption)")
         let fired = zip(w.tokens, w.activations).filter { $0.1 > 0 }.map { (Format.activation($0.1), Markup.tokenText($0.0)) }
-        #expect(titled.map(\.0) == fired.map(\.0) && titled.map(\.1) == fired.map(\.1), "\(page): \(caption)")
+        #expect(titled.map { $0.0 } == fired.map { $0.0 } && titled.map { $0.1 } == fired.map { $0.1 }, "\(page): \(caption)")
         if !distinct.contains(key) { distinct.append(key) }
       }
       #expect(figures.count == distinct.count, "\(page): \(figures.count) figures for \(distinct.count) examples")
