@@ -80,7 +80,7 @@ struct MemberView: MustacheParent {
 struct ClusterTables: Sendable {
   let members: [[[Int]]]        // [level][cluster] feature indices, ascending
   let children: [[[Int]]]       // [level][cluster] cluster ids at level + 1
-  let backdrop: String          // thinned grey points under every footprint
+  let backdrop: String          // thinned grey points under every footprint (`MapSVG.backdropFile`)
 
   init(_ input: SiteInput) {
     var members: [[[Int]]] = []
@@ -156,7 +156,7 @@ enum ClusterPage {
       childLevelName: finerLevel.map { Markup.displayable(levels[$0].name.capitalizedFirst) + " clusters" } ?? "",
       representative: representative, members: rows, pages: pages,
       rangeNote: members.isEmpty ? "No features." : "Features \(Format.count(first + 1))–\(Format.count(first + slice.count)) of \(Format.count(members.count)), by id.",
-      footprintSVG: MapSVG.footprint(name: cluster.label, members: members, colour: colour, backdrop: tables.backdrop, map: input.map))
+      footprintSVG: MapSVG.footprint(name: cluster.label, members: members, colour: colour, backdropHref: root + MapSVG.backdropFile, map: input.map))
   }
 
   /// Coarse-to-fine ancestors of a cluster (not including it), following `parent`.

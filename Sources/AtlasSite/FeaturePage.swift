@@ -138,20 +138,45 @@ enum FeaturePage {
                                         valueFormat: { Format.number($0, significant: 2) })
 
     let scale = maxAct > 0 ? maxAct : (r.topExamples.first?.activations.max() ?? 1)
-    func examples(_ windows: [ExampleWindow]) -> String {
+    // Each example is shown once, where it first appears (top activations, then the quantile bands, then
+    // the interval bands): a band that sampled an example already on the page links to it with its
+    // caption instead of repeating its strip. On the default atlas a third of a page's examples were
+    // such repeats (the top bands sample the top examples), a fifth of its bytes.
+    var seen: [WindowKey: Int] = [:]
+    for w in r.topExamples + (r.quantileSamples + r.intervalSamples).flatMap(\.examples) { seen[WindowKey(w), default: 0] += 1 }
+    var shown: [WindowKey: (anchor: String, place: String)] = [:]
+    func caption(_ w: ExampleWindow) -> String {
+      let peak = w.peak >= 0 && w.peak < w.activations.count ? w.activations[w.peak] : 0
+      let peakToken = w.peak >= 0 && w.peak < w.tokens.count ? Markup.tokenText(w.tokens[w.peak]) : ""
+      return "\(w.source) · document \(Format.count(w.document)) · window \(Format.count(w.window)) · peak \(Format.activation(peak)) on “\(peakToken)”"
+    }
+    func examples(_ windows: [ExampleWindow], place: String) -> String {
       var html = ""
       for w in windows {
-        let peak = w.peak >= 0 && w.peak < w.activations.count ? w.activations[w.peak] : 0
-        let peakToken = w.peak >= 0 && w.peak < w.tokens.count ? Markup.tokenText(w.tokens[w.peak]) : ""
-        html += TokenStrip.figure(w, scale: scale, caption: "\(w.source) · document \(Format.count(w.document)) · window \(Format.count(w.window)) · peak \(Format.activation(peak)) on “\(peakToken)”")
+        let key = WindowKey(w)
+        if let first = shown[key] {
+          html += "<p class=\"again\">Shown above in \(Markup.text(first.place)): <a href=\"#\(first.anchor)\">"
+            + Markup.text(caption(w)) + "</a></p>\n"
+          continue
+        }
+        var anchor = ""
+        if (seen[key] ?? 0) > 1 {
+          anchor = "e\(shown.count)"
+          shown[key] = (anchor, place)
+        }
+        html += TokenStrip.figure(w, scale: scale, caption: caption(w), id: anchor)
       }
       return html
     }
+    let top = examples(r.topExamples, place: "Top activations")
     func group(_ g: SampleGroup) -> GroupView {
-      GroupView(title: Markup.displayable(g.title),
-                caption: "activations \(Format.activation(g.lower))–\(Format.activation(g.upper)) · \(Format.percent(g.share)) of firings",
-                examples: examples(g.examples))
+      let title = Markup.displayable(g.title)
+      return GroupView(title: title,
+                       caption: "activations \(Format.activation(g.lower))–\(Format.activation(g.upper)) · \(Format.percent(g.share)) of firings",
+                       examples: examples(g.examples, place: title))
     }
+    let quantiles = r.quantileSamples.map(group)
+    let intervals = r.intervalSamples.map(group)
 
     let largest = (r.promotedTokens + r.suppressedTokens).map { abs($0.value) }.max() ?? 1
     func logit(_ t: TokenValue) -> LogitView {
@@ -164,8 +189,8 @@ enum FeaturePage {
       guard n.feature >= 0, n.feature < input.summaries.count else { return nil }
       let s = input.summaries[n.feature]
       return LinkView(href: naming.featureFile(n.feature), text: naming.id(n.feature), detail: Format.fixed(n.similarity, digits: 2),
-                      colour: Palette.colour(cluster: input.map.assignment.first?[n.feature] ?? -1),
-                      note: Markup.displayable(s.label.text))
+                      note: Markup.displayable(s.label.text),
+                      swatch: Palette.swatchClass(cluster: input.map.assignment.first?[n.feature] ?? -1))
     }
     let decoder = r.decoderNeighbours.compactMap(neighbour)
     let minimap = MapSVG.neighbourhood(feature: r.index, neighbours: r.decoderNeighbours.map(\.feature).filter { $0 >= 0 && $0 < input.map.count },
@@ -193,9 +218,9 @@ enum FeaturePage {
       histogramCaption: "log-scaled activations of its \(Format.count(firings)) firings; bar heights grow with the square root of the count (axis on the left); hover a bar for its range and count",
       topTokens: r.topTokens.map { LinkView(href: "", text: Markup.displayable(Markup.tokenText($0.token)), detail: "×" + Format.count($0.count)) },
       examplesNote: "Each token is shaded by this feature's activation on it, relative to its maximum (\(Format.activation(maxAct))); hover a token for its value. Pieces such as <0xE2> are tokens that end inside a multi-byte character; ↵ is a line break.",
-      topExamples: examples(r.topExamples),
-      quantileGroups: r.quantileSamples.map(group),
-      intervalGroups: r.intervalSamples.map(group),
+      topExamples: top,
+      quantileGroups: quantiles,
+      intervalGroups: intervals,
       promoted: r.promotedTokens.map(logit), suppressed: r.suppressedTokens.map(logit),
       decoderNeighbours: decoder, coactivationNeighbours: r.coactivationNeighbours.compactMap(neighbour),
       minimapSVG: minimap, sources: sources,
@@ -204,6 +229,21 @@ enum FeaturePage {
                                     note: Markup.displayable(input.summaries[r.index - 1].label.text))] : [],
       next: r.index + 1 < input.summaries.count ? [LinkView(href: naming.featureFile(r.index + 1), text: naming.id(r.index + 1),
                                                             note: Markup.displayable(input.summaries[r.index + 1].label.text))] : [])
+  }
+}
+
+/// An example window's identity on a page: two windows are the same example when everything shown of
+/// them is (tokens, activations, peak, source, document, window).
+struct WindowKey: Hashable {
+  var tokens: [String]
+  var activations: [UInt32]         // bit patterns, so equal keys render equal strips
+  var peak: Int
+  var source: String
+  var document: Int
+  var window: Int
+  init(_ w: ExampleWindow) {
+    tokens = w.tokens; activations = w.activations.map(\.bitPattern); peak = w.peak
+    source = w.source; document = w.document; window = w.window
   }
 }
 

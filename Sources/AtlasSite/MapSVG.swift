@@ -21,11 +21,10 @@ enum MapSVG {
     var shown = 0
     let coarse = map.assignment.first ?? Array(repeating: -1, count: n)
     for (colour, members) in colourGroups(coarse, stride: stride) {
-      var d = ""
-      d.reserveCapacity(members.count * 13)
-      for i in members { SVG.appendDot(&d, Double(map.u[i]), Double(map.v[i])) }
+      var dots = SVG.Dots()
+      for i in members { dots.add(Double(map.u[i]), Double(map.v[i])) }
       shown += members.count
-      svg.path(d, className: "pt", stroke: colour)
+      svg.path(dots.d, className: "pt", stroke: colour)
     }
     svg.raw("</g><g class=\"map-labels\">")
     if let level = input.hierarchy.levels.first {
@@ -99,13 +98,13 @@ enum MapSVG {
     svg.rect(x: 0, y: 0, width: w, height: h, className: "map-bg")
     // Context: about 300 nearby points (a bounded sample, however dense the map), coloured by coarse cluster.
     let nearby = map.grid.sample(minU: minU, minV: minV, maxU: maxU, maxV: maxV, target: 300, u: map.u, v: map.v)
-    var groups: [Int: String] = [:]
+    var groups: [Int: SVG.Dots] = [:]
     for i in nearby {
       let (x, y) = px(i)
-      SVG.appendDot(&groups[map.assignment.first?[i] ?? -1, default: ""], x, y)
+      groups[map.assignment.first?[i] ?? -1, default: SVG.Dots()].add(x, y)
     }
     svg.raw("<g class=\"ctx\">")
-    for key in groups.keys.sorted() { svg.path(groups[key] ?? "", className: "pt", stroke: Palette.colour(cluster: key)) }
+    for key in groups.keys.sorted() { svg.path(groups[key]?.d ?? "", className: "pt", stroke: Palette.colour(cluster: key)) }
     svg.raw("</g>")
     let (fx, fy) = px(feature)
     for j in neighbours {
@@ -128,26 +127,34 @@ enum MapSVG {
   /// The `d` of a thinned path over all points (about 4,000), drawn in grey under every footprint.
   static func backdrop(_ map: MapGeometry) -> String {
     let stride = max(1, map.count / 4000)
-    var d = ""
-    for i in Swift.stride(from: 0, to: map.count, by: stride) {
-      SVG.appendDot(&d, Double(map.u[i]), Double(map.v[i]))
-    }
-    return d
+    var dots = SVG.Dots()
+    for i in Swift.stride(from: 0, to: map.count, by: stride) { dots.add(Double(map.u[i]), Double(map.v[i])) }
+    return dots.d
   }
 
-  /// The whole map in grey with the cluster's members (at most ~6,000 drawn) in their colour.
-  static func footprint(name: String, members: [Int], colour: String, backdrop: String, map: MapGeometry) -> String {
+  /// Where the backdrop is written, relative to `site/`.
+  static let backdropFile = "data/backdrop.svg"
+
+  /// `data/backdrop.svg`: the backdrop drawn as the footprints drew it inline (grey, the `.footprint .rest`
+  /// stroke), as one file every cluster page shows: inline, those ~4,000 dots were half of each of the
+  /// atlas's few hundred cluster pages.
+  static func backdropSVG(_ d: String) -> String {
+    "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(SVG.coordinate(MapGeometry.width)) \(SVG.coordinate(MapGeometry.height))\">"
+      + "<path fill=\"none\" stroke=\"\(Palette.unclustered)\" stroke-width=\"4\" stroke-linecap=\"round\" stroke-opacity=\".35\" d=\"\(d)\"/></svg>\n"
+  }
+
+  /// The whole map in grey (the shared backdrop at `backdropHref`) with the cluster's members (at most
+  /// ~6,000 drawn) in their colour.
+  static func footprint(name: String, members: [Int], colour: String, backdropHref: String, map: MapGeometry) -> String {
     var svg = SVG(width: MapGeometry.width, height: MapGeometry.height, className: "footprint",
                   label: "Where cluster “\(name)” lies on the map (\(Format.count(members.count)) features highlighted)")
     svg.rect(x: 0, y: 0, width: MapGeometry.width, height: MapGeometry.height, className: "map-bg")
-    svg.path(backdrop, className: "pt rest", stroke: Palette.unclustered)
+    svg.raw("<image href=\"\(Markup.escape(backdropHref))\" x=\"0\" y=\"0\" width=\"\(SVG.coordinate(MapGeometry.width))\" "
+      + "height=\"\(SVG.coordinate(MapGeometry.height))\"/>")
     let stride = max(1, members.count / 6000)
-    var d = ""
-    for k in Swift.stride(from: 0, to: members.count, by: stride) {
-      let i = members[k]
-      SVG.appendDot(&d, Double(map.u[i]), Double(map.v[i]))
-    }
-    svg.path(d, className: "pt member", stroke: colour)
+    var dots = SVG.Dots()
+    for k in Swift.stride(from: 0, to: members.count, by: stride) { dots.add(Double(map.u[members[k]]), Double(map.v[members[k]])) }
+    svg.path(dots.d, className: "pt member", stroke: colour)
     return svg.finished()
   }
 }

@@ -56,6 +56,47 @@ package struct SVG {
     d += "h0"
   }
 
+  /// The `d` of a points path: one round dot per point (a zero-length segment with round caps). The
+  /// first dot is an absolute move, each later one a move relative to the one before ("m3.2-.4h0"), in
+  /// tenths of a unit rounded exactly as `appendDot` rounds, so the dots land where absolute moves would
+  /// put them; neighbouring points are close, so the relative path is about a third shorter.
+  package struct Dots {
+    package private(set) var d = ""
+    private var last: (x: Int64, y: Int64)?
+    package init() {}
+    package var isEmpty: Bool { d.isEmpty }
+
+    package mutating func add(_ x: Double, _ y: Double) {
+      let tx = SVG.tenths(x), ty = SVG.tenths(y)
+      let (dx, dy) = last.map { (tx &- $0.x, ty &- $0.y) } ?? (tx, ty)
+      d += last == nil ? "M" : "m"
+      Dots.append(&d, dx)
+      if dy >= 0 { d += " " }
+      Dots.append(&d, dy)
+      d += "h0"
+      last = (tx, ty)
+    }
+
+    /// Tenths as the shortest decimal: 12 -> "1.2", 5 -> ".5", -5 -> "-.5", 30 -> "3".
+    private static func append(_ out: inout String, _ tenths: Int64) {
+      if tenths < 0 { out += "-" }
+      let magnitude = tenths.magnitude
+      let whole = magnitude / 10, fraction = magnitude % 10
+      if whole != 0 || fraction == 0 { out += String(whole) }
+      if fraction != 0 {
+        out += "."
+        out.unicodeScalars.append(Unicode.Scalar(UInt8(48 + fraction)))
+      }
+    }
+  }
+
+  /// A coordinate in whole tenths, as `appendCoordinate` rounds it (0 for what it writes as "0").
+  static func tenths(_ value: Double) -> Int64 {
+    let tenths = (value * 10).rounded()
+    guard tenths.isFinite, abs(tenths) < 1e12 else { return 0 }
+    return Int64(tenths)
+  }
+
   package static func appendCoordinate(_ out: inout String, _ value: Double) {
     let tenths = (value * 10).rounded()
     guard tenths.isFinite, abs(tenths) < 1e12 else { out += "0"; return }

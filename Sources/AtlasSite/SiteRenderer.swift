@@ -141,6 +141,7 @@ public struct SiteRenderer: Sendable {
 
     // MARK: Cluster pages
     let tables = ClusterTables(input)
+    try writer.write(MapSVG.backdropSVG(tables.backdrop), to: MapSVG.backdropFile)
     var jobs: [(level: Int, id: Int, page: Int)] = []
     for (level, record) in input.hierarchy.levels.enumerated() {
       for c in record.clusters {

@@ -113,9 +113,11 @@ package enum SyntheticFeatures {
           share = pow(0.45, Double(g)) * 0.55
           title = "interval \(Format.activation(lo))–\(Format.activation(hi))"
         }
-        let examples = (0 ..< options.samplesPerGroup).map { e in
+        var examples = (0 ..< options.samplesPerGroup).map { e in
           window(peakValue: lo + (hi - lo) * Float(0.2 + 0.6 * rng.unit()), number: e + 1)
         }
+        // As on a real atlas, the top band samples the top example again (the page must show it once).
+        if g == count - 1, let first = top.first, !examples.isEmpty { examples[0] = first }
         return SampleGroup(title: title, lower: lo, upper: hi, share: share, examples: examples)
       }
     }

@@ -63,8 +63,10 @@ struct LinkView: MustacheParent {
   var detail: String = ""
   var colour: String = ""
   var note: String = ""
+  var swatch: String = ""           // a swatch's CSS class (`Palette.swatchClass`), where a list draws many
   func child(named name: String) -> Any? {
     switch name {
+    case "swatch": swatch
     case "href": href
     case "text": text
     case "detail": detail

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 import AtlasSite
 
@@ -73,5 +74,45 @@ struct GeometryTests {
     #expect(Naming(features: 100_001).id(7) == "f000007")
     #expect(Naming(features: 1).id(0) == "f0")
     #expect(Naming(features: 10).clusterFile(level: 1, id: 4, page: 3) == "1-4-p3.html")
+  }
+}
+
+@Suite("Compact map markup")
+struct CompactMapTests {
+  /// The dots of a points path as whole tenths, whether its moves are absolute or relative.
+  static func dots(_ d: String) -> [[Int]] {
+    var out: [[Int]] = []
+    var last = [0, 0]
+    for piece in d.split(separator: "h0") {
+      let relative = piece.first == "m"
+      let numbers = piece.dropFirst().matches(of: /-?[0-9]*\.?[0-9]+/).map { Int(((Double($0.output) ?? .nan) * 10).rounded()) }
+      guard numbers.count == 2 else { return [] }
+      last = relative ? [last[0] + numbers[0], last[1] + numbers[1]] : numbers
+      out.append(last)
+    }
+    return out
+  }
+
+  @Test("Relative dot paths put every dot where absolute moves did, in the same tenths, and are shorter")
+  func relativeDots() {
+    let points: [(Double, Double)] = [(12.34, 5), (12.3, 4.96), (0.04, 639.96), (-3.25, 7), (999.99, 0.05), (500, 320), (500.04, 320.04),
+                                      (.nan, 3), (1e15, -2), (431.7, 88.2), (431.2, 88.9)]
+    var dots = SVG.Dots()
+    var absolute = ""
+    for (x, y) in points { dots.add(x, y); SVG.appendDot(&absolute, x, y) }
+    #expect(dots.d.hasPrefix("M12.3 5h0m0 0h0m-12.3 635h0m-3.3-633h0"))
+    #expect(Self.dots(dots.d).count == points.count)
+    #expect(Self.dots(dots.d) == Self.dots(absolute))
+    #expect(dots.d.utf8.count < absolute.utf8.count)
+  }
+
+  @Test("Every swatch class in atlas.css has its palette colour")
+  func swatchClasses() throws {
+    let css = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("site/atlas.css"), encoding: .utf8)
+    for (k, colour) in Palette.categorical.enumerated() {
+      #expect(Palette.swatchClass(cluster: k) == "k\(k)" && Palette.swatchClass(cluster: k + Palette.categorical.count) == "k\(k)")
+      #expect(css.contains(".k\(k) { background: \(colour); }"), "k\(k)")
+    }
+    #expect(Palette.swatchClass(cluster: -1) == "ku" && css.contains(".ku { background: \(Palette.unclustered); }"))
   }
 }

@@ -47,20 +47,27 @@ struct MarkupTests {
     }
   }
 
-  @Test("A token strip shades by activation relative to the scale, titles active tokens and marks the peak")
+  @Test("A token strip shades fired tokens by activation relative to the scale, titles them, marks the peak and leaves the rest plain text")
   func tokenStrip() {
-    let window = ExampleWindow(tokens: [" the", "<0xE2>", "’s", "\n", " <b>"], activations: [0, 0.5, 4, 0, 8], peak: 4,
+    let window = ExampleWindow(tokens: [" the", "<0xE2>", "’s", "\n", " a", " <b>"], activations: [0, 0.5, 4, 0, 0, 8], peak: 5,
                                source: "s", document: 0, window: 0)
     let html = TokenStrip.html(window, scale: 8)
-    #expect(html.hasPrefix("<span> the</span><span class=\"a1\" title=\"0.50\">&lt;0xE2&gt;</span>"))
-    #expect(html.contains(#"<span class="a4" title="4.00">’s</span>"#))
-    #expect(html.contains("<span>↵</span>"))
-    #expect(html.hasSuffix(#"<span class="a8 pk" title="8.00"> &lt;b&gt;</span>"#))
+    #expect(html == #" the<span class="a1" title="0.50">&lt;0xE2&gt;</span><span class="a4" title="4.00">’s</span>↵ a"#
+      + #"<span class="a8 pk" title="8.00"> &lt;b&gt;</span>"#)
   }
 
-  @Test("A window with fewer activations than tokens shades the rest as zero")
+  @Test("A window with fewer activations than tokens shades the rest as zero; an unfired peak is still marked")
   func ragged() {
     let window = ExampleWindow(tokens: ["a", "b", "c"], activations: [1], peak: 0, source: "s", document: 0, window: 0)
-    #expect(TokenStrip.html(window, scale: 1) == #"<span class="a8 pk" title="1.00">a</span><span>b</span><span>c</span>"#)
+    #expect(TokenStrip.html(window, scale: 1) == #"<span class="a8 pk" title="1.00">a</span>bc"#)
+    let unfired = ExampleWindow(tokens: ["a", "b"], activations: [0, 0], peak: 1, source: "s", document: 0, window: 0)
+    #expect(TokenStrip.html(unfired, scale: 1) == #"a<span class="pk">b</span>"#)
+  }
+
+  @Test("An unfired right-to-left piece keeps its own span, so the strip's per-token isolation still applies to it")
+  func rightToLeft() {
+    let window = ExampleWindow(tokens: [" the", " שלום", " مرحبا", " end"], activations: [0, 0, 0, 2], peak: 3,
+                               source: "s", document: 0, window: 0)
+    #expect(TokenStrip.html(window, scale: 2) == #" the<span> שלום</span><span> مرحبا</span><span class="a8 pk" title="2.00"> end</span>"#)
   }
 }

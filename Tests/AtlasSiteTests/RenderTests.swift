@@ -94,6 +94,52 @@ struct RenderTests {
     #expect(html.contains("<svg") && html.contains("class=\"chart hist\"") && html.contains("class=\"minimap\""))
   }
 
+  @Test("Each example is shown once on its page, every token it fired on titled with its value; a band's repeat links to it")
+  func examplesShownOnce() throws {
+    let (atlas, _) = try SharedAtlas.normal.get()
+    var repeats = 0
+    for record in try SiteFixture.records(in: atlas) where !record.topExamples.isEmpty {
+      let page = "features/f\(String(format: "%03d", record.index)).html"
+      let xml = try XMLPage(Data(contentsOf: atlas.site.appendingPathComponent(page)), name: page)
+      // Every figure on the page: its strip's text and caption, and the (value, token) of its titled tokens.
+      var figures: [String: [(String, String)]] = [:]     // strip text + caption -> titled tokens
+      var anchors: [String: String] = [:]                 // figure id -> caption
+      var again: [(href: String, caption: String)] = []
+      for element in xml.elements() {
+        switch XMLPage.name(element) {
+        case "figure":
+          let parts = XMLPage.children(element)
+          let strip = try #require(parts.first { XMLPage.attribute($0, "class") == "strip" })
+          let caption = XMLPage.text(try #require(parts.first { XMLPage.name($0) == "figcaption" }))
+          let key = XMLPage.text(strip) + "|" + caption
+          #expect(figures[key] == nil, "\(page) shows \(caption) twice")
+          figures[key] = XMLPage.children(strip).compactMap { span in XMLPage.attribute(span, "title").map { ($0, XMLPage.text(span)) } }
+          if let id = XMLPage.attribute(element, "id") { anchors[id] = caption }
+        case "p" where XMLPage.attribute(element, "class") == "again":
+          let link = try #require(XMLPage.children(element).first { XMLPage.name($0) == "a" })
+          again.append((XMLPage.attribute(link, "href") ?? "", XMLPage.text(link)))
+        default: break
+        }
+      }
+      // Every example of the record (top and every band) is one of those figures, its fired tokens titled in order.
+      var distinct: [String] = []
+      for w in record.topExamples + (record.quantileSamples + record.intervalSamples).flatMap(\.examples) {
+        let caption = "\(w.source) · document \(Format.count(w.document)) · window \(Format.count(w.window)) · peak "
+          + "\(Format.activation(w.activations[w.peak])) on “\(Markup.tokenText(w.tokens[w.peak]))”"
+        let key = w.tokens.map(Markup.tokenText).joined() + "|" + caption
+        let titled = try #require(figures[key], "\(page) lacks the example \(caption)")
+        let fired = zip(w.tokens, w.activations).filter { $0.1 > 0 }.map { (Format.activation($0.1), Markup.tokenText($0.0)) }
+        #expect(titled.map { $0.0 } == fired.map { $0.0 } && titled.map { $0.1 } == fired.map { $0.1 }, "\(page): \(caption)")
+        if !distinct.contains(key) { distinct.append(key) }
+      }
+      #expect(figures.count == distinct.count, "\(page): \(figures.count) figures for \(distinct.count) examples")
+      // A repeat names the example and links to where it is shown.
+      for (href, caption) in again { #expect(href.hasPrefix("#") && anchors[String(href.dropFirst())] == caption, "\(page): \(href)") }
+      repeats += again.count
+    }
+    #expect(repeats > 100)   // the generator repeats each live feature's first top example in its top bands
+  }
+
   @Test("A contradicted label is flagged on its page, not hidden")
   func contradicted() throws {
     let (atlas, _) = try SharedAtlas.normal.get()

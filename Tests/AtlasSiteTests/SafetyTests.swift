@@ -17,7 +17,7 @@ struct SafetyTests {
                          "section", "p", "code", "h1", "h2", "h3", "h4", "dl", "dt", "dd", "aside", "label", "input", "button",
                          "svg", "title", "rect", "g", "path", "text", "circle", "line", "footer", "script", "strong", "figure",
                          "figcaption", "table", "caption", "tbody", "thead", "tr", "th", "td", "ol", "mark", "details", "summary",
-                         "polyline", "em", "small", "br", "select", "option"]
+                         "polyline", "em", "small", "br", "select", "option", "image"]
     for page in SiteFixture.pages(atlas) {
       let xml = try XMLPage(Data(contentsOf: atlas.site.appendingPathComponent(page)), name: page)
       for element in xml.elements() {

@@ -101,6 +101,24 @@ final class XMLPage {
     return out
   }
 
+  /// The element children of a node, in order.
+  static func children(_ node: xmlNodePtr) -> [xmlNodePtr] {
+    var out: [xmlNodePtr] = []
+    var child = node.pointee.children
+    while let c = child {
+      if c.pointee.type == XML_ELEMENT_NODE { out.append(c) }
+      child = c.pointee.next
+    }
+    return out
+  }
+
+  /// The text content of one element.
+  static func text(_ node: xmlNodePtr) -> String {
+    guard let content = xmlNodeGetContent(node) else { return "" }
+    defer { free(content) }
+    return String(cString: content)
+  }
+
   /// The text content of the whole document.
   func textContent() -> String {
     guard let root = xmlDocGetRootElement(document), let content = xmlNodeGetContent(root) else { return "" }
