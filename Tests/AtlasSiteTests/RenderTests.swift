@@ -107,7 +107,7 @@ struct RenderTests {
       var again: [(href: String, caption: String)] = []
       for element in xml.elements() {
         switch XMLPage.name(element) {
-        case "figure":
+        case "figure" where XMLPage.attribute(element, "class") == "example":
           let parts = XMLPage.children(element)
           let strip = try #require(parts.first { XMLPage.attribute($0, "class") == "strip" })
           let caption = XMLPage.text(try #require(parts.first { XMLPage.name($0) == "figcaption" }))
