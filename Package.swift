@@ -66,7 +66,8 @@ let package = Package(
     .executableTarget(name: "feature-atlas", dependencies: ["FeatureAtlasCLI"]),
     .executableTarget(
       name: "AtlasBench",
-      dependencies: ["AtlasPipeline", "Llama", "GGUF", "SparseAutoencoders", "MapLayout", "FeatureAnalysis", "AtlasArtifacts", "AtlasSite"]),
+      dependencies: ["AtlasPipeline", "Llama", "GGUF", "SparseAutoencoders", "MapLayout", "FeatureAnalysis", "AtlasArtifacts", "AtlasSite",
+                     .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
     // MARK: - Tests
     .target(name: "TestSupport", dependencies: ["AtlasArtifacts", "GGUF", "Tokenization", "TensorMath"], path: "Tests/TestSupport"),
