@@ -87,6 +87,10 @@ let package = Package(
     .testTarget(name: "AtlasBriefingTests", dependencies: ["AtlasBriefing", "AtlasPipeline", "AtlasSite", "CLibXML2", "TestSupport"], exclude: ["briefing_check.py"]),
     .testTarget(name: "AtlasDiffTests", dependencies: ["AtlasDiff", "AtlasArtifacts", "TensorMath", "TestSupport"]),
     .testTarget(name: "AtlasPipelineTests", dependencies: ["AtlasPipeline", "AtlasSite", "CLibXML2", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "FeatureAtlasCLITests",
+      dependencies: ["FeatureAtlasCLI", "AtlasPipeline", "AtlasArtifacts", "SparseAutoencoders",
+                     .product(name: "ArgumentParser", package: "swift-argument-parser")]),
   ],
   swiftLanguageModes: [.v6]
 )
