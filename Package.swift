@@ -66,7 +66,8 @@ let package = Package(
     .executableTarget(name: "feature-atlas", dependencies: ["FeatureAtlasCLI"]),
     .executableTarget(
       name: "AtlasBench",
-      dependencies: ["AtlasPipeline", "Llama", "GGUF", "SparseAutoencoders", "MapLayout", "FeatureAnalysis", "AtlasArtifacts", "AtlasSite"]),
+      dependencies: ["AtlasPipeline", "Llama", "GGUF", "SparseAutoencoders", "MapLayout", "FeatureAnalysis", "AtlasArtifacts", "AtlasSite",
+                     .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
     // MARK: - Tests
     .target(name: "TestSupport", dependencies: ["AtlasArtifacts", "GGUF", "Tokenization", "TensorMath"], path: "Tests/TestSupport"),
@@ -86,6 +87,10 @@ let package = Package(
     .testTarget(name: "AtlasBriefingTests", dependencies: ["AtlasBriefing", "AtlasPipeline", "AtlasSite", "CLibXML2", "TestSupport"], exclude: ["briefing_check.py"]),
     .testTarget(name: "AtlasDiffTests", dependencies: ["AtlasDiff", "AtlasArtifacts", "TensorMath", "TestSupport"]),
     .testTarget(name: "AtlasPipelineTests", dependencies: ["AtlasPipeline", "AtlasSite", "CLibXML2", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "FeatureAtlasCLITests",
+      dependencies: ["FeatureAtlasCLI", "AtlasPipeline", "AtlasArtifacts", "SparseAutoencoders",
+                     .product(name: "ArgumentParser", package: "swift-argument-parser")]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -127,13 +127,40 @@ public struct TrainingCurvePoint: Codable, Sendable, Equatable {
   }
 }
 
+/// Where an atlas's SAE came from. `SAETrainingRecord.origin` stores its `description` ("trained" or
+/// "loaded from <path>"), the on-disk form readers already show.
+public enum SAEOrigin: Equatable, Sendable, CustomStringConvertible {
+  case trained
+  case loaded(path: String)
+
+  static let loadedPrefix = "loaded from "
+
+  public var description: String {
+    switch self {
+    case .trained: "trained"
+    case .loaded(let path): Self.loadedPrefix + path
+    }
+  }
+
+  /// The origin a record stored; nil for a string no version of the pipeline writes.
+  public init?(recorded: String) {
+    if recorded == "trained" {
+      self = .trained
+    } else if recorded.hasPrefix(Self.loadedPrefix) {
+      self = .loaded(path: String(recorded.dropFirst(Self.loadedPrefix.count)))
+    } else {
+      return nil
+    }
+  }
+}
+
 public struct SAETrainingRecord: Artifact, Equatable {
   public static let kind = ArtifactKind.sae
   public static let formatVersion = 1
   public var kind = SAETrainingRecord.kind
   public var formatVersion = SAETrainingRecord.formatVersion
-  public var origin: String               // "trained" or "loaded from <path>"
-  public var architecture: String         // "topk", "relu", "batchtopk", "jumprelu", "gated"
+  public var origin: String               // SAEOrigin's description: "trained" or "loaded from <path>"
+  public var architecture: String         // SAELens name: "topk", "standard" (ReLU), "jumprelu" (BatchTopK, loaded), "gated"
   public var dIn: Int
   public var dSAE: Int
   public var k: Int?
@@ -150,4 +177,7 @@ public struct SAETrainingRecord: Artifact, Equatable {
     self.parameters = parameters; self.inputDigest = inputDigest; self.weightsDigest = weightsDigest
     self.quality = quality; self.curve = curve
   }
+
+  /// `origin` as a value (nil when the stored string is not one this pipeline writes).
+  public var sourceOfWeights: SAEOrigin? { SAEOrigin(recorded: origin) }
 }

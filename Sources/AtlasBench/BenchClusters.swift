@@ -1,3 +1,4 @@
+import ArgumentParser
 import AtlasArtifacts
 import AtlasPipeline
 import Foundation
@@ -7,12 +8,18 @@ import SparseAutoencoders
 /// `atlas-bench clusters --atlas DIR [--peers DIR] [--python PY]`: do the clusters mean something?
 /// Normalised mutual information between cluster ids and each feature's dominant corpus source, for our
 /// levels and for HDBSCAN (eom and leaf) run by `peers/ref_umap.py` on umap-learn's layout of the same decoder.
-enum ClustersBench {
-  static func run(_ arguments: [String]) throws {
-    let options = BenchOptions(arguments)
-    let atlas = AtlasDirectory(URL(fileURLWithPath: options.string("atlas", "atlas")))
-    let peers = options.peers
-    let python = options.string("python", peers.appendingPathComponent(".venv/bin/python").path)
+struct ClustersBench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "clusters",
+    abstract: "NMI/AMI of clusters vs each feature's dominant corpus source, ours vs HDBSCAN on umap-learn.")
+
+  @Option(help: ArgumentHelp("A built atlas directory.", valueName: "dir")) var atlas = "atlas"
+  @OptionGroup var peerOptions: PeerOptions
+
+  func run() throws {
+    let atlas = AtlasDirectory(URL(fileURLWithPath: self.atlas))
+    let peers = peerOptions.folder
+    let python = peerOptions.interpreter
     let sae = try SAELensFormat.decode(cfg: Data(contentsOf: atlas.saeConfig), weights: Data(contentsOf: atlas.saeWeights)).autoencoder
     let (_, records) = try FeaturesStage.readRecords(atlas)
     let hierarchy = try CanonicalJSON.read(ClusterHierarchyRecord.self, from: atlas.layoutClusters)
@@ -34,7 +41,7 @@ enum ClustersBench {
       print(name + String(format: "%8d  %6.1f%%  %.4f  %.4f", record.clusters.count, largest * 100, nmi, ami))
     }
     guard FileManager.default.fileExists(atPath: python) else {
-      print("\n(no Python at \(python): pass --python to compare with HDBSCAN)")
+      print("\n(no Python at \(python): pass --peers or --python to compare with HDBSCAN)")
       return
     }
     let work = FileManager.default.temporaryDirectory.appendingPathComponent("atlas-bench-clusters-\(getpid())")
@@ -43,9 +50,9 @@ enum ClustersBench {
     let decoder = work.appendingPathComponent("decoder.npy")
     try Npy.write(sae.decoder.storage, shape: [sae.dSAE, sae.dIn], to: decoder)
     let script = peers.appendingPathComponent("ref_umap.py").path
-    try shell(python, [script, decoder.path, "--out", work.appendingPathComponent("eom").path, "--selection", "eom", "--no-trust"])
+    try Self.shell(python, [script, decoder.path, "--out", work.appendingPathComponent("eom").path, "--selection", "eom", "--no-trust"])
     let layout = work.appendingPathComponent("eom.layout2d.npy").path
-    try shell(python, [script, decoder.path, "--layout2d", layout, "--out", work.appendingPathComponent("leaf").path,
+    try Self.shell(python, [script, decoder.path, "--layout2d", layout, "--out", work.appendingPathComponent("leaf").path,
                        "--selection", "leaf", "--no-trust"])
     for method in ["eom", "leaf"] {
       let labels = try Npy.read(work.appendingPathComponent("\(method).labels2d.npy")).values.map { Int($0) }

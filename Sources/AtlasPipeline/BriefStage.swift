@@ -93,10 +93,14 @@ public enum BriefStage {
   // MARK: - Configuration
 
   /// The `briefing:` section: defaults, then what the atlas's atlas.json recorded, then the --config file.
-  static func configuration(for options: Options) throws -> BriefingConfiguration {
-    var c = try AtlasConfiguration.preset("default")
-    if let saved = try? AtlasRecord.read(from: options.atlas.atlasRecord), let restored = try? AtlasConfiguration.load(json: saved.configuration, source: options.atlas.atlasRecord.path) {
-      c = restored
+  /// An atlas.json that is there but does not read, or whose configuration no longer decodes, is an error
+  /// naming the file and the key: falling back to the default preset would brief with settings nobody chose.
+  public static func configuration(for options: Options) throws -> BriefingConfiguration {
+    var c = AtlasConfiguration.preset(.default)
+    let record = options.atlas.atlasRecord
+    if FileManager.default.fileExists(atPath: record.path) {
+      let saved = try AtlasRecord.read(from: record)
+      c = try AtlasConfiguration.load(json: saved.configuration, source: record.path)
     }
     if let file = options.configurationFile { c = try AtlasConfiguration.load(file: file, over: c) }
     return c.briefing
@@ -117,8 +121,8 @@ public enum BriefStage {
         o["briefing"] = nil
         recorded = .object(o)
       }
-      var preset: String?
-      for candidate in ["default", "quick"] {
+      var preset: AtlasConfiguration.Preset?
+      for candidate in AtlasConfiguration.Preset.allCases {
         if case .object(var o) = try JSONValue(encoding: AtlasConfiguration.preset(candidate)) {
           o["briefing"] = nil
           o["model"] = nil
@@ -126,7 +130,7 @@ public enum BriefStage {
         }
       }
       if let preset {
-        build += " --preset \(preset)"
+        build += " --preset \(preset.rawValue)"
       } else {
         lines.append("# atlas.yaml: the configuration this atlas recorded (YAML reads JSON):")
         lines.append("#   python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))[\"configuration\"], indent=1))' \(name)/atlas.json > atlas.yaml")

@@ -12,7 +12,10 @@ public enum ActivationDType: String, Codable, Sendable, CaseIterable {
 
 /// What the capture stage records and how it batches.
 public struct CaptureConfiguration: Codable, Sendable, Equatable {
-  public var hookPoints: [String] = ["blocks.15.hook_resid_post"]
+  /// Where the atlas reads the model unless told otherwise: the residual stream after block 15 (of 30).
+  public static let defaultHookPoint = HookPoint.residualOutput(layer: 15)
+  /// TransformerLens names (the on-disk form); the CLI parses them as `HookPoint`s.
+  public var hookPoints: [String] = [CaptureConfiguration.defaultHookPoint.name]
   public var dtype: ActivationDType = .f16
   public var windowsPerBatch: Int = 16
   public var windowsPerShard: Int = 128

@@ -1,13 +1,18 @@
 import Foundation
+import SparseAutoencoders
 
 /// The commented `atlas.yaml` that `feature-atlas init` writes. Values are the defaults of the
 /// configuration types, interpolated, so the file cannot drift from the code; a test loads it back.
 public enum ConfigurationTemplate {
   public static func text() throws -> String {
-    let c = try AtlasConfiguration.preset("default")
+    let c = AtlasConfiguration.preset(.default)
     let t = c.sae.training
     let s = c.steering
     func list(_ values: [String]) -> String { "[" + values.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }
+    func names<T: RawRepresentable & CaseIterable>(_ type: T.Type) -> String where T.RawValue == String {
+      type.allCases.map(\.rawValue).joined(separator: " or ")
+    }
+    let k = SAETrainingArchitecture.defaultK, l1 = SAETrainingArchitecture.defaultL1Coefficient
     return """
       # feature-atlas configuration. Every key is optional: what you leave out keeps its default.
       # Run: feature-atlas build --config atlas.yaml --atlas atlas
@@ -41,7 +46,7 @@ public enum ConfigurationTemplate {
       sae:
         # load: /path/to/saelens-or-sparsify-folder   # use an SAE trained elsewhere instead of training
         training:
-          architecture: {type: topk, k: \(t.architecture.k ?? 32)}   # or {type: batchtopk, k: 32} or {type: relu, l1Coefficient: 5}
+          architecture: {type: \(t.architecture.kind.rawValue), k: \(t.architecture.k ?? k)}   # or {type: batchtopk, k: \(k)} or {type: relu, l1Coefficient: \(String(format: "%g", l1))}
           latents: \(t.latents)
           batchSize: \(t.batchSize)
           tokens: \(t.tokens)        # training budget (epochs over the captured tokens as needed)
@@ -81,8 +86,8 @@ public enum ConfigurationTemplate {
         prompts: \(list(s.prompts))
         strengths: [\(s.strengths.map { String(format: "%g", $0) }.joined(separator: ", "))]     # the sweep, multiples of the feature's max activation
         ablationStrengths: [\(s.ablationStrengths.map { String(format: "%g", $0) }.joined(separator: ", "))]   # clamp targets ≤ 0
-        mode: \(s.mode.rawValue)                # add (h += s·max·d) or clamp (SAE activation set to s·max, error term kept)
-        positions: \(s.positions.rawValue)     # generated (last prompt token + new tokens) or all
+        mode: \(s.mode.rawValue)                # \(names(SteeringMode.self)): add (h += s·max·d), clamp (SAE activation set to s·max, error term kept)
+        positions: \(s.positions.rawValue)     # \(names(SteeringPositions.self)): all (every position), generated (last prompt token + new tokens)
         sweepTokens: \(s.sweepTokens)           # new tokens per sweep continuation
         maxNewTokens: \(s.maxNewTokens)         # new tokens of the chosen runs
 

@@ -57,14 +57,14 @@ public struct TrainStage {
     var autoencoder: SparseAutoencoder
     var curve: [TrainingCurvePoint] = []
     var trainingTokens = 0
-    var origin = "trained"
+    var origin = SAEOrigin.trained
     var firingCounts: [Int]?
     var notes: [String] = []
     if let path = configuration.load {
       let imported = try Self.loadSAE(path: path, expectedDIn: dIn, scale: configuration.loadNormalisationScale,
                                       fold: configuration.foldDecoderNorms)
       autoencoder = imported.autoencoder
-      origin = "loaded from \(path)"
+      origin = .loaded(path: path)
       notes = imported.adjustments
       if let hookName = imported.metadata.hookName, hookName != hook {
         progress.log("  warning: the SAE was trained at \(hookName); the capture is at \(hook)")
@@ -113,7 +113,7 @@ public struct TrainStage {
       parameters = .object(object)
     }
     let record = SAETrainingRecord(
-      origin: origin, architecture: autoencoder.activation.saeLensName, dIn: dIn, dSAE: autoencoder.dSAE,
+      origin: origin.description, architecture: autoencoder.activation.saeLensName, dIn: dIn, dSAE: autoencoder.dSAE,
       k: { if case .topK(let k) = autoencoder.activation { return k } else { return nil } }(),
       trainingTokens: trainingTokens, parameters: parameters, inputDigest: fingerprint, weightsDigest: SHA256.hex(weights), quality: quality, curve: curve)
     try record.write(to: atlas.saeTraining)

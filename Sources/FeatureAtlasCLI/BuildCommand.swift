@@ -10,7 +10,8 @@ extension AtlasConfiguration.Preset: ExpressibleByArgument {}
 struct ConfigurationOptions: ParsableArguments {
   @Option(name: .long, help: "A YAML configuration (see `feature-atlas init`); flags override it.")
   var config: String?
-  @Option(name: .long, help: "Start from a preset: default (≥ 300k tokens, 8,192 latents) or quick (small, < 2 minutes).")
+  @Option(name: .long, help: ArgumentHelp(
+    "Start from a preset: default (\(ConfigurationOptions.describe(.default))) or quick (\(ConfigurationOptions.describe(.quick)), under 2 minutes); without it, the atlas's saved configuration where the command reuses one, else default."))
   var preset: AtlasConfiguration.Preset?
   @Option(name: .long, help: "Site resources folder holding templates/ and site/ (default: FEATURE_ATLAS_RESOURCES, else this checkout's).")
   var resources: String?
@@ -32,10 +33,16 @@ struct ConfigurationOptions: ParsableArguments {
   }
 
   var resourcesURL: URL? { resources.map { URL(fileURLWithPath: $0) } }
+
+  /// A preset's size in words, read from the preset itself (so the help cannot drift from it).
+  static func describe(_ preset: AtlasConfiguration.Preset) -> String {
+    let c = AtlasConfiguration.preset(preset)
+    return "\(Format.count(c.corpus.tokens)) tokens, \(Format.count(c.sae.training.latents)) latents"
+  }
 }
 
 extension FeatureAtlasCommand {
-  struct Build: ParsableCommand {
+  struct Build: ParsableCommand, ResolvesConfiguration {
     static let configuration = CommandConfiguration(
       abstract: "Build an atlas end to end: capture → train → features → layout → steering → render.",
       discussion: """
@@ -60,14 +67,19 @@ extension FeatureAtlasCommand {
     @Option(name: .long, help: "Run only these stages (repeatable); the others must be up to date on disk.")
     var only: [StageName] = []
 
-    func run() throws {
-      let atlas = atlasOptions.directory
-      var c = try configurationOptions.configuration(atlas: atlas, reuseSaved: false)
+    func resolvedConfiguration() throws -> AtlasConfiguration {
+      var c = try configurationOptions.configuration(atlas: atlasOptions.directory, reuseSaved: false)
       if let model = modelOptions.model { c.model = model }
       corpusOptions.apply(to: &c.corpus)
       if let sae { c.sae.load = sae }
       if let latents { c.sae.training.latents = latents }
       if let title { c.title = title }
+      return c
+    }
+
+    func run() throws {
+      let atlas = atlasOptions.directory
+      let c = try resolvedConfiguration()
       let progress = TerminalProgress()
       let summary = try AtlasBuild(configuration: c, atlas: atlas, progress: progress, force: force,
                                    stages: only.isEmpty ? StageName.allCases : only,

@@ -19,6 +19,13 @@ public struct FeatureAtlasCommand: AsyncParsableCommand {
   public init() {}
 }
 
+/// A command whose flags resolve to the configuration it runs with: a preset, or the atlas's saved configuration,
+/// then `--config`, then its own flags. Public so that tests can parse flags with `FeatureAtlasCommand.parseAsRoot`
+/// and check the values without running a stage.
+public protocol ResolvesConfiguration {
+  func resolvedConfiguration() throws -> AtlasConfiguration
+}
+
 /// `--model PATH`, shared by every command that loads the model.
 struct ModelOptions: ParsableArguments {
   @Option(name: .long, help: "A GGUF model file, or a .whl that contains one (default: the embedded SmolLM2-135M-Instruct from `make setup`).")

@@ -27,8 +27,10 @@ extension FeatureAtlasCommand {
     @OptionGroup var modelOptions: ModelOptions
     @Option(name: .customLong("text-file"), help: "UTF-8 text to run.")
     var textFile: String
-    @Option(name: .long, help: "Hook point(s) to record, e.g. blocks.15.hook_resid_post (repeatable).")
-    var hook: [String] = ["blocks.15.hook_resid_post"]
+    @Option(name: .long, help: ArgumentHelp(
+      "Hook point to record (repeatable): blocks.L.hook_resid_pre, hook_attn_out, hook_mlp_out or hook_resid_post.",
+      valueName: "hook"), transform: HookPoint.init(name:))
+    var hook: [HookPoint] = [CaptureConfiguration.defaultHookPoint]
     @Option(name: .long, help: "Output .safetensors path.")
     var out: String
 
@@ -49,8 +51,8 @@ extension FeatureAtlasCommand {
       }
       text = decoded
       let loaded = try modelOptions.load(maxPositions: 8192)
-      let n = try ModelCommands.forward(model: loaded.language, text: text, hooks: hook, output: URL(fileURLWithPath: out))
-      print("wrote \(out): \(n) tokens, hooks \(hook.joined(separator: ", ")), logits")
+      let n = try ModelCommands.forward(model: loaded.language, text: text, hooks: hook.map(\.name), output: URL(fileURLWithPath: out))
+      print("wrote \(out): \(n) tokens, hooks \(hook.map(\.name).joined(separator: ", ")), logits")
     }
   }
 

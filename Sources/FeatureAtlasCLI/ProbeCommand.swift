@@ -4,7 +4,7 @@ import AtlasPipeline
 import Foundation
 
 extension FeatureAtlasCommand {
-  struct Probe: ParsableCommand {
+  struct Probe: ParsableCommand, ResolvesConfiguration {
     static let configuration = CommandConfiguration(
       abstract: "Topic search: rank features by how much more they fire on text about a topic than on neutral text.",
       discussion: """
@@ -38,12 +38,17 @@ extension FeatureAtlasCommand {
       if let after, after < 0 { throw ValidationError("--after must be 0 or more") }
     }
 
+    func resolvedConfiguration() throws -> AtlasConfiguration {
+      var c = try configurationOptions.configuration(atlas: atlasOptions.directory, reuseSaved: true)
+      if let top { c.probe.top = top }
+      if let after { c.probe.after = after }
+      if let seed { c.probe.seed = seed }
+      return c
+    }
+
     func run() throws {
       let atlas = atlasOptions.directory
-      var c = try configurationOptions.configuration(atlas: atlas, reuseSaved: true).probe
-      if let top { c.top = top }
-      if let after { c.after = after }
-      if let seed { c.seed = seed }
+      let c = try resolvedConfiguration().probe
       let topics = topic + (configured ? c.topics : [])
       guard !topics.isEmpty || examples != nil else {
         throw ValidationError("probe.topics is empty in this atlas's configuration; give --topic WORD")

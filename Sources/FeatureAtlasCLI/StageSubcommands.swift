@@ -2,6 +2,7 @@ import ArgumentParser
 import AtlasArtifacts
 import AtlasPipeline
 import Foundation
+import Llama
 
 /// `--atlas DIR`, shared by every stage command.
 struct AtlasOptions: ParsableArguments {
@@ -52,7 +53,7 @@ struct CorpusOptions: ParsableArguments {
 }
 
 extension FeatureAtlasCommand {
-  struct Capture: ParsableCommand {
+  struct Capture: ParsableCommand, ResolvesConfiguration {
     static let configuration = CommandConfiguration(
       abstract: "Run the model over a corpus and record activations at hook points (resumable).",
       discussion: """
@@ -63,8 +64,10 @@ extension FeatureAtlasCommand {
     @OptionGroup var atlasOptions: AtlasOptions
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var corpusOptions: CorpusOptions
-    @Option(name: .long, help: "Hook point to record (repeatable), e.g. blocks.15.hook_resid_post.")
-    var hook: [String] = []
+    @Option(name: .long, help: ArgumentHelp(
+      "Hook point to record (repeatable): blocks.L.hook_resid_pre, hook_attn_out, hook_mlp_out or hook_resid_post (default: \(CaptureConfiguration.defaultHookPoint)).",
+      valueName: "hook"), transform: HookPoint.init(name:))
+    var hook: [HookPoint] = []
     @Flag(name: .long, help: "Store activations as float32 instead of float16.")
     var f32 = false
     @Option(name: .customLong("batch-windows"), help: "Windows per forward pass.")
@@ -72,18 +75,21 @@ extension FeatureAtlasCommand {
     @Option(name: .customLong("shard-windows"), help: "Windows per shard file.")
     var shardWindows: Int?
 
+    /// Capture runs from its flags alone (never an atlas's saved configuration): corpus and capture sections.
+    func resolvedConfiguration() throws -> AtlasConfiguration {
+      var c = AtlasConfiguration()
+      corpusOptions.apply(to: &c.corpus)
+      if !hook.isEmpty { c.capture.hookPoints = hook.map(\.name) }
+      if f32 { c.capture.dtype = .f32 }
+      if let batchWindows { c.capture.windowsPerBatch = batchWindows }
+      if let shardWindows { c.capture.windowsPerShard = shardWindows }
+      return c
+    }
+
     func run() throws {
-      var corpus = CorpusSection()
-      corpusOptions.apply(to: &corpus)
-      var capture = CaptureConfiguration()
-      if !hook.isEmpty { capture.hookPoints = hook }
-      if f32 { capture.dtype = .f32 }
-      if let batchWindows { capture.windowsPerBatch = batchWindows }
-      if let shardWindows { capture.windowsPerShard = shardWindows }
-      var check = AtlasConfiguration()
-      check.corpus = corpus
-      check.capture = capture
+      let check = try resolvedConfiguration()
       try check.validate()
+      let corpus = check.corpus, capture = check.capture
       let progress = TerminalProgress()
       let lock = try AtlasLock(atlas: atlasOptions.directory, command: "feature-atlas capture")
       lock.removeLeftovers(in: atlasOptions.directory)

@@ -53,28 +53,48 @@ public enum SAETrainingArchitecture: Codable, Sendable, Equatable, Hashable {
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     let type = try c.decode(String.self, forKey: .type)
-    switch type.lowercased() {
-    case "topk": self = .topK(k: try c.decodeIfPresent(Int.self, forKey: .k) ?? 32)
-    case "batchtopk": self = .batchTopK(k: try c.decodeIfPresent(Int.self, forKey: .k) ?? 32)
-    case "relu": self = .relu(l1Coefficient: try c.decodeIfPresent(Double.self, forKey: .l1Coefficient) ?? 5)
-    default:
-      throw DecodingError.dataCorruptedError(forKey: .type, in: c,
-                                             debugDescription: "architecture '\(type)' is unknown; expected topk, batchtopk or relu")
+    guard let kind = Kind(rawValue: type.lowercased()) else {
+      throw DecodingError.dataCorruptedError(
+        forKey: .type, in: c,
+        debugDescription: "architecture '\(type)' is unknown; expected \(Kind.allCases.map(\.rawValue).joined(separator: ", "))")
     }
+    self = .make(kind, k: try c.decodeIfPresent(Int.self, forKey: .k) ?? Self.defaultK,
+                 l1Coefficient: try c.decodeIfPresent(Double.self, forKey: .l1Coefficient) ?? Self.defaultL1Coefficient)
   }
 
   public func encode(to encoder: any Encoder) throws {
     var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(kind.rawValue, forKey: .type)
     switch self {
-    case .topK(let k):
-      try c.encode("topk", forKey: .type)
-      try c.encode(k, forKey: .k)
-    case .batchTopK(let k):
-      try c.encode("batchtopk", forKey: .type)
-      try c.encode(k, forKey: .k)
-    case .relu(let l1):
-      try c.encode("relu", forKey: .type)
-      try c.encode(l1, forKey: .l1Coefficient)
+    case .topK(let k), .batchTopK(let k): try c.encode(k, forKey: .k)
+    case .relu(let l1): try c.encode(l1, forKey: .l1Coefficient)
+    }
+  }
+
+  /// The one place the defaults live: k for TopK/BatchTopK, the L1 coefficient for ReLU (configuration
+  /// defaults, decoding of a partial `architecture:`, the `train` command and atlas-bench all read these).
+  public static let defaultK = 32
+  public static let defaultL1Coefficient: Double = 5
+
+  /// The architecture's name as written in `atlas.yaml` (`type:`) and on the command line (`--architecture`).
+  public enum Kind: String, CaseIterable, Codable, Sendable {
+    case topk, batchtopk, relu
+  }
+
+  public var kind: Kind {
+    switch self {
+    case .topK: .topk
+    case .batchTopK: .batchtopk
+    case .relu: .relu
+    }
+  }
+
+  /// An architecture of `kind` with its parameter (`k` for TopK/BatchTopK, `l1Coefficient` for ReLU).
+  public static func make(_ kind: Kind, k: Int = defaultK, l1Coefficient: Double = defaultL1Coefficient) -> SAETrainingArchitecture {
+    switch kind {
+    case .topk: .topK(k: k)
+    case .batchtopk: .batchTopK(k: k)
+    case .relu: .relu(l1Coefficient: l1Coefficient)
     }
   }
 

@@ -1,7 +1,7 @@
 /// Everything that decides a training run. Written verbatim into the stage manifest; same configuration,
 /// same data order and same seed give bit-identical weights.
 public struct SAETrainingConfiguration: Codable, Sendable, Equatable, Hashable {
-  public var architecture: SAETrainingArchitecture = .topK(k: 32)
+  public var architecture: SAETrainingArchitecture = .topK(k: SAETrainingArchitecture.defaultK)
   /// Number of latents (d_sae).
   public var latents: Int = 4096
   public var batchSize: Int = 4096
@@ -43,7 +43,7 @@ public struct SAETrainingConfiguration: Codable, Sendable, Equatable, Hashable {
   public static let `default` = SAETrainingConfiguration()
 
   /// The ReLU + decoder-norm-weighted L1 recipe with its usual companions.
-  public static func relu(l1Coefficient: Double = 5, latents: Int = 4096) -> SAETrainingConfiguration {
+  public static func relu(l1Coefficient: Double = SAETrainingArchitecture.defaultL1Coefficient, latents: Int = 4096) -> SAETrainingConfiguration {
     var c = SAETrainingConfiguration()
     c.architecture = .relu(l1Coefficient: l1Coefficient)
     c.latents = latents
