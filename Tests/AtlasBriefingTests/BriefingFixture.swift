@@ -15,6 +15,11 @@ enum BriefingFixture {
   static func atlas(_ name: String, options: SyntheticAtlasOptions = SyntheticAtlasOptions(), site: Bool = true) throws -> AtlasDirectory {
     let root = try TestPaths.scratchDirectory("briefing-\(name)")
     let atlas = try SyntheticAtlas.write(to: root, options: options)
+    // The synthetic atlas records a configuration of its own, in an older shape that `brief` (reading it
+    // strictly, as every command does) would refuse: record the real default configuration instead.
+    var record = try AtlasRecord.read(from: atlas.atlasRecord)
+    record.configuration = try JSONValue(encoding: AtlasConfiguration())
+    try record.write(to: atlas.atlasRecord)
     if site { try SiteRenderer(resources: resources()).render(atlas: atlas) }
     return atlas
   }
