@@ -28,7 +28,7 @@ struct Composer {
   func label(_ feature: Int) -> String { PlainLanguage.name(summaries[feature]) }
 
   static func title(_ input: BriefingInput, _ c: BriefingConfiguration) -> String {
-    c.title.isEmpty ? "What a small AI model has learned: a look inside \(PlainLanguage.modelName(file: input.record.model.file, stored: input.record.model.name))" : c.title
+    c.title.isEmpty ? "What a small AI model has learned: a look inside \(input.record.model.displayName)" : c.title
   }
 
   static func topic(_ input: BriefingInput, _ request: BriefingRequest) -> Topic {
@@ -69,7 +69,7 @@ struct Composer {
     let record = input.record
     return BriefingView(
       title: Composer.title(input, c),
-      subtitle: "A briefing generated from the feature atlas of \(PlainLanguage.modelName(file: record.model.file, stored: record.model.name))",
+      subtitle: "A briefing generated from the feature atlas of \(record.model.displayName)",
       organisation: c.organisation, author: c.author,
       date: c.date.isEmpty ? PlainLanguage.date(iso: record.createdAt) : c.date,
       hasOrganisation: !c.organisation.isEmpty, hasAuthor: !c.author.isEmpty,
@@ -92,7 +92,7 @@ struct Composer {
     let model = input.record.model
     let size = PlainLanguage.parameterCount(modelName: model.name)
     let sources = (input.record.corpus?.sources ?? []).map { PlainLanguage.source($0.name) }
-    var p1 = "We looked inside \(PlainLanguage.modelName(file: model.file, stored: model.name)), a small AI language model that anyone can download. "
+    var p1 = "We looked inside \(model.displayName), a small AI language model that anyone can download. "
     if let size { p1 += "It has \(size) internal settings learned in training; leading commercial models are far larger. " }
     let (layer, layers) = layerText
     p1 += "While it read about \(PlainLanguage.about(tokens)) word pieces of text"

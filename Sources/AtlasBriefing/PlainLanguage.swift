@@ -78,13 +78,6 @@ package enum PlainLanguage {
 
   // MARK: - Names
 
-  /// The model as people call it: its file name without the extension and the quantisation suffix
-  /// ("SmolLM2-135M-Instruct.Q4_1.gguf" → "SmolLM2-135M-Instruct"), else the name stored inside the file
-  /// (which for SmolLM2 is a training-run name, "Smollm2 135M 8k Lc100K Mix1 Ep2").
-  package static func modelName(file: String, stored: String) -> String {
-    ModelRecord(file: file, sha256: "", name: stored, architecture: "", dModel: 0, layers: 0, vocabularySize: 0).displayName
-  }
-
   /// The default corpus sources, described.
   package static func source(_ name: String) -> String {
     switch name.lowercased() {
