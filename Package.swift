@@ -50,6 +50,8 @@ let package = Package(
     // MARK: - Artifacts, site, pipeline, command line
     .target(name: "AtlasArtifacts"),
     .target(name: "AtlasSite", dependencies: ["AtlasArtifacts", .product(name: "Mustache", package: "swift-mustache")]),
+    /// Synthetic atlases (artifacts written from seeded generators, no model): for tests and atlas-bench only.
+    .target(name: "AtlasFixtures", dependencies: ["AtlasArtifacts", "TensorMath"]),
     .target(name: "AtlasBriefing", dependencies: ["AtlasArtifacts", "AtlasSite", .product(name: "Mustache", package: "swift-mustache")]),
     .target(name: "AtlasDiff", dependencies: ["AtlasArtifacts", "TensorMath", "MapLayout"], swiftSettings: kernels),
     .target(
@@ -67,6 +69,7 @@ let package = Package(
     .executableTarget(
       name: "AtlasBench",
       dependencies: ["AtlasPipeline", "Llama", "GGUF", "SparseAutoencoders", "MapLayout", "FeatureAnalysis", "AtlasArtifacts", "AtlasSite",
+                     "AtlasFixtures",
                      .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
     // MARK: - Tests
@@ -83,10 +86,10 @@ let package = Package(
     .testTarget(name: "FeatureAnalysisTests", dependencies: ["FeatureAnalysis", "Lexicon", "TestSupport"]),
     .testTarget(name: "LexiconTests", dependencies: ["Lexicon", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "AtlasArtifactsTests", dependencies: ["AtlasArtifacts", "TestSupport"]),
-    .testTarget(name: "AtlasSiteTests", dependencies: ["AtlasSite", "CLibXML2", "TestSupport"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "AtlasBriefingTests", dependencies: ["AtlasBriefing", "AtlasPipeline", "AtlasSite", "CLibXML2", "TestSupport"], exclude: ["briefing_check.py"]),
+    .testTarget(name: "AtlasSiteTests", dependencies: ["AtlasSite", "AtlasFixtures", "TensorMath", "CLibXML2", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "AtlasBriefingTests", dependencies: ["AtlasBriefing", "AtlasPipeline", "AtlasSite", "AtlasFixtures", "CLibXML2", "TestSupport"], exclude: ["briefing_check.py"]),
     .testTarget(name: "AtlasDiffTests", dependencies: ["AtlasDiff", "AtlasArtifacts", "TensorMath", "TestSupport"]),
-    .testTarget(name: "AtlasPipelineTests", dependencies: ["AtlasPipeline", "AtlasSite", "CLibXML2", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "AtlasPipelineTests", dependencies: ["AtlasPipeline", "AtlasSite", "AtlasFixtures", "CLibXML2", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(
       name: "FeatureAtlasCLITests",
       dependencies: ["FeatureAtlasCLI", "AtlasPipeline", "AtlasArtifacts", "SparseAutoencoders",

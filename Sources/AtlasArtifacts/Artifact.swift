@@ -4,6 +4,8 @@ import Foundation
 public enum ArtifactKind: String, Codable, Sendable, CaseIterable {
   case atlas, activations, sae, features, layout, steering, site, stage
   case topics, diff
+  /// The two halves of a features shard: what every stage reads, and the example windows only pages read.
+  case featureSummaries = "feature-summaries", featureExamples = "feature-examples"
 
   /// The command a user runs to recreate this artifact.
   public var producingCommand: String {
@@ -11,7 +13,7 @@ public enum ArtifactKind: String, Codable, Sendable, CaseIterable {
     case .atlas: "feature-atlas build"
     case .activations: "feature-atlas capture"
     case .sae: "feature-atlas train"
-    case .features: "feature-atlas analyze"
+    case .features, .featureSummaries, .featureExamples: "feature-atlas analyze"
     case .layout: "feature-atlas layout"
     case .steering: "feature-atlas steer"
     case .site: "feature-atlas render"
@@ -84,8 +86,13 @@ public struct AtlasDirectory: Sendable {
   public var features: URL { root.appendingPathComponent("features") }
   public var featuresManifest: URL { features.appendingPathComponent("manifest.json") }
   public var featuresSummary: URL { features.appendingPathComponent("summary.safetensors") }
-  public func featureShard(_ index: Int) -> URL {
-    features.appendingPathComponent("shard-\(String(index).leftPadded(to: 5)).json")
+  /// `summaries-NNNNN.json`: one shard's records without example windows (`FeatureSummaryShard`).
+  public func featureSummaries(_ index: Int) -> URL {
+    features.appendingPathComponent("summaries-\(String(index).leftPadded(to: 5)).json")
+  }
+  /// `examples-NNNNN.json`: the same features' example windows (`FeatureExampleShard`).
+  public func featureExamples(_ index: Int) -> URL {
+    features.appendingPathComponent("examples-\(String(index).leftPadded(to: 5)).json")
   }
 
   public var layout: URL { root.appendingPathComponent("layout") }

@@ -176,6 +176,69 @@ public struct FeatureRecord: Codable, Sendable, Equatable {
 }
 
 extension FeatureRecord {
+  /// The record without its example windows (what a summaries file holds).
+  public var withoutExamples: FeatureRecord {
+    var out = self
+    out.topExamples = []
+    out.quantileSamples = []
+    out.intervalSamples = []
+    return out
+  }
+
+  private enum CodingKeys: String, CodingKey {
+    case index, density, meanActivation, maxActivation, flags, label, histogram, topTokens, topExamples, quantileSamples
+    case intervalSamples, promotedTokens, suppressedTokens, decoderNeighbours, coactivationNeighbours, dominantSource
+    case sourceShares, firings, sampledFirings, description
+  }
+
+  /// The example arrays are optional on disk (a summaries file has none; a missing one is empty), every
+  /// other field is required as before.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    self.init(index: try c.decode(Int.self, forKey: .index), density: try c.decode(Double.self, forKey: .density),
+              meanActivation: try c.decode(Float.self, forKey: .meanActivation),
+              maxActivation: try c.decode(Float.self, forKey: .maxActivation),
+              flags: try c.decode([FeatureFlag].self, forKey: .flags), label: try c.decode(FeatureLabel.self, forKey: .label),
+              histogram: try c.decode(LogHistogram.self, forKey: .histogram),
+              topTokens: try c.decode([TokenCount].self, forKey: .topTokens),
+              topExamples: try c.decodeIfPresent([ExampleWindow].self, forKey: .topExamples) ?? [],
+              quantileSamples: try c.decodeIfPresent([SampleGroup].self, forKey: .quantileSamples) ?? [],
+              intervalSamples: try c.decodeIfPresent([SampleGroup].self, forKey: .intervalSamples) ?? [],
+              promotedTokens: try c.decode([TokenValue].self, forKey: .promotedTokens),
+              suppressedTokens: try c.decode([TokenValue].self, forKey: .suppressedTokens),
+              decoderNeighbours: try c.decode([Neighbour].self, forKey: .decoderNeighbours),
+              coactivationNeighbours: try c.decode([Neighbour].self, forKey: .coactivationNeighbours),
+              dominantSource: try c.decodeIfPresent(String.self, forKey: .dominantSource),
+              sourceShares: try c.decode([String: Double].self, forKey: .sourceShares),
+              firings: try c.decode(Int.self, forKey: .firings), sampledFirings: try c.decode(Int.self, forKey: .sampledFirings),
+              description: try c.decodeIfPresent(FeatureDescription.self, forKey: .description))
+  }
+
+  /// Writes every field, leaving out an example array only when it is empty.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(index, forKey: .index)
+    try c.encode(density, forKey: .density)
+    try c.encode(meanActivation, forKey: .meanActivation)
+    try c.encode(maxActivation, forKey: .maxActivation)
+    try c.encode(flags, forKey: .flags)
+    try c.encode(label, forKey: .label)
+    try c.encode(histogram, forKey: .histogram)
+    try c.encode(topTokens, forKey: .topTokens)
+    if !topExamples.isEmpty { try c.encode(topExamples, forKey: .topExamples) }
+    if !quantileSamples.isEmpty { try c.encode(quantileSamples, forKey: .quantileSamples) }
+    if !intervalSamples.isEmpty { try c.encode(intervalSamples, forKey: .intervalSamples) }
+    try c.encode(promotedTokens, forKey: .promotedTokens)
+    try c.encode(suppressedTokens, forKey: .suppressedTokens)
+    try c.encode(decoderNeighbours, forKey: .decoderNeighbours)
+    try c.encode(coactivationNeighbours, forKey: .coactivationNeighbours)
+    try c.encodeIfPresent(dominantSource, forKey: .dominantSource)
+    try c.encode(sourceShares, forKey: .sourceShares)
+    try c.encode(firings, forKey: .firings)
+    try c.encode(sampledFirings, forKey: .sampledFirings)
+    try c.encodeIfPresent(description, forKey: .description)
+  }
+
   /// The feature's name as a reader sees it: its description in words (or "unclear: …" with its top
   /// tokens) when it has one, else its pattern label (atlases built before descriptions existed).
   public var displayName: String { description?.headline ?? label.text }
@@ -186,7 +249,8 @@ extension FeatureRecord {
 /// `features/manifest.json`.
 public struct FeaturesManifest: Artifact, Equatable {
   public static let kind = ArtifactKind.features
-  public static let formatVersion = 1
+  /// 2: each shard is two files, `summaries-` and `examples-NNNNN.json` (1 had one `shard-NNNNN.json`).
+  public static let formatVersion = 2
   public var kind = FeaturesManifest.kind
   public var formatVersion = FeaturesManifest.formatVersion
   public var parameters: JSONValue
@@ -206,9 +270,75 @@ public struct FeaturesManifest: Artifact, Equatable {
   }
 }
 
-/// One shard file: features `first ..< first + records.count`.
+/// Features `first ..< first + records.count`, whole: what the features stage computes and a feature page
+/// shows. On disk a shard is two files, split by reader (`FeatureSummaryShard`, `FeatureExampleShard`):
+/// nine tenths of the bytes are example windows, which layout, steering, search, the map and the briefing
+/// never read.
 public struct FeatureShard: Codable, Sendable, Equatable {
   public var first: Int
   public var records: [FeatureRecord]
   public init(first: Int, records: [FeatureRecord]) { self.first = first; self.records = records }
+
+  /// The records without their windows.
+  public var summaries: FeatureSummaryShard {
+    FeatureSummaryShard(first: first, records: records.map { $0.withoutExamples })
+  }
+
+  /// The windows alone, record by record.
+  public var examples: FeatureExampleShard {
+    FeatureExampleShard(first: first, records: records.map {
+      FeatureExamples(index: $0.index, topExamples: $0.topExamples, quantileSamples: $0.quantileSamples,
+                      intervalSamples: $0.intervalSamples)
+    })
+  }
+
+  /// Puts the two halves back together; `nil` when they are not of the same features (first index, count
+  /// or any record's index differ).
+  public init?(summaries: FeatureSummaryShard, examples: FeatureExampleShard) {
+    guard summaries.first == examples.first, summaries.records.count == examples.records.count,
+          zip(summaries.records, examples.records).allSatisfy({ $0.index == $1.index }) else { return nil }
+    first = summaries.first
+    records = zip(summaries.records, examples.records).map { summary, windows in
+      var record = summary
+      record.topExamples = windows.topExamples
+      record.quantileSamples = windows.quantileSamples
+      record.intervalSamples = windows.intervalSamples
+      return record
+    }
+  }
+}
+
+/// `features/summaries-NNNNN.json`: every field of a shard's records except the example windows (which
+/// are absent from the file and empty in memory).
+public struct FeatureSummaryShard: Artifact, Equatable {
+  public static let kind = ArtifactKind.featureSummaries
+  public static let formatVersion = 1
+  public var kind = FeatureSummaryShard.kind
+  public var formatVersion = FeatureSummaryShard.formatVersion
+  public var first: Int
+  public var records: [FeatureRecord]
+  public init(first: Int, records: [FeatureRecord]) { self.first = first; self.records = records }
+}
+
+/// `features/examples-NNNNN.json`: the example windows of the same features, in the same order.
+public struct FeatureExampleShard: Artifact, Equatable {
+  public static let kind = ArtifactKind.featureExamples
+  public static let formatVersion = 1
+  public var kind = FeatureExampleShard.kind
+  public var formatVersion = FeatureExampleShard.formatVersion
+  public var first: Int
+  public var records: [FeatureExamples]
+  public init(first: Int, records: [FeatureExamples]) { self.first = first; self.records = records }
+}
+
+/// One feature's example windows: its strongest, and samples from bands of its activation values.
+public struct FeatureExamples: Codable, Sendable, Equatable {
+  public var index: Int
+  public var topExamples: [ExampleWindow]
+  public var quantileSamples: [SampleGroup]
+  public var intervalSamples: [SampleGroup]
+  public init(index: Int, topExamples: [ExampleWindow], quantileSamples: [SampleGroup], intervalSamples: [SampleGroup]) {
+    self.index = index; self.topExamples = topExamples; self.quantileSamples = quantileSamples
+    self.intervalSamples = intervalSamples
+  }
 }

@@ -1,81 +1,168 @@
 import Foundation
 
-/// Reads `features/shard-NNNNN.json` with `JSONReader`: the same `FeatureShard` that `JSONDecoder`
-/// gives (the tests check equality on synthetic and hostile shards), several times faster.
+/// Reads a features shard, which is two files split by reader: `summaries-NNNNN.json` (every field but the
+/// example windows; what layout, steering, search, the map and the briefing read) and `examples-NNNNN.json`
+/// (the windows; read only for pages that show them). Both start with their `kind` and `formatVersion`:
+/// another kind or version is `ArtifactError.incompatible`, naming the command to re-run.
 ///
-/// Any key it does not know, a missing key or an unusual number makes it throw; `decode(_:)` then falls
-/// back to `JSONDecoder`. So a field added to the records later is never silently dropped: it is read by
-/// the slow path until this file learns it.
+/// Decoding goes through `JSONReader`, which gives the same records as `JSONDecoder` (the tests check
+/// equality on synthetic and hostile shards) several times faster: measured on the default atlas's 64
+/// shards of 128 features (`atlas-bench shards`), see README. Any key it does not know, a missing key or an
+/// unusual number makes it throw `JSONReader.Unsupported`; `decode` then falls back to `JSONDecoder`, so a
+/// field added to the records later is never silently dropped.
 package enum ShardDecoder {
   /// How much of each record to read.
   package enum Detail: Sendable {
-    /// Everything.
+    /// Everything: the summaries file and the examples file.
     case full
-    /// Everything but the example windows (`topExamples`, `quantileSamples`, `intervalSamples` come back
-    /// empty): labels, statistics, tokens and neighbours for the stages that never show an example. The
-    /// windows are nine tenths of a shard's bytes; skipping them unread makes a read several times faster.
+    /// The summaries file alone (`topExamples`, `quantileSamples`, `intervalSamples` come back empty):
+    /// labels, statistics, tokens and neighbours for the stages that never show an example.
     case summary
-    /// The summary plus `topExamples` (quantile and interval samples come back empty): for pages that show
-    /// a feature's strongest windows but not its samples (the diff's pair pages).
+    /// The summaries plus `topExamples` (quantile and interval samples are stepped over unread): for pages
+    /// that show a feature's strongest windows but not its samples (the diff's pair pages).
     case topExamples
   }
 
-  /// The fast reader, falling back to `JSONDecoder` on anything it does not handle.
-  package static func decode(_ data: Data, detail: Detail = .full) throws -> FeatureShard {
-    if let shard = try? fast(data, detail: detail) { return shard }
-    let shard = try CanonicalJSON.decode(FeatureShard.self, from: data)
-    switch detail {
-    case .full: return shard
-    case .summary: return FeatureShard(first: shard.first, records: shard.records.map(summary))
-    case .topExamples:
-      return FeatureShard(first: shard.first, records: shard.records.map { record in
-        var out = summary(record)
-        out.topExamples = record.topExamples
-        return out
-      })
+  /// Reads shard `index` of an atlas: the summaries file, and the examples file unless `detail` is
+  /// `.summary`. An error names the file and what to re-run.
+  package static func read(_ atlas: AtlasDirectory, shard index: Int, detail: Detail = .full) throws -> FeatureShard {
+    let summaryURL = atlas.featureSummaries(index)
+    let summaries = try decodeFile(summaryURL) { try decodeSummaries($0) }
+    if detail == .summary { return FeatureShard(first: summaries.first, records: summaries.records) }
+    let examplesURL = atlas.featureExamples(index)
+    let examples = try decodeFile(examplesURL) { try decodeExamples($0, detail: detail) }
+    guard let shard = FeatureShard(summaries: summaries, examples: examples) else {
+      throw ArtifactError.malformed(path: examplesURL.path, reason: "its features (first \(examples.first), "
+        + "\(examples.records.count) records) are not those of \(summaryURL.lastPathComponent) (first \(summaries.first), "
+        + "\(summaries.records.count) records): run `\(ArtifactKind.features.producingCommand)` again")
+    }
+    return shard
+  }
+
+  /// Writes shard `index` as its two files (each atomically; the examples first, so a summaries file never
+  /// points at windows that were not written).
+  package static func write(_ shard: FeatureShard, to atlas: AtlasDirectory, shard index: Int) throws {
+    try AtomicFile.write(CanonicalJSON.encodeCompact(shard.examples), to: atlas.featureExamples(index))
+    try AtomicFile.write(CanonicalJSON.encodeCompact(shard.summaries), to: atlas.featureSummaries(index))
+  }
+
+  /// A summaries file's bytes: the fast reader, falling back to `JSONDecoder` on anything it does not handle.
+  package static func decodeSummaries(_ data: Data) throws -> FeatureSummaryShard {
+    do { return try fastSummaries(data) } catch is JSONReader.Unsupported {
+      return try slow(FeatureSummaryShard.self, data)
     }
   }
 
-  /// Reads one shard file: an error names the file and what to re-run.
-  package static func read(_ url: URL, detail: Detail = .full) throws -> FeatureShard {
-    let data: Data
-    do { data = try Data(contentsOf: url) } catch {
-      throw ArtifactError.missing(path: url.path, hint: "run `\(ArtifactKind.features.producingCommand)` again")
+  /// An examples file's bytes (`.topExamples` leaves the samples empty).
+  package static func decodeExamples(_ data: Data, detail: Detail = .full) throws -> FeatureExampleShard {
+    let shard: FeatureExampleShard
+    do { shard = try fastExamples(data, detail: detail) } catch is JSONReader.Unsupported {
+      var decoded = try slow(FeatureExampleShard.self, data)
+      if detail != .full {
+        for i in decoded.records.indices { decoded.records[i].quantileSamples = []; decoded.records[i].intervalSamples = [] }
+      }
+      shard = decoded
     }
-    do { return try decode(data, detail: detail) } catch {
-      throw ArtifactError.malformed(path: url.path, reason: "\(error)")
-    }
+    return shard
   }
 
   /// A record without its example windows (what `.summary` reads).
-  package static func summary(_ record: FeatureRecord) -> FeatureRecord {
-    var out = record
-    out.topExamples = []
-    out.quantileSamples = []
-    out.intervalSamples = []
-    return out
-  }
+  package static func summary(_ record: FeatureRecord) -> FeatureRecord { record.withoutExamples }
 
-  /// The fast reader alone (throws `JSONReader.Unsupported` where `decode` would fall back).
-  package static func fast(_ data: Data, detail: Detail = .full) throws -> FeatureShard {
+  /// The fast reader alone for a summaries file (throws `JSONReader.Unsupported` where `decodeSummaries`
+  /// would fall back, `HeaderMismatch` on another kind or version).
+  package static func fastSummaries(_ data: Data) throws -> FeatureSummaryShard {
     try data.withUnsafeBytes { raw in
       var reader = JSONReader(raw)
+      var header = HeaderFields()
       var first: Int?
       var records: [FeatureRecord]?
       try reader.object { r, key in
+        if try header.read(&r, key: key) { return }
         switch key {
         case "first": first = try r.int()
-        case "records": records = try r.array { try record(&$0, detail: detail) }
+        case "records": records = try r.array { try record(&$0) }
         default: throw unknown(key)
         }
       }
       try reader.end()
+      try header.check(FeatureSummaryShard.self)
       guard let first, let records else { throw missing("first/records") }
-      return FeatureShard(first: first, records: records)
+      return FeatureSummaryShard(first: first, records: records)
     }
   }
 
-  /// Steps over an array the summary does not read.
+  /// The fast reader alone for an examples file.
+  package static func fastExamples(_ data: Data, detail: Detail = .full) throws -> FeatureExampleShard {
+    try data.withUnsafeBytes { raw in
+      var reader = JSONReader(raw)
+      var header = HeaderFields()
+      var first: Int?
+      var records: [FeatureExamples]?
+      try reader.object { r, key in
+        if try header.read(&r, key: key) { return }
+        switch key {
+        case "first": first = try r.int()
+        case "records": records = try r.array { try examples(&$0, detail: detail) }
+        default: throw unknown(key)
+        }
+      }
+      try reader.end()
+      try header.check(FeatureExampleShard.self)
+      guard let first, let records else { throw missing("first/records") }
+      return FeatureExampleShard(first: first, records: records)
+    }
+  }
+
+  /// A file's kind or format version is not the one this build reads.
+  package struct HeaderMismatch: Error {
+    package var expectedKind: ArtifactKind, expectedVersion: Int, foundKind: String, foundVersion: Int
+  }
+
+  private struct HeaderFields {
+    var kind: String?
+    var version: Int?
+    mutating func read(_ r: inout JSONReader, key: String) throws -> Bool {
+      switch key {
+      case "kind": kind = try r.string(); return true
+      case "formatVersion": version = try r.int(); return true
+      default: return false
+      }
+    }
+    func check<A: Artifact>(_: A.Type) throws {
+      guard kind == A.kind.rawValue, version == A.formatVersion else {
+        throw HeaderMismatch(expectedKind: A.kind, expectedVersion: A.formatVersion, foundKind: kind ?? "none",
+                             foundVersion: version ?? 0)
+      }
+    }
+  }
+
+  /// The slow path: `JSONDecoder`, after the same header check.
+  private static func slow<A: Artifact>(_: A.Type, _ data: Data) throws -> A {
+    let header = try CanonicalJSON.decode(ArtifactHeader.self, from: data)
+    guard header.kind == A.kind, header.formatVersion == A.formatVersion else {
+      throw HeaderMismatch(expectedKind: A.kind, expectedVersion: A.formatVersion, foundKind: header.kind.rawValue,
+                           foundVersion: header.formatVersion)
+    }
+    return try CanonicalJSON.decode(A.self, from: data)
+  }
+
+  /// Reads a file and decodes it; the errors name the file and what to re-run.
+  private static func decodeFile<T>(_ url: URL, _ decode: (Data) throws -> T) throws -> T {
+    let data: Data
+    do { data = try Data(contentsOf: url) } catch {
+      throw ArtifactError.missing(path: url.path, hint: "run `\(ArtifactKind.features.producingCommand)` again")
+    }
+    do { return try decode(data) } catch let mismatch as HeaderMismatch {
+      throw ArtifactError.incompatible(path: url.path, kind: mismatch.expectedKind.rawValue,
+                                       expectedVersion: mismatch.expectedVersion, foundKind: mismatch.foundKind,
+                                       foundVersion: mismatch.foundVersion, rerun: ArtifactKind.features.producingCommand)
+    } catch {
+      throw ArtifactError.malformed(path: url.path, reason: "\(error)")
+    }
+  }
+
+  /// Steps over a value the detail does not read.
   private static func skipped<T>(_ r: inout JSONReader) throws -> [T] {
     try r.skipValue()
     return []
@@ -84,9 +171,24 @@ package enum ShardDecoder {
   private static func unknown(_ key: String) -> JSONReader.Unsupported { JSONReader.Unsupported(reason: "unknown key \(key)", offset: -1) }
   private static func missing(_ key: String) -> JSONReader.Unsupported { JSONReader.Unsupported(reason: "missing \(key)", offset: -1) }
 
+  private static func examples(_ r: inout JSONReader, detail: Detail) throws -> FeatureExamples {
+    var index: Int?, top: [ExampleWindow]?, quantiles: [SampleGroup]?, intervals: [SampleGroup]?
+    try r.object { r, key in
+      switch key {
+      case "index": index = try r.int()
+      case "topExamples": top = try r.array(window)
+      case "quantileSamples": quantiles = detail == .full ? try r.array(group) : try skipped(&r)
+      case "intervalSamples": intervals = detail == .full ? try r.array(group) : try skipped(&r)
+      default: throw unknown(key)
+      }
+    }
+    guard let index, let top, let quantiles, let intervals else { throw missing("an examples record field") }
+    return FeatureExamples(index: index, topExamples: top, quantileSamples: quantiles, intervalSamples: intervals)
+  }
+
   // MARK: - Records
 
-  private static func record(_ r: inout JSONReader, detail: Detail) throws -> FeatureRecord {
+  private static func record(_ r: inout JSONReader) throws -> FeatureRecord {
     var index: Int?, density: Double?, mean: Float?, max: Float?, flags: [FeatureFlag]?, label: FeatureLabel?
     var histogram: LogHistogram?, topTokens: [TokenCount]?, topExamples: [ExampleWindow]?
     var quantiles: [SampleGroup]?, intervals: [SampleGroup]?, promoted: [TokenValue]?, suppressed: [TokenValue]?
@@ -107,9 +209,9 @@ package enum ShardDecoder {
       case "label": label = try featureLabel(&r)
       case "histogram": histogram = try logHistogram(&r)
       case "topTokens": topTokens = try r.array(tokenCount)
-      case "topExamples": topExamples = detail == .summary ? try skipped(&r) : try r.array(window)
-      case "quantileSamples": quantiles = detail == .full ? try r.array(group) : try skipped(&r)
-      case "intervalSamples": intervals = detail == .full ? try r.array(group) : try skipped(&r)
+      case "topExamples": topExamples = try r.array(window)
+      case "quantileSamples": quantiles = try r.array(group)
+      case "intervalSamples": intervals = try r.array(group)
       case "promotedTokens": promoted = try r.array(tokenValue)
       case "suppressedTokens": suppressed = try r.array(tokenValue)
       case "decoderNeighbours": decoder = try r.array(neighbour)
@@ -125,14 +227,14 @@ package enum ShardDecoder {
       default: throw unknown(key)
       }
     }
-    guard let index, let density, let mean, let max, let flags, let label, let histogram, let topTokens, let topExamples,
-          let quantiles, let intervals, let promoted, let suppressed, let decoder, let coactivation, let shares,
+    guard let index, let density, let mean, let max, let flags, let label, let histogram, let topTokens,
+          let promoted, let suppressed, let decoder, let coactivation, let shares,
           let firings, let sampled else {
       throw missing("a feature record field")
     }
     return FeatureRecord(index: index, density: density, meanActivation: mean, maxActivation: max, flags: flags, label: label,
-                         histogram: histogram, topTokens: topTokens, topExamples: topExamples, quantileSamples: quantiles,
-                         intervalSamples: intervals, promotedTokens: promoted, suppressedTokens: suppressed,
+                         histogram: histogram, topTokens: topTokens, topExamples: topExamples ?? [],
+                         quantileSamples: quantiles ?? [], intervalSamples: intervals ?? [], promotedTokens: promoted, suppressedTokens: suppressed,
                          decoderNeighbours: decoder, coactivationNeighbours: coactivation, dominantSource: dominant,
                          sourceShares: shares, firings: firings, sampledFirings: sampled, description: description)
   }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AtlasArtifacts
+import AtlasFixtures
 import AtlasPipeline
 import AtlasSite
 import Foundation

@@ -151,6 +151,13 @@ enum BenchMachine {
       + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
   }
 
+  /// "CPU <model name>" from /proc/cpuinfo, printed beside every figure (machines differ).
+  static func cpu() -> String {
+    let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+    let model = info.split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":", maxSplits: 1).last
+    return "CPU " + (model.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown")
+  }
+
   static func load() -> String {
     let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?"
     return "loadavg \(text.split(separator: " ").prefix(3).joined(separator: " "))"

@@ -12,7 +12,7 @@ struct AtlasBench: ParsableCommand {
     abstract: "Benchmarks that print their figures, next to the peer tools' where one exists.",
     discussion: "`atlas-bench <benchmark> --help` lists a benchmark's options and their defaults.",
     subcommands: [CaptureBench.self, ClustersBench.self, BenchCorpus.self, ForwardBench.self, GEMMBench.self, GGUFBench.self,
-                  BenchSite.self, BenchTokenizer.self, BenchSAE.self, BenchLayout.self, BenchDiff.self])
+                  BenchSite.self, BenchTokenizer.self, BenchSAE.self, BenchLayout.self, BenchDiff.self, BenchShards.self])
 }
 
 /// `--peers DIR` and `--python PY`: where the peer tools (Python scripts) run from.

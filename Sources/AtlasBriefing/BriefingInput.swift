@@ -42,7 +42,7 @@ package struct BriefingInput: Sendable {
     let shards = manifest.shards
     let results = ShardResults<[FeatureRecord]>(count: shards)
     DispatchQueue.concurrentPerform(iterations: shards) { s in
-      results.set(s) { try ShardDecoder.read(atlas.featureShard(s), detail: .summary).records }
+      results.set(s) { try ShardDecoder.read(atlas, shard: s, detail: .summary).records }
     }
     var summaries: [FeatureRecord] = []
     summaries.reserveCapacity(manifest.features)
@@ -65,7 +65,7 @@ package struct BriefingInput: Sendable {
     let per = max(1, features.featuresPerShard)
     var out: [Int: FeatureRecord] = [:]
     for shard in Set(indices.filter { $0 >= 0 && $0 < summaries.count }.map { $0 / per }).sorted() {
-      for r in try ShardDecoder.read(atlas.featureShard(shard), detail: .full).records where indices.contains(r.index) {
+      for r in try ShardDecoder.read(atlas, shard: shard, detail: .full).records where indices.contains(r.index) {
         out[r.index] = r
       }
     }

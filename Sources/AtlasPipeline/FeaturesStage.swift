@@ -84,8 +84,7 @@ public struct FeaturesStage {
     for shard in 0 ..< shards {
       let range = shard * Self.featuresPerShard ..< min((shard + 1) * Self.featuresPerShard, n)
       let records = try analyzer.records(range) { tokenizer.displayPieces($0) }
-      try AtomicFile.write(try CanonicalJSON.encodeCompact(FeatureShard(first: range.lowerBound, records: records)),
-                           to: atlas.featureShard(shard))
+      try ShardDecoder.write(FeatureShard(first: range.lowerBound, records: records), to: atlas, shard: shard)
       all += records
     }
     let manifest = FeaturesManifest(
@@ -93,6 +92,15 @@ public struct FeaturesStage {
       featuresPerShard: Self.featuresPerShard, shards: shards, analysedTokens: summary.analysedTokens,
       heldOutTokens: summary.heldOutTokens, densityHistogram: summary.densityHistogram, counts: summary.counts)
     try manifest.write(to: atlas.featuresManifest)
+    // The folder is this stage's alone: files an earlier run left (more shards, or format 1's one-file shards)
+    // go once everything is written, so the stamp vouches only for what this run wrote.
+    let kept = Set([atlas.featuresManifest.lastPathComponent] + (0 ..< shards).flatMap {
+      [atlas.featureSummaries($0).lastPathComponent, atlas.featureExamples($0).lastPathComponent]
+    })
+    for name in try FileManager.default.contentsOfDirectory(atPath: atlas.features.path)
+    where !kept.contains(name) && !name.hasPrefix(".") {
+      try FileManager.default.removeItem(at: atlas.features.appendingPathComponent(name))
+    }
     return Outcome(manifest: manifest, records: all)
   }
 
@@ -145,14 +153,14 @@ public struct FeaturesStage {
   }
 
   /// Reads all feature records back from their shards.
-  /// `summary: true` leaves out the example windows (see `ShardDecoder.Detail.summary`): what the layout
-  /// and steering stages read.
+  /// `summary: true` reads only the summaries files, not the example windows (see `ShardDecoder`): what the
+  /// layout and steering stages read.
   public static func readRecords(_ atlas: AtlasDirectory, summary: Bool = false) throws -> (FeaturesManifest, [FeatureRecord]) {
     let manifest = try FeaturesManifest.read(from: atlas.featuresManifest)
     // Shards in parallel with the site's fast reader (JSONDecoder took minutes for 65k features).
     let shards = ResultSlots<Result<FeatureShard, any Error>>(count: manifest.shards)
     let detail: ShardDecoder.Detail = summary ? .summary : .full
-    Parallel.forEach(manifest.shards) { s in shards.set(s, Result { try ShardDecoder.read(atlas.featureShard(s), detail: detail) }) }
+    Parallel.forEach(manifest.shards) { s in shards.set(s, Result { try ShardDecoder.read(atlas, shard: s, detail: detail) }) }
     return (manifest, try shards.values.flatMap { try $0.get().records })
   }
 }

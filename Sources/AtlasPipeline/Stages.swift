@@ -38,6 +38,16 @@ public enum StageName: String, CaseIterable, Codable, Sendable, Comparable {
   /// A stage later stages can do without when it was not asked for (the site renders without steering).
   var isOptional: Bool { self == .steer }
 
+  /// The on-disk format of what the stage writes, where it has changed since atlases were first built: part
+  /// of the fingerprint, so an atlas written in an older format redoes the stage instead of failing on
+  /// files a newer reader does not know (features format 2 split each shard into summaries and examples).
+  var outputFormat: String? {
+    switch self {
+    case .features: "features-\(FeaturesManifest.formatVersion)"
+    default: nil
+    }
+  }
+
   /// Sub-folders of `outputFolders` that are working state, not output (training checkpoints).
   var excludedFolders: Set<String> { self == .train ? ["sae/checkpoints"] : [] }
 }
@@ -69,6 +79,7 @@ struct StageInputs {
   func fingerprint(_ stage: StageName) throws -> String {
     var hasher = SHA256()
     hasher.update(stage.rawValue)
+    if let format = stage.outputFormat { hasher.update(format) }
     hasher.update(try CanonicalJSON.encodeCompact(parameters))
     hasher.update(try CanonicalJSON.encodeCompact(digests))
     return hasher.hexDigest()

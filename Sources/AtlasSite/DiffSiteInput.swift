@@ -24,7 +24,7 @@ struct DiffSiteSide: Sendable {
       let results = ShardResults<FeatureShard>(count: manifest.shards)
       DispatchQueue.concurrentPerform(iterations: manifest.shards) { s in
         results.set(s) {
-          var shard = try ShardDecoder.read(atlas.featureShard(s), detail: .topExamples)
+          var shard = try ShardDecoder.read(atlas, shard: s, detail: .topExamples)
           for k in shard.records.indices { shard.records[k].topExamples = Array(shard.records[k].topExamples.prefix(examplesKept)) }
           return shard
         }

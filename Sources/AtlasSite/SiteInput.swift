@@ -39,7 +39,6 @@ struct SiteInput: Sendable {
   let hierarchy: ClusterHierarchyRecord
   let steering: SteeringRecord?
   let summaries: [FeatureSummary]           // [features], by index
-  let cachedShards: [FeatureShard]?         // every shard, when they were small enough to keep from pass 1
   let map: MapGeometry
   let naming: Naming
   let topics: [TopicRecord]                 // probed topics (`topics/*.json`), by slug
@@ -56,57 +55,39 @@ struct SiteInput: Sendable {
       ? try SteeringRecord.read(from: atlas.steeringRecord) : nil
 
     let sources = CorpusSources(record.corpus)
-    let (summaries, cached) = try readSummaries(atlas, manifest: features, sources: sources)
+    let summaries = try readSummaries(atlas, manifest: features, sources: sources)
     let n = features.features
     let positions = try LayoutPositions.read(atlas, hierarchy: hierarchy, features: n)
     let map = MapGeometry(x: positions.x, y: positions.y, assignment: positions.assignment)
     return SiteInput(atlas: atlas, record: record, training: training, features: features, layout: layout,
-                     hierarchy: hierarchy, steering: steering, summaries: summaries, cachedShards: cached, map: map,
+                     hierarchy: hierarchy, steering: steering, summaries: summaries, map: map,
                      naming: Naming(features: n), topics: try atlas.readTopicRecords(), sources: sources)
   }
 
-  /// Shard JSON up to this size is decoded once and kept for pass 2 (about 1.5× its size in memory);
-  /// larger atlases keep only the summaries and decode each shard again while its pages are written.
-  static let cacheBudgetBytes = 320 << 20
-
-  /// Pass 1 over the shards (in parallel): labels, densities and top tokens of every feature.
+  /// Pass 1 over the shards' summaries files (in parallel): labels, densities and top tokens of every feature.
   private static func readSummaries(_ atlas: AtlasDirectory, manifest: FeaturesManifest,
-                                    sources: CorpusSources) throws -> ([FeatureSummary], [FeatureShard]?) {
+                                    sources: CorpusSources) throws -> [FeatureSummary] {
     let shards = manifest.shards
-    var total = 0
-    for s in 0 ..< shards {
-      total += ((try? FileManager.default.attributesOfItem(atPath: atlas.featureShard(s).path))?[.size] as? Int) ?? 0
-    }
-    let keep = total <= cacheBudgetBytes
-    let results = ShardResults<([FeatureSummary], FeatureShard?)>(count: shards)
+    let results = ShardResults<[FeatureSummary]>(count: shards)
     DispatchQueue.concurrentPerform(iterations: shards) { s in
       results.set(s) {
-        let shard = try ShardDecoder.read(atlas.featureShard(s))
-        return (shard.records.map { FeatureSummary($0, sources: sources) }, keep ? shard : nil)
+        try ShardDecoder.read(atlas, shard: s, detail: .summary).records.map { FeatureSummary($0, sources: sources) }
       }
     }
     var summaries: [FeatureSummary] = []
     summaries.reserveCapacity(manifest.features)
-    var cached: [FeatureShard] = []
-    for s in 0 ..< shards {
-      let (part, shard) = try results.get(s)
-      summaries += part
-      if let shard { cached.append(shard) }
-    }
+    for s in 0 ..< shards { summaries += try results.get(s) }
     guard summaries.count == manifest.features else {
       throw SiteError.inconsistentArtifacts("features/manifest.json lists \(manifest.features) features, the shards hold \(summaries.count)")
     }
     for (i, summary) in summaries.enumerated() where summary.index != i {
       throw SiteError.inconsistentArtifacts("feature record \(summary.index) is at position \(i) of the shards; shards must hold features in order")
     }
-    return (summaries, keep ? cached : nil)
+    return summaries
   }
 
-  /// Reads one shard with all its evidence (pass 2, while pages are written).
-  func shard(_ s: Int) throws -> FeatureShard {
-    if let cachedShards, s < cachedShards.count { return cachedShards[s] }
-    return try ShardDecoder.read(atlas.featureShard(s))
-  }
+  /// Reads one shard with all its evidence, example windows included (pass 2, while pages are written).
+  func shard(_ s: Int) throws -> FeatureShard { try ShardDecoder.read(atlas, shard: s) }
 
   var levels: Int { hierarchy.levels.count }
 

@@ -1,5 +1,6 @@
 import AtlasArtifacts
 import AtlasBriefing
+import AtlasFixtures
 import AtlasPipeline
 import AtlasSite
 import CLibXML2

@@ -218,6 +218,6 @@ struct DocumentTests {
 enum SiteFixtureRecords {
   static func all(_ atlas: AtlasDirectory) throws -> [FeatureRecord] {
     let manifest = try FeaturesManifest.read(from: atlas.featuresManifest)
-    return try (0 ..< manifest.shards).flatMap { try CanonicalJSON.read(FeatureShard.self, from: atlas.featureShard($0)).records }
+    return try (0 ..< manifest.shards).flatMap { try ShardDecoder.read(atlas, shard: $0).records }
   }
 }

@@ -1,5 +1,6 @@
 import AtlasArtifacts
 import AtlasDiff
+import AtlasFixtures
 import AtlasSite
 import Foundation
 import SparseAutoencoders

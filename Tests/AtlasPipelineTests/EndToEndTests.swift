@@ -68,15 +68,15 @@ struct EndToEndTests {
 
     // Tampering: an edited features shard is named, and only the stage that owns it is redone (its output is
     // the same again, so nothing after it changes).
-    let shard = atlas.featureShard(0)
+    let shard = atlas.featureSummaries(0)
     var bytes = try Data(contentsOf: shard)
     bytes[bytes.count / 2] ^= 0x01
     try bytes.write(to: shard)
     let progress = CollectingProgress()
     let repaired = try EndToEnd.build(first, progress: progress)
     #expect(repaired.stages.filter { !$0.skipped }.map(\.name) == ["features"])
-    #expect(progress.lines.contains { $0.contains("features/shard-00000.json changed since it was written") }, "\(progress.lines)")
-    #expect(EndToEnd.digests(first)["features/shard-00000.json"] == before["features/shard-00000.json"])
+    #expect(progress.lines.contains { $0.contains("features/summaries-00000.json changed since it was written") }, "\(progress.lines)")
+    #expect(EndToEnd.digests(first)["features/summaries-00000.json"] == before["features/summaries-00000.json"])
 
     // A stage that is only read (`--only render`) must be intact: a flipped layout file stops the build, by name.
     var positions = try Data(contentsOf: atlas.layoutPositions)

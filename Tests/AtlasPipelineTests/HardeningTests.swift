@@ -136,13 +136,13 @@ struct HardeningTests {
     let fm = FileManager.default
     try fm.createDirectory(at: root.appendingPathComponent(".site.partial-4242/features"), withIntermediateDirectories: true)
     try fm.createDirectory(at: atlas.features, withIntermediateDirectories: true)
-    try Data("x".utf8).write(to: atlas.features.appendingPathComponent(".shard-00000.json.partial-4242"))
-    try Data("{}".utf8).write(to: atlas.featureShard(0))
+    try Data("x".utf8).write(to: atlas.features.appendingPathComponent(".summaries-00000.json.partial-4242"))
+    try Data("{}".utf8).write(to: atlas.featureSummaries(0))
     let lock = try AtlasLock(atlas: atlas, command: "test")
     let removed = lock.removeLeftovers(in: atlas)
     #expect(removed.count == 2)
     #expect(!fm.fileExists(atPath: root.appendingPathComponent(".site.partial-4242").path))
-    #expect(fm.fileExists(atPath: atlas.featureShard(0).path))
+    #expect(fm.fileExists(atPath: atlas.featureSummaries(0).path))
   }
 
   @Test("A stamp finds every kind of change to its stage's files, by name")

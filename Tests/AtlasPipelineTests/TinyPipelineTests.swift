@@ -75,6 +75,35 @@ struct TinyPipelineTests {
     #expect(third.stages.filter { !$0.skipped }.map(\.name) == ["layout", "steer", "render"])
   }
 
+  @Test("Features are two files per shard, summaries and examples; a file left in features/ is named, and the redone stage removes it")
+  func featureFilesSplitByReader() throws {
+    let (root, _, c) = try Self.setUp("tiny-feature-files")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let atlas = AtlasDirectory(root.appendingPathComponent("atlas"))
+    _ = try AtlasBuild(configuration: c, atlas: atlas, progress: CollectingProgress()).run()
+    let manifest = try FeaturesManifest.read(from: atlas.featuresManifest)
+    let names = try FileManager.default.contentsOfDirectory(atPath: atlas.features.path).sorted()
+    #expect(names == (["manifest.json"] + (0 ..< manifest.shards).flatMap {
+      [atlas.featureExamples($0).lastPathComponent, atlas.featureSummaries($0).lastPathComponent]
+    }).sorted())
+    let summaries = try FeatureSummaryShard.read(from: atlas.featureSummaries(0))
+    let examples = try FeatureExampleShard.read(from: atlas.featureExamples(0))
+    #expect(summaries.records.allSatisfy { $0.topExamples.isEmpty && $0.quantileSamples.isEmpty && $0.intervalSamples.isEmpty })
+    #expect(examples.records.contains { !$0.topExamples.isEmpty })
+    #expect(summaries.records.map(\.index) == examples.records.map(\.index))
+    let before = try ArtifactFiles.digests(root: atlas.root, paths: ArtifactFiles.list(root: atlas.root, folders: ["features"]))
+
+    // A one-file shard of the old format (or any file the stage did not write) is reported and cleared away.
+    let stray = atlas.features.appendingPathComponent("shard-00000.json")
+    try Data("{}".utf8).write(to: stray)
+    let progress = CollectingProgress()
+    let next = try AtlasBuild(configuration: c, atlas: atlas, progress: progress).run()
+    #expect(progress.lines.contains { $0.contains("features/shard-00000.json was not written by its stage") }, "\(progress.lines)")
+    #expect(next.stages.filter { !$0.skipped }.map(\.name) == ["features"])
+    #expect(!FileManager.default.fileExists(atPath: stray.path))
+    #expect(try ArtifactFiles.digests(root: atlas.root, paths: ArtifactFiles.list(root: atlas.root, folders: ["features"])) == before)
+  }
+
   @Test("A second writer is refused in under a second and named; the first finishes; bad flags fail before any write")
   func concurrentWriters() throws {
     let binary = try #require(TestPaths.builtProduct("feature-atlas"), "build the feature-atlas product first")

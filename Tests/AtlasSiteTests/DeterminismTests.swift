@@ -1,7 +1,8 @@
 import AtlasArtifacts
+import AtlasFixtures
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 import AtlasSite
 
@@ -33,7 +34,7 @@ struct DeterminismTests {
     defer { try? FileManager.default.removeItem(at: atlas.root) }
     let before = try snapshot(atlas.site)
     // Corrupt one shard: the first pass reads it and the render fails.
-    try Data("{not json".utf8).write(to: atlas.featureShard(0))
+    try Data("{not json".utf8).write(to: atlas.featureSummaries(0))
     #expect(throws: ArtifactError.self) { try SiteRenderer(resources: SiteFixture.resources()).render(atlas: atlas) }
     #expect(try snapshot(atlas.site) == before)
     let leftovers = try FileManager.default.contentsOfDirectory(atPath: atlas.root.path).filter { $0.hasPrefix(".site") }

@@ -1,4 +1,6 @@
+import AtlasFixtures
 import Foundation
+import TensorMath
 import Testing
 
 import AtlasSite
@@ -8,7 +10,7 @@ import AtlasArtifacts
 struct FormatTests {
   @Test("fixed() agrees with String(format:) except at exact ties of the scaled value")
   func fixedMatchesPrintf() {
-    var rng = SyntheticRandom(seed: 11)
+    var rng = SplitMix64(seed: 11)
     for k in 0 ..< 20_000 {
       let magnitude = pow(10, Double(k % 9) - 4)
       let value = (rng.unit() * 2 - 1) * magnitude

@@ -1,6 +1,8 @@
+import AtlasFixtures
 import Foundation
-import Testing
+import TensorMath
 import TestSupport
+import Testing
 
 import AtlasSite
 
@@ -28,7 +30,7 @@ struct GeometryTests {
 
   @Test("Grid box queries return exactly the points a brute-force scan finds")
   func gridMatchesBruteForce() {
-    var rng = SyntheticRandom(seed: 3)
+    var rng = SplitMix64(seed: 3)
     let n = 5_000
     let u = (0 ..< n).map { _ in Float(rng.unit() * MapGeometry.width) }
     let v = (0 ..< n).map { _ in Float(rng.unit() * MapGeometry.height) }
@@ -45,7 +47,7 @@ struct GeometryTests {
 
   @Test("A bounded sample of a box holds only points in the box, about the target count, all of them when few")
   func gridSample() {
-    var rng = SyntheticRandom(seed: 5)
+    var rng = SplitMix64(seed: 5)
     let n = 20_000
     let u = (0 ..< n).map { _ in Float(300 + rng.gaussian() * 40) }
     let v = (0 ..< n).map { _ in Float(300 + rng.gaussian() * 40) }

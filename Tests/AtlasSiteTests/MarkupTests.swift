@@ -1,4 +1,5 @@
 import AtlasArtifacts
+import AtlasFixtures
 import Foundation
 import Testing
 

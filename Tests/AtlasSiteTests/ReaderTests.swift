@@ -1,7 +1,8 @@
 import AtlasArtifacts
+import AtlasFixtures
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 import AtlasSite
 
@@ -33,7 +34,7 @@ enum ReaderAtlas {
 
     let manifest = try FeaturesManifest.read(from: atlas.featuresManifest)
     for s in 0 ..< manifest.shards {
-      var shard = try CanonicalJSON.read(FeatureShard.self, from: atlas.featureShard(s))
+      var shard = try ShardDecoder.read(atlas, shard: s)
       for k in shard.records.indices {
         var r = shard.records[k]
         // As the features stage writes it: every held-out token is a positive or a negative.
@@ -52,7 +53,7 @@ enum ReaderAtlas {
         }
         shard.records[k] = r
       }
-      try CanonicalJSON.write(shard, to: atlas.featureShard(s))
+      try ShardDecoder.write(shard, to: atlas, shard: s)
     }
 
     var training = try SAETrainingRecord.read(from: atlas.saeTraining)

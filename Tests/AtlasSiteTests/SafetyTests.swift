@@ -1,7 +1,8 @@
 import AtlasArtifacts
+import AtlasFixtures
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 import AtlasSite
 

@@ -1,4 +1,5 @@
 import AtlasArtifacts
+import AtlasFixtures
 import CLibXML2
 import Foundation
 import TestSupport
@@ -172,13 +173,13 @@ extension SiteFixture {
   /// Every feature record of the atlas, in order.
   static func records(in atlas: AtlasDirectory) throws -> [FeatureRecord] {
     let manifest = try FeaturesManifest.read(from: atlas.featuresManifest)
-    return try (0 ..< manifest.shards).flatMap { try CanonicalJSON.read(FeatureShard.self, from: atlas.featureShard($0)).records }
+    return try (0 ..< manifest.shards).flatMap { try ShardDecoder.read(atlas, shard: $0).records }
   }
 
   /// The feature record `index` as the synthetic generator wrote it.
   static func record(_ index: Int, in atlas: AtlasDirectory) throws -> FeatureRecord {
     let manifest = try FeaturesManifest.read(from: atlas.featuresManifest)
-    let shard = try CanonicalJSON.read(FeatureShard.self, from: atlas.featureShard(index / manifest.featuresPerShard))
+    let shard = try ShardDecoder.read(atlas, shard: index / manifest.featuresPerShard)
     return shard.records[index - shard.first]
   }
 }

@@ -1,22 +1,12 @@
 import Foundation
+import TensorMath
 
 /// Word pools, themes and hostile strings for `SyntheticAtlas`: enough variety that a synthetic atlas
 /// looks and stresses like a real one (multi-byte pieces, newlines, long labels, skewed cluster sizes).
 
-/// SplitMix64 (Steele, Lea & Flood 2014), the same generator as TensorMath's; AtlasSite may not import
-/// TensorMath, so the dozen lines live here for the synthetic generator only.
-package struct SyntheticRandom: Sendable {
-  private var state: UInt64
-  package init(seed: UInt64) { state = seed }
-
-  package mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-
+/// The synthetic generators draw from TensorMath's `SplitMix64`, the project's one generator, through these
+/// helpers (Double-valued, as the fixtures were written; the streams are the ones the fixtures always had).
+extension SplitMix64 {
   /// Uniform in [0, 1).
   package mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
   /// Uniform in 0 ..< n (n > 0).

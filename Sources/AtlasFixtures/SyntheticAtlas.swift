@@ -1,6 +1,7 @@
 import AtlasArtifacts
 import Dispatch
 import Foundation
+import TensorMath
 
 /// What `SyntheticAtlas` generates. Defaults give a small but realistic atlas for tests.
 package struct SyntheticAtlasOptions: Sendable {
@@ -24,7 +25,7 @@ package struct SyntheticAtlasOptions: Sendable {
 
 /// Builds a complete synthetic atlas directory (atlas.json, sae/training.json, features/, layout/,
 /// steering/) from the artifact records, so the site can be rendered and tested without running the
-/// model. Used by the AtlasSite tests and by `atlas-bench site`.
+/// model. Used by the site, briefing and diff tests and by `atlas-bench site` and `atlas-bench diff`.
 package enum SyntheticAtlas {
   /// The cluster each feature belongs to, per level (-1 = unclustered), and its map position.
   package struct Layout: Sendable {
@@ -52,10 +53,10 @@ package enum SyntheticAtlas {
       let records = (first ..< end).map { SyntheticFeatures.record($0, layout: layout, options: options) }
       for r in records { summaries.set(r.index, density: r.density, flags: r.flags, contradicted: r.label.contradicted) }
       do {
-        try AtomicFile.write(CanonicalJSON.encodeCompact(FeatureShard(first: first, records: records)), to: atlas.featureShard(shard))
+        try ShardDecoder.write(FeatureShard(first: first, records: records), to: atlas, shard: shard)
       } catch { failures.append("\(error)") }
     }
-    if let failure = failures.first { throw SiteError.writeFailed(path: atlas.features.path, reason: failure) }
+    if let failure = failures.first { throw SyntheticAtlasError.writeFailed(path: atlas.features.path, reason: failure) }
 
     try featuresManifest(options, shards: shards, summaries: summaries).write(to: atlas.featuresManifest)
     try writeLayout(layout, options: options, to: atlas)
@@ -71,7 +72,7 @@ package enum SyntheticAtlas {
   // MARK: - Layout and clusters
 
   package static func makeLayout(_ options: SyntheticAtlasOptions) -> Layout {
-    var rng = SyntheticRandom(seed: options.seed)
+    var rng = SplitMix64(seed: options.seed)
     let counts = options.clusters.map { max(1, $0) }
     let themes = SyntheticContent.themes
     // Cluster centres: coarse on a ring, each finer cluster near its parent.
@@ -265,7 +266,7 @@ package enum SyntheticAtlas {
 
   /// A deterministic 64-hex-digit stand-in for a digest.
   package static func digest(_ name: String, _ seed: UInt64) -> String {
-    var rng = SyntheticRandom(seed: seed ^ UInt64(truncatingIfNeeded: name.utf8.reduce(5381) { ($0 &* 33) &+ Int($1) }))
+    var rng = SplitMix64(seed: seed ^ UInt64(truncatingIfNeeded: name.utf8.reduce(5381) { ($0 &* 33) &+ Int($1) }))
     return (0 ..< 4).map { _ in String(rng.next(), radix: 16).leftPadded16 }.joined()
   }
 }
@@ -289,10 +290,20 @@ private final class SummaryTable: @unchecked Sendable {
 }
 
 /// Error messages gathered from parallel workers.
-package final class FailureList: @unchecked Sendable {
+private final class FailureList: @unchecked Sendable {
   private var messages: [String] = []
   private let lock = NSLock()
-  package init() {}
-  package func append(_ message: String) { lock.withLock { messages.append(message) } }
-  package var first: String? { lock.withLock { messages.first } }
+  init() {}
+  func append(_ message: String) { lock.withLock { messages.append(message) } }
+  var first: String? { lock.withLock { messages.first } }
+}
+
+/// A synthetic atlas that could not be written (a full disk, an unwritable directory).
+package enum SyntheticAtlasError: Error, CustomStringConvertible {
+  case writeFailed(path: String, reason: String)
+  package var description: String {
+    switch self {
+    case .writeFailed(let path, let reason): "could not write the synthetic atlas at \(path): \(reason)"
+    }
+  }
 }

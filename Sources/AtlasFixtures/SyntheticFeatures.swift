@@ -1,5 +1,6 @@
 import AtlasArtifacts
 import Foundation
+import TensorMath
 
 /// Feature records and steering runs for `SyntheticAtlas`.
 package enum SyntheticFeatures {
@@ -24,7 +25,7 @@ package enum SyntheticFeatures {
   // MARK: - One feature
 
   package static func record(_ i: Int, layout: SyntheticAtlas.Layout, options: SyntheticAtlasOptions) -> FeatureRecord {
-    var rng = SyntheticRandom(seed: options.seed &+ UInt64(i) &* 0x2545_F491_4F6C_DD1D)
+    var rng = SplitMix64(seed: options.seed &+ UInt64(i) &* 0x2545_F491_4F6C_DD1D)
     let themes = SyntheticContent.themes
     let levels = layout.assignment.count
     let coarse = layout.assignment[0][i]
