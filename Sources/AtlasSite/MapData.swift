@@ -1,5 +1,5 @@
-import Foundation
 import AtlasArtifacts
+import Foundation
 
 /// The map's data for the browser, as JavaScript files loaded with `<script src>` (pages opened from
 /// `file://` cannot `fetch()`): `data/map-meta.js` (clusters, palette, chunk count) and

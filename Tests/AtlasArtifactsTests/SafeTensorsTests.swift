@@ -1,6 +1,6 @@
+import AtlasArtifacts
 import Foundation
 import Testing
-import AtlasArtifacts
 
 @Suite("safetensors and digests")
 struct SafeTensorsTests {

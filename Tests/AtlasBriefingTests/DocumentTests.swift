@@ -3,8 +3,8 @@ import AtlasBriefing
 import AtlasPipeline
 import AtlasSite
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The briefing document built from a synthetic atlas: one well-formed XHTML file, no reference that leaves
 /// it or dangles, plain prose, the configured topic, deterministic bytes.

@@ -2,8 +2,8 @@ import AtlasArtifacts
 import AtlasBriefing
 import AtlasPipeline
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The PDF printed by headless Chromium and the page in a real browser. Needs Debian's `chromium`,
 /// `pdftoppm` (poppler-utils) and, for the console check, Python with Playwright (`make setup` installs

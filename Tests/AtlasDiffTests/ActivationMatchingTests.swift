@@ -1,7 +1,7 @@
 import AtlasArtifacts
 import AtlasDiff
-import Testing
 import TensorMath
+import Testing
 
 /// Matching by what features do: the correlation of their activations on shared tokens, for SAEs whose
 /// directions cannot be compared (another hook point, layer or width).

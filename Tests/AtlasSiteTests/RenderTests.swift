@@ -1,7 +1,7 @@
 import AtlasArtifacts
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 import AtlasSite
 

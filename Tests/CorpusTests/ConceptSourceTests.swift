@@ -1,6 +1,6 @@
+import Corpus
 import Foundation
 import Testing
-import Corpus
 
 @Suite("Concept-rich sources: WordNet glosses and The Devil's Dictionary")
 struct ConceptSourceTests {

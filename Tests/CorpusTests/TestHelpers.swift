@@ -1,8 +1,8 @@
 import Corpus
 import Foundation
 import GGUF
-import TestSupport
 import TensorMath
+import TestSupport
 import Tokenization
 
 /// The SmolLM2 tokenizer read from the real model file (nil when it is not set up), and its `<|endoftext|>`.

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import GGUF
 import TestSupport
+import Testing
 import ZIPFoundation
 
 /// Writes a zip archive at `url` with the given members (deflated unless `compression` says otherwise).

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import GGUF
 import TestSupport
+import Testing
 
 /// The fixtures of `Fixtures/make_quant_fixtures.py`: one GGUF per type, and the `gguf` package's
 /// dequantization of each of its tensors.

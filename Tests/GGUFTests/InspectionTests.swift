@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import GGUF
 import TestSupport
+import Testing
 
 @Suite("Inspection report")
 struct InspectionTests {

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import GGUF
 import TestSupport
+import Testing
 
 /// The GGUFError a throwing call ends with, or nil when it does not throw (or throws something else).
 func ggufError(_ body: () throws -> Void) -> GGUFError? {

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import GGUF
 import TestSupport
+import Testing
 
 @Suite("GGUF reader on the real SmolLM2 file", .enabled(if: TestPaths.smolLM2 != nil))
 struct RealModelGGUFTests {

@@ -1,5 +1,5 @@
-import Testing
 import TensorMath
+import Testing
 
 @Suite("Matrix and BLAS")
 struct MatrixTests {

@@ -1,7 +1,7 @@
 import Foundation
 import TensorMath
-import Testing
 import TestSupport
+import Testing
 import Tokenization
 
 private struct TokenizerCases: Decodable {
