@@ -54,7 +54,9 @@ public struct TokenCount: Codable, Sendable, Equatable {
   public var token: String
   public var count: Int              // firings on this token
   public var meanActivation: Float
-  public init(token: String, count: Int, meanActivation: Float) { self.token = token; self.count = count; self.meanActivation = meanActivation }
+  public init(token: String, count: Int, meanActivation: Float) {
+    self.token = token; self.count = count; self.meanActivation = meanActivation
+  }
 }
 
 public struct Neighbour: Codable, Sendable, Equatable {

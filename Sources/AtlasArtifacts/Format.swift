@@ -1,7 +1,7 @@
 import Foundation
 
-/// Numbers as pages and logs show them (one formatter for the whole tool). Locale-independent and deterministic; the fast fixed-point formatter is
-/// checked against `String(format:)` (the slow, obvious version) in the tests.
+/// Numbers as pages and logs show them (one formatter for the whole tool). Locale-independent and deterministic;
+/// the fast fixed-point formatter is checked against `String(format:)` (the slow, obvious version) in the tests.
 package enum Format {
   private static let powersOfTen: [Double] = (0 ... 9).map { pow(10, Double($0)) }
 

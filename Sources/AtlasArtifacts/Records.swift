@@ -108,7 +108,8 @@ public struct SAEQuality: Codable, Sendable, Equatable {
   public var klDivergence: Double?        // mean KL(clean ‖ spliced) per token
   public var heldOutTokens: Int
   public init(fvu: Double, mse: Double, l0: Double, deadFraction: Double, denseFraction: Double, ceLossRecovered: Double? = nil,
-              ceClean: Double? = nil, ceSpliced: Double? = nil, ceZeroAblation: Double? = nil, klDivergence: Double? = nil, heldOutTokens: Int) {
+              ceClean: Double? = nil, ceSpliced: Double? = nil, ceZeroAblation: Double? = nil, klDivergence: Double? = nil,
+              heldOutTokens: Int) {
     self.fvu = fvu; self.mse = mse; self.l0 = l0; self.deadFraction = deadFraction; self.denseFraction = denseFraction
     self.ceLossRecovered = ceLossRecovered; self.ceClean = ceClean; self.ceSpliced = ceSpliced
     self.ceZeroAblation = ceZeroAblation; self.klDivergence = klDivergence; self.heldOutTokens = heldOutTokens
@@ -170,8 +171,8 @@ public struct SAETrainingRecord: Artifact, Equatable {
   public var weightsDigest: String        // sha256 of sae_weights.safetensors
   public var quality: SAEQuality
   public var curve: [TrainingCurvePoint]
-  public init(origin: String, architecture: String, dIn: Int, dSAE: Int, k: Int?, trainingTokens: Int, parameters: JSONValue, inputDigest: String, weightsDigest: String,
-              quality: SAEQuality, curve: [TrainingCurvePoint]) {
+  public init(origin: String, architecture: String, dIn: Int, dSAE: Int, k: Int?, trainingTokens: Int, parameters: JSONValue,
+              inputDigest: String, weightsDigest: String, quality: SAEQuality, curve: [TrainingCurvePoint]) {
     self.origin = origin; self.architecture = architecture; self.dIn = dIn; self.dSAE = dSAE; self.k = k
     self.trainingTokens = trainingTokens
     self.parameters = parameters; self.inputDigest = inputDigest; self.weightsDigest = weightsDigest

@@ -234,7 +234,8 @@ package enum ShardDecoder {
     }
     return FeatureRecord(index: index, density: density, meanActivation: mean, maxActivation: max, flags: flags, label: label,
                          histogram: histogram, topTokens: topTokens, topExamples: topExamples ?? [],
-                         quantileSamples: quantiles ?? [], intervalSamples: intervals ?? [], promotedTokens: promoted, suppressedTokens: suppressed,
+                         quantileSamples: quantiles ?? [], intervalSamples: intervals ?? [], promotedTokens: promoted,
+                         suppressedTokens: suppressed,
                          decoderNeighbours: decoder, coactivationNeighbours: coactivation, dominantSource: dominant,
                          sourceShares: shares, firings: firings, sampledFirings: sampled, description: description)
   }
@@ -298,7 +299,8 @@ package enum ShardDecoder {
       }
     }
     guard let accuracy, let tpr, let tnr, let positives, let negatives else { throw missing("evidence field") }
-    return LabelEvidence(balancedAccuracy: accuracy, truePositiveRate: tpr, trueNegativeRate: tnr, positives: positives, negatives: negatives)
+    return LabelEvidence(balancedAccuracy: accuracy, truePositiveRate: tpr, trueNegativeRate: tnr, positives: positives,
+                         negatives: negatives)
   }
 
   private static func logHistogram(_ r: inout JSONReader) throws -> LogHistogram {

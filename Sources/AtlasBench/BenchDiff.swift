@@ -85,8 +85,9 @@ struct BenchDiff: ParsableCommand {
       }
     }
     for (url, decoder) in [(a, decoderA), (b, Matrix(rows: n, columns: d, storage: normalised(rowsB)))] {
-      let sae = SparseAutoencoder(activation: .topK(k: SAETrainingArchitecture.defaultK), encoder: decoder, encoderBias: [Float](repeating: 0, count: n),
-                                  decoder: decoder, decoderBias: [Float](repeating: 0, count: d))
+      let sae = SparseAutoencoder(activation: .topK(k: SAETrainingArchitecture.defaultK), encoder: decoder,
+                                  encoderBias: [Float](repeating: 0, count: n), decoder: decoder,
+                                  decoderBias: [Float](repeating: 0, count: d))
       let (cfg, weights) = try SAELensFormat.encode(sae)
       let atlas = AtlasDirectory(url)
       try FileManager.default.createDirectory(at: atlas.sae, withIntermediateDirectories: true)

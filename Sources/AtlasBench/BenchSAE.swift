@@ -101,7 +101,8 @@ struct BenchSAE: ParsableCommand {
     let f = trainer.profile, perStep = 1000 / Double(max(1, trainer.stepsTaken))
     print(String(format: "CPU ms per step: encode+select %.1f, entries %.1f, tokens %.1f, sort %.1f, latents %.1f, optimiser %.1f; total %.1f (≈ %.0f tokens/s on %d idle cores)",
                  f.encode * perStep, f.entries * perStep, f.tokens * perStep, f.sort * perStep, f.latents * perStep,
-                 f.optimiser * perStep, f.total * perStep, Double(Parallel.workers) * Double(trainer.tokensSeen) / f.total, Parallel.workers))
+                 f.optimiser * perStep, f.total * perStep,
+                 Double(Parallel.workers) * Double(trainer.tokensSeen) / f.total, Parallel.workers))
     let wall = Double(DispatchTime.now().uptimeNanoseconds - wallStart) / 1e9
     let sae = trainer.autoencoder
     let t0 = DispatchTime.now().uptimeNanoseconds

@@ -107,7 +107,9 @@ package enum BriefingFigures {
       }
       svg.path(all, className: "pt tiny", stroke: context)
       var mine = ""
-      for i in highlighted where i >= 0 && i < map.u.count { SVG.appendDot(&mine, thumbX + Double(map.u[i]) * t, thumbY + Double(map.v[i]) * t) }
+      for i in highlighted where i >= 0 && i < map.u.count {
+        SVG.appendDot(&mine, thumbX + Double(map.u[i]) * t, thumbY + Double(map.v[i]) * t)
+      }
       svg.path(mine, className: "pt tiny", stroke: accent)
       let rx = max(thumbX, thumbX + b.minU * t), ry = max(thumbY, thumbY + b.minV * t)
       let rw = min(thumbX + thumbW, thumbX + b.maxU * t) - rx, rh = min(thumbY + thumbH, thumbY + b.maxV * t) - ry

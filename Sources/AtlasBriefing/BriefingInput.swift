@@ -33,7 +33,8 @@ package struct BriefingInput: Sendable {
     let n = features.features
     let layout = try LayoutPositions.read(atlas, hierarchy: hierarchy, features: n)
     return BriefingInput(atlas: atlas, record: record, training: training, features: features, hierarchy: hierarchy,
-                         steering: steering, summaries: summaries, map: MapGeometry(x: layout.x, y: layout.y, assignment: layout.assignment),
+                         steering: steering, summaries: summaries,
+                         map: MapGeometry(x: layout.x, y: layout.y, assignment: layout.assignment),
                          naming: Naming(features: n), probes: try atlas.readTopicRecords())
   }
 

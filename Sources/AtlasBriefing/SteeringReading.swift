@@ -131,7 +131,8 @@ package enum WordDiff {
 
 extension SteeringReading {
   /// The same feature at the same strength on another prompt (the direction's effect elsewhere).
-  package static func elsewhere(_ e: SteeringExample, record: SteeringRecord) -> (prompt: String, defaultText: String, steeredText: String)? {
+  package static func elsewhere(_ e: SteeringExample,
+                                record: SteeringRecord) -> (prompt: String, defaultText: String, steeredText: String)? {
     guard let f = record.features.first(where: { $0.feature == e.feature }) else { return nil }
     for run in f.runs where run.strength == e.strength && run.prompt >= 0 && run.prompt < record.prompts.count {
       let prompt = record.prompts[run.prompt]

@@ -78,8 +78,9 @@ package enum TopicSelection {
     }
   }
 
-  /// How well a feature matches a topic word: 2 for a label term or a word of its description in words, 1 for a top token (exact word, or a word
-  /// that starts with it when it has four letters or more), plus its label's evidence as a tie-breaker.
+  /// How well a feature matches a topic word: 2 for a label term or a word of its description in words, 1 for a top
+  /// token (exact word, or a word that starts with it when it has four letters or more), plus its label's evidence as
+  /// a tie-breaker.
   static func score(_ r: FeatureRecord, word: String) -> Double {
     func matches(_ text: String) -> Bool {
       for w in WordDiff.words(text) {

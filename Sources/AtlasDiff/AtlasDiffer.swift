@@ -115,14 +115,16 @@ public struct AtlasDiffer: Sendable {
     var claimedA = [Bool](repeating: false, count: nA), claimedB = [Bool](repeating: false, count: nB)
     var splitProposals: [DiffSplitRecord] = []
     for i in 0 ..< nA {
-      let pool = graph.candidates(ofA: i).filter { Double($0.cosine) >= c.groupCandidateFloor && (matchOfB[$0.index] == nil || matchOfB[$0.index] == i) }
-        .prefix(c.maxGroup).map { $0.index }
+      let pool = graph.candidates(ofA: i).filter {
+        Double($0.cosine) >= c.groupCandidateFloor && (matchOfB[$0.index] == nil || matchOfB[$0.index] == i)
+      }.prefix(c.maxGroup).map { $0.index }
       guard pool.count >= 2 else { continue }
       let group = decA.storage.withUnsafeBufferPointer { p in
         GroupFit.confirmedGroup(target: p.baseAddress! + i * d, candidates: Array(pool), other: decB, configuration: c)
       }
       if let group {
-        splitProposals.append(DiffSplitRecord(a: i, b: group.parts, weights: group.weights, explained: group.explained, bestSingle: group.bestSingle))
+        splitProposals.append(DiffSplitRecord(a: i, b: group.parts, weights: group.weights, explained: group.explained,
+                                              bestSingle: group.bestSingle))
       }
     }
     var splits: [DiffSplitRecord] = []
@@ -144,7 +146,8 @@ public struct AtlasDiffer: Sendable {
         GroupFit.confirmedGroup(target: p.baseAddress! + j * d, candidates: Array(pool), other: decA, configuration: c)
       }
       if let group {
-        mergeProposals.append(DiffMergeRecord(a: group.parts, b: j, weights: group.weights, explained: group.explained, bestSingle: group.bestSingle))
+        mergeProposals.append(DiffMergeRecord(a: group.parts, b: j, weights: group.weights, explained: group.explained,
+                                              bestSingle: group.bestSingle))
       }
     }
     var merges: [DiffMergeRecord] = []
@@ -172,7 +175,8 @@ public struct AtlasDiffer: Sendable {
       throw .invalidConfiguration("correlationThreshold must be in (0, 1], found \(c.correlationThreshold)")
     }
     guard c.minimumFirings >= 2 else { throw .invalidConfiguration("minimumFirings must be at least 2, found \(c.minimumFirings)") }
-    guard shared.a.latentCount == a.latents, shared.b.latentCount == b.latents, shared.a.tokens == shared.b.tokens, shared.a.tokens > 1 else {
+    guard shared.a.latentCount == a.latents, shared.b.latentCount == b.latents, shared.a.tokens == shared.b.tokens,
+          shared.a.tokens > 1 else {
       throw .shape(what: "the shared codes", expected: "[tokens, \(a.latents)] and [tokens, \(b.latents)] on the same tokens",
                    found: "[\(shared.a.tokens), \(shared.a.latentCount)] and [\(shared.b.tokens), \(shared.b.latentCount)]")
     }
@@ -203,7 +207,8 @@ public struct AtlasDiffer: Sendable {
   }
 
   /// The whole report. `substitution` enables the functional check (held-out activations with both codes).
-  public func diff(a: DiffSide, b: DiffSide, substitution: SubstitutionInput? = nil, shared: SharedCodes? = nil) throws(DiffError) -> DiffRecord {
+  public func diff(a: DiffSide, b: DiffSide, substitution: SubstitutionInput? = nil,
+                   shared: SharedCodes? = nil) throws(DiffError) -> DiffRecord {
     let c = configuration
     let matching = try match(a: a, b: b, shared: shared)
     // The substitution check puts B's direction into A's reconstruction: only where the directions share a space.
@@ -213,7 +218,8 @@ public struct AtlasDiffer: Sendable {
     // Pairs, with their changes and the functional check.
     var functional: Substitution.Result?
     if let substitution, !matching.pairs.isEmpty {
-      functional = Substitution.evaluate(pairs: matching.pairs.map { ($0.a, $0.b) }, decoderA: a.decoder, decoderB: b.decoder, input: substitution)
+      functional = Substitution.evaluate(pairs: matching.pairs.map { ($0.a, $0.b) }, decoderA: a.decoder, decoderB: b.decoder,
+                                         input: substitution)
     }
     var pairs: [DiffPairRecord] = []
     for (p, pair) in matching.pairs.enumerated() {
@@ -246,7 +252,8 @@ public struct AtlasDiffer: Sendable {
     // Aligned maps.
     var alignment: DiffAlignmentRecord?
     if let ax = a.x, let ay = a.y, let bx = b.x, let by = b.y {
-      alignment = Procrustes.fit(a: pairs.map { (Double(ax[$0.a]), Double(ay[$0.a])) }, b: pairs.map { (Double(bx[$0.b]), Double(by[$0.b])) })
+      alignment = Procrustes.fit(a: pairs.map { (Double(ax[$0.a]), Double(ay[$0.a])) },
+                                 b: pairs.map { (Double(bx[$0.b]), Double(by[$0.b])) })
     }
 
     // Cluster agreement on pairs, level by level (levels compared by position).

@@ -134,7 +134,8 @@ public enum CandidateSearch {
   /// Inserts (value, index) into a descending top-k list; earlier (lower) indices win ties because later
   /// equal values never displace them.
   @inline(__always)
-  static func insert(_ value: Float, _ index: Int32, into indices: UnsafeMutablePointer<Int32>, _ values: UnsafeMutablePointer<Float>, _ k: Int) {
+  static func insert(_ value: Float, _ index: Int32, into indices: UnsafeMutablePointer<Int32>, _ values: UnsafeMutablePointer<Float>,
+                     _ k: Int) {
     guard value > values[k - 1] || (indices[k - 1] < 0 && !value.isNaN) else { return }
     var p = k - 1
     while p > 0 && (value > values[p - 1] || indices[p - 1] < 0) {

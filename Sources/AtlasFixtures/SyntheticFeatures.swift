@@ -151,8 +151,9 @@ package enum SyntheticFeatures {
       if j != i { decoder.append(Neighbour(feature: j, similarity: Float(0.72 - 0.04 * Double(decoder.count)))) }
     }
     if decoder.isEmpty && options.features > 1 { decoder.append(Neighbour(feature: (i + 1) % options.features, similarity: 0.21)) }
-    let coactivation = (0 ..< 5).map { k in Neighbour(feature: (i + 17 * (k + 1)) % options.features, similarity: Float(0.31 - 0.05 * Double(k))) }
-      .filter { $0.feature != i }
+    let coactivation = (0 ..< 5).map { k in
+      Neighbour(feature: (i + 17 * (k + 1)) % options.features, similarity: Float(0.31 - 0.05 * Double(k)))
+    }.filter { $0.feature != i }
 
     var shares: [String: Double] = [:]
     for (source, share) in [(theme.source, 0.7), ("fortunes", 0.1), ("chat", 0.1), (theme.source == "wiki" ? "python" : "wiki", 0.1)] {
@@ -190,7 +191,8 @@ package enum SyntheticFeatures {
       return out.filter { !$0.isEmpty }
     }
     let zero = ConceptScore(meanActivation: 0, firingFraction: 0, firingTokens: 0)
-    func run(_ p: Int, _ mode: String, _ strength: Float, _ text: String, concept: ConceptScore = zero, nll: Float, carries: Bool = false) -> SteeringRun {
+    func run(_ p: Int, _ mode: String, _ strength: Float, _ text: String, concept: ConceptScore = zero, nll: Float,
+             carries: Bool = false) -> SteeringRun {
       SteeringRun(prompt: p, mode: mode, strength: strength, text: text, tokens: pieces(text), concept: concept, nll: nll,
                   distinct2: strength >= 10 ? 0.1 : 1, carriesConcept: carries)
     }
@@ -243,7 +245,8 @@ package enum SyntheticFeatures {
       inputs: ["sae.weights": SyntheticAtlas.digest("weights", options.seed)],
       method: SteeringMethod(hookPoint: "blocks.15.hook_resid_post", mode: "add", positions: "generated", strengths: strengths,
                              ablationStrengths: ablations, sweepTokens: 16, maxNewTokens: 32, decoding: "greedy",
-                             criteria: SteeringCriteria(minimumFiringTokens: 2, conceptMultiple: 3, maximumNLLRatio: 2, minimumDistinct2: 0.5)),
+                             criteria: SteeringCriteria(minimumFiringTokens: 2, conceptMultiple: 3, maximumNLLRatio: 2,
+                                                        minimumDistinct2: 0.5)),
       prompts: prompts, features: features,
       summary: SteeringSummary(candidates: count + 2, showcased: count, steering: (count + 1) / 2, medianChosenStrength: 5))
   }

@@ -55,8 +55,9 @@ public final class AtlasLock {
     return try? CanonicalJSON.decode(Holder.self, from: Data(buffer[0 ..< n]))
   }
 
-  /// Removes what killed runs left behind: temporary `.name.partial-PID` files and folders (and `.site.old-PID`, a site being swapped out) in the atlas and
-  /// its stage folders. Safe only while holding the lock (no other writer can own them). Returns the paths.
+  /// Removes what killed runs left behind: temporary `.name.partial-PID` files and folders (and `.site.old-PID`, a site
+  /// being swapped out) in the atlas and its stage folders. Safe only while holding the lock (no other writer can own
+  /// them). Returns the paths.
   @discardableResult
   public func removeLeftovers(in atlas: AtlasDirectory) -> [String] {
     let fm = FileManager.default

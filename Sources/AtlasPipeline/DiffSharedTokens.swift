@@ -38,7 +38,8 @@ struct DiffSharedTokens {
     func tokenCodes(_ c: SparseCodes) -> TokenCodes {
       TokenCodes(latentCount: c.latentCount, rowStart: c.rowStart, latents: c.latents, values: c.values)
     }
-    return AtlasDiffer.SharedCodes(a: tokenCodes(a.autoencoder.encode(windows.activationsA)), b: tokenCodes(b.autoencoder.encode(activationsB)),
+    return AtlasDiffer.SharedCodes(a: tokenCodes(a.autoencoder.encode(windows.activationsA)),
+                                   b: tokenCodes(b.autoencoder.encode(activationsB)),
                                    windows: windows.indices.count, sourceA: "A's capture (\(a.side.identity.hookPoint))", sourceB: sourceB)
   }
 
@@ -56,7 +57,8 @@ struct DiffSharedTokens {
         rows.append(contentsOf: all![(w * T + 1) * store.dModel ..< (w + 1) * T * store.dModel])
       }
     }
-    return Windows(indices: indices, tokens: tokens, activationsA: Matrix(rows: indices.count * (T - 1), columns: store.dModel, storage: rows))
+    return Windows(indices: indices, tokens: tokens,
+                   activationsA: Matrix(rows: indices.count * (T - 1), columns: store.dModel, storage: rows))
   }
 
   /// Side `side`'s activations at its own hook point on A's windows, [windows * (T − 1), its dModel], and
@@ -71,8 +73,8 @@ struct DiffSharedTokens {
       return (try rows(of: storeA, hook: hook, windows: windows), "A's capture (\(hook))")
     }
     // 2. The side's own capture holds the same windows.
-    if let store = try? ActivationStore(atlas: side.atlas), store.windowLength == T, store.dModel == d, store.manifest.hookPoints.contains(hook),
-       let m = try? rows(of: store, hook: hook, windows: windows) {
+    if let store = try? ActivationStore(atlas: side.atlas), store.windowLength == T, store.dModel == d,
+       store.manifest.hookPoints.contains(hook), let m = try? rows(of: store, hook: hook, windows: windows) {
       progress.log("diff: B's activations at \(hook) from B's capture (the same \(windows.indices.count) windows)")
       return (m, "B's capture (\(hook), the same windows)")
     }

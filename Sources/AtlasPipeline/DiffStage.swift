@@ -87,7 +87,8 @@ public struct DiffStage {
       throw PipelineError.missingInput(what: "atlas \(name)'s SAE", path: atlas.saeWeights.path,
                                        fix: "run `feature-atlas train --atlas \(url.path)` first")
     }
-    let sae = try SAELensFormat.decode(cfg: Data(contentsOf: atlas.saeConfig), weights: Data(contentsOf: atlas.saeWeights, options: .alwaysMapped),
+    let sae = try SAELensFormat.decode(cfg: Data(contentsOf: atlas.saeConfig),
+                                       weights: Data(contentsOf: atlas.saeWeights, options: .alwaysMapped),
                                        expectedDIn: record.model.dModel).autoencoder
     let training = fm.fileExists(atPath: atlas.saeTraining.path) ? try SAETrainingRecord.read(from: atlas.saeTraining) : nil
     var features: [DiffFeatureFacts]?
@@ -145,6 +146,7 @@ public struct DiffStage {
     func tokenCodes(_ c: SparseCodes) -> TokenCodes {
       TokenCodes(latentCount: c.latentCount, rowStart: c.rowStart, latents: c.latents, values: c.values)
     }
-    return SubstitutionInput(activations: x, reconstructionA: a.autoencoder.decode(codesA), codesA: tokenCodes(codesA), codesB: tokenCodes(codesB))
+    return SubstitutionInput(activations: x, reconstructionA: a.autoencoder.decode(codesA), codesA: tokenCodes(codesA),
+                             codesB: tokenCodes(codesB))
   }
 }

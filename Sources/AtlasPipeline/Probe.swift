@@ -423,8 +423,9 @@ public final class TopicProbe {
         topTokens: r.topTokens.prefix(6).map(\.token),
         evidence: evidence(feature: s.feature, codes: codes, ranges: topicRanges, spans: topicSpans, examples: examples))
     }
-    return TopicRecord(topic: topic, slug: TopicRecord.slug(topic), mode: mode, related: related, terms: terms, topicSpans: contrast.topicSpans,
-                       neutralSpans: contrast.neutralSpans, parameters: try JSONValue(encoding: configuration),
+    return TopicRecord(topic: topic, slug: TopicRecord.slug(topic), mode: mode, related: related, terms: terms,
+                       topicSpans: contrast.topicSpans, neutralSpans: contrast.neutralSpans,
+                       parameters: try JSONValue(encoding: configuration),
                        inputs: inputs.merging(extraInputs) { a, _ in a }, features: Array(features))
   }
 
@@ -470,8 +471,10 @@ public final class TopicProbe {
       }
       let peak = activations.indices.max { (activations[$0], -$0) < (activations[$1], -$1) } ?? 0
       let source = span.window >= 0 ? sourceName(window: span.window) : "examples"
-      out.append(ExampleWindow(tokens: tokenizer.displayPieces(Array(context[lo ..< hi])), activations: activations.map { Float(Self.rounded(Double($0))) },
-                               peak: peak, source: source, document: span.window >= 0 ? Int(documents[span.window * windowLength + span.start]) : -1 - span.window,
+      out.append(ExampleWindow(tokens: tokenizer.displayPieces(Array(context[lo ..< hi])),
+                               activations: activations.map { Float(Self.rounded(Double($0))) },
+                               peak: peak, source: source,
+                               document: span.window >= 0 ? Int(documents[span.window * windowLength + span.start]) : -1 - span.window,
                                window: span.window))
     }
     return out

@@ -150,7 +150,9 @@ public struct SteeringStage {
     }
     let steered = kept.map { feature, reason -> SteeredFeature in
       let (choice, curve, jobs) = chosen[feature] ?? (ChosenStrength(mode: c.mode.rawValue, strength: 0, fluent: false), [], [])
-      let sweepRuns = jobs.map { makeRun(sweep[$0], sweepTokens[$0], sweepScores.scores[$0], baseline: sweepScores.baselines[sweep[$0].prompt]) }
+      let sweepRuns = jobs.map {
+        makeRun(sweep[$0], sweepTokens[$0], sweepScores.scores[$0], baseline: sweepScores.baselines[sweep[$0].prompt])
+      }
       let chosenRuns = full.indices.filter { full[$0].feature == feature }.map {
         makeRun(full[$0], fullTokens[$0], fullScores.scores[$0], baseline: fullScores.baselines[full[$0].prompt])
       }
@@ -229,7 +231,9 @@ public struct SteeringStage {
     let curve = keys.map { key -> SteeringPoint in
       let runs = jobs.filter { $0.0.mode == key.mode && $0.0.strength == key.strength }
       let concepts = runs.map { $0.1.concept[feature] ?? zero }
-      let carried = zip(runs, concepts).filter { carries($1, baseline: baselines[$0.0.prompt].concept[feature] ?? zero, criteria: c.criteria) }.count
+      let carried = zip(runs, concepts).filter {
+        carries($1, baseline: baselines[$0.0.prompt].concept[feature] ?? zero, criteria: c.criteria)
+      }.count
       let ratio = median(runs.map { $0.1.nll / max(baselines[$0.0.prompt].nll, 1e-6) })
       let distinct = median(runs.map(\.1.distinct2))
       let mean = concepts.map(\.meanActivation).reduce(0, +) / Float(max(concepts.count, 1))
@@ -238,7 +242,9 @@ public struct SteeringStage {
                            fluent: ratio <= c.maximumNLLRatio && distinct >= c.minimumDistinct2)
     }
     let candidates = curve.filter { $0.mode != "ablate" }
-    if let best = candidates.filter(\.fluent).max(by: { ($0.carried, $0.meanActivation, -$0.strength) < ($1.carried, $1.meanActivation, -$1.strength) }) {
+    if let best = candidates.filter(\.fluent).max(by: {
+      ($0.carried, $0.meanActivation, -$0.strength) < ($1.carried, $1.meanActivation, -$1.strength)
+    }) {
       return (ChosenStrength(mode: best.mode, strength: best.strength, fluent: true), curve)
     }
     let weakest = candidates.min { $0.strength < $1.strength }

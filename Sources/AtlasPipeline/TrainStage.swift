@@ -115,7 +115,8 @@ public struct TrainStage {
     let record = SAETrainingRecord(
       origin: origin.description, architecture: autoencoder.activation.saeLensName, dIn: dIn, dSAE: autoencoder.dSAE,
       k: { if case .topK(let k) = autoencoder.activation { return k } else { return nil } }(),
-      trainingTokens: trainingTokens, parameters: parameters, inputDigest: fingerprint, weightsDigest: SHA256.hex(weights), quality: quality, curve: curve)
+      trainingTokens: trainingTokens, parameters: parameters, inputDigest: fingerprint, weightsDigest: SHA256.hex(weights),
+      quality: quality, curve: curve)
     try record.write(to: atlas.saeTraining)
     try? FileManager.default.removeItem(at: atlas.saeCheckpoints)
     return Outcome(record: record, autoencoder: autoencoder, trainingSeconds: trainSeconds)
