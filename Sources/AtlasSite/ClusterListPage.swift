@@ -66,8 +66,8 @@ enum ClusterListPage {
         let coarse = members.first.map { input.map.assignment[0][$0] } ?? (level == 0 ? c.id : -1)
         rows.append(ClusterRowView(
           href: input.naming.clusterFile(level: level, id: c.id), label: Markup.displayable(c.label),
-          level: Markup.displayable(record.name), levelIndex: String(level), size: Format.count(members.count), sizeValue: String(members.count),
-          parent: parent, density: Format.percent(median), densityValue: String(median),
+          level: Markup.displayable(record.name), levelIndex: String(level), size: Format.count(members.count),
+          sizeValue: String(members.count), parent: parent, density: Format.percent(median), densityValue: String(median),
           contradicted: Format.percent(share), contradictedValue: String(share), colour: Palette.colour(cluster: coarse)))
       }
     }

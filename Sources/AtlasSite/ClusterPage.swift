@@ -135,8 +135,8 @@ enum ClusterPage {
         finer = Markup.displayable(c.label)
       }
       let grade = EvidenceGrade(s.evidence, contradicted: s.label.contradicted)
-      return MemberView(href: naming.featureHref(i, root: root), index: String(i), id: naming.id(i), label: Markup.displayable(s.label.text),
-                        density: Format.percent(s.density), densityValue: String(s.density),
+      return MemberView(href: naming.featureHref(i, root: root), index: String(i), id: naming.id(i),
+                        label: Markup.displayable(s.label.text), density: Format.percent(s.density), densityValue: String(s.density),
                         maxActivation: Format.activation(s.maxActivation), maxValue: String(s.maxActivation),
                         evidence: grade.score, evidenceValue: s.evidence.map { grade.insufficient ? "-1" : String($0.balancedAccuracy) } ?? "-2",
                         contradicted: s.label.contradicted, dead: s.flags.contains(.dead), finer: finer)
@@ -146,7 +146,8 @@ enum ClusterPage {
     } : []
     let rep = cluster.representative
     let representative = rep >= 0 && rep < input.summaries.count
-      ? [LinkView(href: naming.featureHref(rep, root: root), text: naming.id(rep), note: Markup.displayable(input.summaries[rep].label.text))] : []
+      ? [LinkView(href: naming.featureHref(rep, root: root), text: naming.id(rep),
+                  note: Markup.displayable(input.summaries[rep].label.text))] : []
     return ClusterView(
       chrome: ChromeView.make(input, title: "\(levels[level].name) cluster · \(cluster.label)", root: root, current: "clusters", bodyClass: "page-cluster",
                               scripts: ["assets/tables.js"]),
@@ -156,7 +157,8 @@ enum ClusterPage {
       childLevelName: finerLevel.map { Markup.displayable(levels[$0].name.capitalizedFirst) + " clusters" } ?? "",
       representative: representative, members: rows, pages: pages,
       rangeNote: members.isEmpty ? "No features." : "Features \(Format.count(first + 1))–\(Format.count(first + slice.count)) of \(Format.count(members.count)), by id.",
-      footprintSVG: MapSVG.footprint(name: cluster.label, members: members, colour: colour, backdropHref: root + MapSVG.backdropFile, map: input.map))
+      footprintSVG: MapSVG.footprint(name: cluster.label, members: members, colour: colour, backdropHref: root + MapSVG.backdropFile,
+                                     map: input.map))
   }
 
   /// Coarse-to-fine ancestors of a cluster (not including it), following `parent`.

@@ -36,7 +36,8 @@ enum DiffMaps {
   }
 
   /// Points of one map coloured by status; the highlighted statuses drawn last and larger.
-  static func statusMap(label: String, points: [(Double, Double)], statuses: [DiffStatus], frame: Frame, highlight: Set<DiffStatus>) -> String {
+  static func statusMap(label: String, points: [(Double, Double)], statuses: [DiffStatus], frame: Frame,
+                        highlight: Set<DiffStatus>) -> String {
     var svg = SVG(width: width, height: height, className: "map-svg diff-map", label: label, extra: " preserveAspectRatio=\"xMidYMid meet\"")
     svg.rect(x: 0, y: 0, width: width, height: height, className: "map-bg")
     let order: [DiffStatus] = [.matched, .changed, .merged, .split, .vanished, .new]

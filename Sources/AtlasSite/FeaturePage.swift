@@ -72,8 +72,12 @@ enum FeaturePage {
   static func download(_ r: FeatureRecord) throws -> Data {
     var slim = r
     slim.topExamples = []
-    slim.quantileSamples = r.quantileSamples.map { SampleGroup(title: $0.title, lower: $0.lower, upper: $0.upper, share: $0.share, examples: []) }
-    slim.intervalSamples = r.intervalSamples.map { SampleGroup(title: $0.title, lower: $0.lower, upper: $0.upper, share: $0.share, examples: []) }
+    slim.quantileSamples = r.quantileSamples.map {
+      SampleGroup(title: $0.title, lower: $0.lower, upper: $0.upper, share: $0.share, examples: [])
+    }
+    slim.intervalSamples = r.intervalSamples.map {
+      SampleGroup(title: $0.title, lower: $0.lower, upper: $0.upper, share: $0.share, examples: [])
+    }
     do { return try CanonicalJSON.encodeCompact(slim) } catch {
       throw SiteError.inconsistentArtifacts("feature \(r.index) cannot be written as JSON: \(error)")
     }
@@ -193,7 +197,8 @@ enum FeaturePage {
                       swatch: Palette.swatchClass(cluster: input.map.assignment.first?[n.feature] ?? -1))
     }
     let decoder = r.decoderNeighbours.compactMap(neighbour)
-    let minimap = MapSVG.neighbourhood(feature: r.index, neighbours: r.decoderNeighbours.map(\.feature).filter { $0 >= 0 && $0 < input.map.count },
+    let minimap = MapSVG.neighbourhood(feature: r.index,
+                                       neighbours: r.decoderNeighbours.map(\.feature).filter { $0 >= 0 && $0 < input.map.count },
                                        input: input, label: r.displayName)
 
     let sources = r.sourceShares.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { name, share in
@@ -206,7 +211,8 @@ enum FeaturePage {
     let described = r.description.map { DescriptionView.make($0, patternLabel: r.label.text) } ?? []
     return FeatureView(
       chrome: ChromeView.make(input, title: "\(id) · \(r.displayName)", root: root, current: "feature", bodyClass: "page-feature"),
-      id: id, label: label, description: described, patternLabel: Markup.displayable(r.label.text), labelBasis: Markup.displayable(r.label.basis),
+      id: id, label: label, description: described, patternLabel: Markup.displayable(r.label.text),
+      labelBasis: Markup.displayable(r.label.basis),
       pattern: r.label.pattern.map { "“\(Markup.displayable(Markup.tokenText($0)))”" }.joined(separator: ", "),
       hasEvidence: evidence != nil,
       evidenceScore: grade.score, evidenceWhat: grade.what,

@@ -79,7 +79,9 @@ package enum Markup {
   /// What `{{ }}` does in our templates (the XHTML content type): `displayable` then `escape`, with a
   /// fast path for text that needs neither.
   package static func xhtml(_ text: String) -> String {
-    guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0xEF || $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else {
+    guard text.utf8.contains(where: {
+      $0 < 0x20 || $0 == 0xEF || $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27
+    }) else {
       return text
     }
     return escape(displayable(text))

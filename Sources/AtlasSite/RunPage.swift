@@ -177,7 +177,8 @@ enum RunPage {
     return RunView(
       chrome: ChromeView.make(input, title: "Run", root: "", current: "run", bodyClass: "page-run"),
       title: d(r.title), overview: overview, model: model, corpus: corpus, sources: sources, sae: sae,
-      quality: fullQuality(input.training?.quality, dead: DeadCount(input)), qualityNote: IndexPage.heldOutNote(input), curves: curves, features: features, densitySVG: density, layout: layout,
+      quality: fullQuality(input.training?.quality, dead: DeadCount(input)), qualityNote: IndexPage.heldOutNote(input), curves: curves,
+      features: features, densitySVG: density, layout: layout,
       steering: steering.methodText(maxActivation: nil), stages: stages, digests: digests,
       configuration: flatten(r.configuration, prefix: nil))
   }

@@ -11,7 +11,8 @@ package struct SVG {
 
   package mutating func raw(_ fragment: String) { markup += fragment }
 
-  package mutating func rect(x: Double, y: Double, width: Double, height: Double, className: String, title: String? = nil, fill: String? = nil) {
+  package mutating func rect(x: Double, y: Double, width: Double, height: Double, className: String, title: String? = nil,
+                             fill: String? = nil) {
     markup += "<rect x=\"\(n(x))\" y=\"\(n(y))\" width=\"\(n(width))\" height=\"\(n(height))\" class=\"\(className)\""
     if let fill { markup += " fill=\"\(fill)\"" }
     if let title { markup += "><title>\(Markup.text(title))</title></rect>" } else { markup += "/>" }

@@ -155,7 +155,8 @@ public struct SiteRenderer: Sendable {
     DispatchQueue.concurrentPerform(iterations: jobList.count) { k in
       failures.run {
         let job = jobList[k]
-        let view = ClusterPage.view(level: job.level, id: job.id, page: job.page, perPage: options.membersPerPage, input: input, tables: tables)
+        let view = ClusterPage.view(level: job.level, id: job.id, page: job.page, perPage: options.membersPerPage, input: input,
+                                    tables: tables)
         try writer.write(try templates.render(view, page: "cluster"),
                          to: "clusters/" + input.naming.clusterFile(level: job.level, id: job.id, page: job.page))
       }

@@ -83,7 +83,8 @@ struct SteeringIndex: Sendable {
     return SteeredFeatureView(
       href: valid ? input.naming.featureHref(f.feature, root: root) : "", id: valid ? input.naming.id(f.feature) : "f?",
       label: Markup.displayable(f.label), reason: Markup.displayable(f.reason), maxActivation: Format.activation(f.maxActivation),
-      sentence: sentence(f), curveSVG: SteeringIndex.curveSVG(f, bound: record?.method.criteria.maximumNLLRatio ?? 2), comparisons: comparisons, sweep: rows)
+      sentence: sentence(f), curveSVG: SteeringIndex.curveSVG(f, bound: record?.method.criteria.maximumNLLRatio ?? 2),
+      comparisons: comparisons, sweep: rows)
   }
 
   /// One plain sentence: what turning the feature up did.

@@ -27,7 +27,8 @@ struct ChromeView: MustacheParent {
     }
   }
 
-  static func make(_ input: SiteInput, title: String, root: String, current: String, bodyClass: String, scripts: [String] = []) -> ChromeView {
+  static func make(_ input: SiteInput, title: String, root: String, current: String, bodyClass: String,
+                   scripts: [String] = []) -> ChromeView {
     let items: [(String, String, String)] = [
       ("map", "Map", "index.html"), ("topics", "Topics", "topics/index.html"), ("run", "Run", "run.html"),
       ("steering", "Steering", "steering.html"), ("clusters", "Clusters", "clusters/index.html"), ("glossary", "Glossary", "glossary.html"),
