@@ -25,7 +25,8 @@ package enum WordNetGlosses {
     for line in text.split(separator: "\n") where !line.hasPrefix("  ") {
       guard let bar = line.range(of: " | ") else { continue }
       let fields = line[..<bar.lowerBound].split(separator: " ")
-      guard fields.count >= 6, let lexFile = Int(fields[1]), let count = Int(fields[3], radix: 16), fields.count >= 4 + 2 * count else { continue }
+      guard fields.count >= 6, let lexFile = Int(fields[1]), let count = Int(fields[3], radix: 16), fields.count >= 4 + 2 * count
+      else { continue }
       var words: [String] = []
       for w in 0 ..< count {
         var word = fields[4 + 2 * w]
@@ -111,7 +112,9 @@ package enum DevilsDictionary {
     var out: [UInt8] = []
     do {
       _ = try Data.decompress(size: Int64(compressed.count), bufferSize: 1 << 16, skipCRC32: true,
-                              provider: { position, size in compressed.subdata(in: Int(position) ..< min(compressed.count, Int(position) + size)) },
+                              provider: { position, size in
+                                compressed.subdata(in: Int(position) ..< min(compressed.count, Int(position) + size))
+                              },
                               consumer: { chunk in out.append(contentsOf: chunk) })
     } catch {
       throw bad("inflating failed (\(error))")

@@ -210,14 +210,19 @@ enum DescriptionComposer {
     if let best = syntactic.max(by: { classShare[Int($0.rawValue)] < classShare[Int($1.rawValue)] }),
        classShare[Int(best.rawValue)] >= c.descriptionClassShare {
       let set = Set(x.classMembers[Int(best.rawValue)])
-      let examples = groups.filter { x.classes[Int($0.key)] == best }.prefix(shown).map { TokenVocabulary.labelText(v.groupKeys[Int($0.key)]) }
+      let examples = groups.filter { x.classes[Int($0.key)] == best }.prefix(shown).map {
+        TokenVocabulary.labelText(v.groupKeys[Int($0.key)])
+      }
       return DescriptionDraft(text: best.phrase, kind: .syntactic, groups: set, shownWords: examples, grounding: nil,
                               coverage: share(set))
     }
 
     // Punctuation and layout together: "punctuation and layout (commas, line breaks, semicolons)".
     let symbolic = syntactic.filter { $0 != .codeKeyword && classShare[Int($0.rawValue)] > 0 }
-      .sorted { classShare[Int($0.rawValue)] > classShare[Int($1.rawValue)] || (classShare[Int($0.rawValue)] == classShare[Int($1.rawValue)] && $0.rawValue < $1.rawValue) }
+      .sorted {
+        classShare[Int($0.rawValue)] > classShare[Int($1.rawValue)]
+          || (classShare[Int($0.rawValue)] == classShare[Int($1.rawValue)] && $0.rawValue < $1.rawValue)
+      }
     let symbolicShare = symbolic.reduce(0) { $0 + classShare[Int($1.rawValue)] }
     if symbolicShare >= c.descriptionClassShare, let first = symbolic.first, classShare[Int(first.rawValue)] >= 0.1 {
       let named = symbolic.prefix(3).filter { classShare[Int($0.rawValue)] >= 0.1 }

@@ -121,7 +121,9 @@ extension LlamaModel {
     }
     var probabilities = logits.map { $0 / s.temperature }
     probabilities.withUnsafeMutableBufferPointer { _ = Kernels.softmax($0.baseAddress!, $0.count) }
-    let order = probabilities.indices.sorted { probabilities[$0] > probabilities[$1] || (probabilities[$0] == probabilities[$1] && $0 < $1) }
+    let order = probabilities.indices.sorted {
+      probabilities[$0] > probabilities[$1] || (probabilities[$0] == probabilities[$1] && $0 < $1)
+    }
     var nucleus: [Int] = []
     var mass: Float = 0
     for i in order {

@@ -43,7 +43,8 @@ public struct SAETrainingConfiguration: Codable, Sendable, Equatable, Hashable {
   public static let `default` = SAETrainingConfiguration()
 
   /// The ReLU + decoder-norm-weighted L1 recipe with its usual companions.
-  public static func relu(l1Coefficient: Double = SAETrainingArchitecture.defaultL1Coefficient, latents: Int = 4096) -> SAETrainingConfiguration {
+  public static func relu(l1Coefficient: Double = SAETrainingArchitecture.defaultL1Coefficient,
+                          latents: Int = 4096) -> SAETrainingConfiguration {
     var c = SAETrainingConfiguration()
     c.architecture = .relu(l1Coefficient: l1Coefficient)
     c.latents = latents
