@@ -84,7 +84,9 @@ struct ActivationMatchingTests {
     var rowsB: [[(Int, Float)]] = []
     for t in 0 ..< tokens {
       var row: [(Int, Float)] = []
-      for (i, v) in rowsA[t] where !replacedSet.contains(i) { row.append((permutation[i], v * scale[i] * (1 + 0.1 * (rng.nextUnitFloat() - 0.5)))) }
+      for (i, v) in rowsA[t] where !replacedSet.contains(i) {
+        row.append((permutation[i], v * scale[i] * (1 + 0.1 * (rng.nextUnitFloat() - 0.5))))
+      }
       rowsB.append(row)
     }
     // Replaced latents fire on tokens of their own, unrelated to A.

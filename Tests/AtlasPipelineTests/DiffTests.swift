@@ -91,7 +91,8 @@ struct DiffPipelineTests {
     let page = try String(contentsOf: pageURL, encoding: .utf8)
     let link = "../../../../runs/a/site/features/\(naming.featureFile(pair.a))"
     #expect(page.contains("href=\"\(link)\""))
-    #expect(FileManager.default.fileExists(atPath: pageURL.deletingLastPathComponent().appendingPathComponent(link).standardizedFileURL.path))
+    #expect(FileManager.default.fileExists(
+      atPath: pageURL.deletingLastPathComponent().appendingPathComponent(link).standardizedFileURL.path))
 
     let plan: [String: Any] = [
       "pages": ["index.html", "lists/matched.html", "lists/changed.html", "lists/new.html", "lists/vanished.html", "lists/split.html",

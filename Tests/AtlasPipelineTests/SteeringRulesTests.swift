@@ -117,11 +117,15 @@ struct SteeringRulesTests {
   func carriesAndDistinct() {
     let criteria = SteeringConfiguration().criteria
     let base = ConceptScore(meanActivation: 0.5, firingFraction: 0.1, firingTokens: 2)
-    #expect(SteeringStage.carries(ConceptScore(meanActivation: 1.5, firingFraction: 0.1, firingTokens: 2), baseline: base, criteria: criteria))
-    #expect(!SteeringStage.carries(ConceptScore(meanActivation: 1.4, firingFraction: 0.1, firingTokens: 5), baseline: base, criteria: criteria))
-    #expect(!SteeringStage.carries(ConceptScore(meanActivation: 9, firingFraction: 0.05, firingTokens: 1), baseline: base, criteria: criteria))
+    #expect(SteeringStage.carries(ConceptScore(meanActivation: 1.5, firingFraction: 0.1, firingTokens: 2), baseline: base,
+                                  criteria: criteria))
+    #expect(!SteeringStage.carries(ConceptScore(meanActivation: 1.4, firingFraction: 0.1, firingTokens: 5), baseline: base,
+                                   criteria: criteria))
+    #expect(!SteeringStage.carries(ConceptScore(meanActivation: 9, firingFraction: 0.05, firingTokens: 1), baseline: base,
+                                   criteria: criteria))
     let silent = ConceptScore(meanActivation: 0, firingFraction: 0, firingTokens: 0)
-    #expect(SteeringStage.carries(ConceptScore(meanActivation: 0.2, firingFraction: 0.2, firingTokens: 2), baseline: silent, criteria: criteria))
+    #expect(SteeringStage.carries(ConceptScore(meanActivation: 0.2, firingFraction: 0.2, firingTokens: 2), baseline: silent,
+                                  criteria: criteria))
     #expect(abs(distinct2([5, 5, 5, 5]) - 1.0 / 3.0) < 1e-6)
     #expect(distinct2([1, 2, 3, 4]) == 1)
     #expect(distinct2([1, 2, 1, 2, 1]) == 0.5)

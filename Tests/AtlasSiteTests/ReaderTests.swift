@@ -41,7 +41,8 @@ enum ReaderAtlas {
         if var e = r.label.evidence { e.negatives = heldOut - e.positives; r.label.evidence = e }
         switch r.index {
         case 5:
-          r.label.evidence = LabelEvidence(balancedAccuracy: 0.99, truePositiveRate: 1, trueNegativeRate: 0.98, positives: 1, negatives: heldOut - 1)
+          r.label.evidence = LabelEvidence(balancedAccuracy: 0.99, truePositiveRate: 1, trueNegativeRate: 0.98, positives: 1,
+                                           negatives: heldOut - 1)
           r.label.contradicted = true
           r.label.note = "only 1 held-out firing"
         case 6:

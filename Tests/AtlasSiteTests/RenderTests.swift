@@ -20,7 +20,9 @@ struct RenderTests {
     #expect(files.contains("clusters/0-0.html") && files.contains("clusters/1-17.html") && files.contains("clusters/2-47.html"))
     #expect(report.features == 300 && report.clusters == 6 + 18 + 48)
     #expect(report.files == files.count)
-    let bytes = try files.reduce(0) { $0 + ((try FileManager.default.attributesOfItem(atPath: atlas.site.appendingPathComponent($1).path)[.size] as? Int) ?? 0) }
+    let bytes = try files.reduce(0) {
+      $0 + ((try FileManager.default.attributesOfItem(atPath: atlas.site.appendingPathComponent($1).path)[.size] as? Int) ?? 0)
+    }
     #expect(report.bytes == bytes)
     #expect(!FileManager.default.fileExists(atPath: atlas.root.appendingPathComponent(".site.partial-\(getpid())").path))
   }

@@ -96,7 +96,8 @@ func syntheticCorpus(_ specs: [(name: String, count: Int, maxWords: Int, weight:
 
 /// The slow, obvious stream: every planned document tokenized on its own, cut to its planned length, followed by the
 /// separator, concatenated, cut to the windows' text length. Returns tokens, sources and documents per position.
-func referenceStream(_ plan: CorpusPlan, corpus: Corpus, tokenizer: BPETokenizer) -> (tokens: [Int32], sources: [UInt16], documents: [UInt32]) {
+func referenceStream(_ plan: CorpusPlan, corpus: Corpus,
+                     tokenizer: BPETokenizer) -> (tokens: [Int32], sources: [UInt16], documents: [UInt32]) {
   var tokens: [Int32] = []
   var sources: [UInt16] = []
   var documents: [UInt32] = []

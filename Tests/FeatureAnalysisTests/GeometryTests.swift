@@ -52,7 +52,8 @@ struct GeometryTests {
     let some = try LogitEffects.compute(decoder: decoder, normWeight: g, unembedding: unembedding, k: 4, features: [7, 2], blockSize: 1)
     for f in 0 ..< 9 {
       if f == 2 || f == 7 {
-        #expect(some.promoted(f).map(\.token) == all.promoted(f).map(\.token) && some.promoted(f).map(\.value) == all.promoted(f).map(\.value))
+        #expect(some.promoted(f).map(\.token) == all.promoted(f).map(\.token)
+                  && some.promoted(f).map(\.value) == all.promoted(f).map(\.value))
         #expect(some.suppressed(f).map(\.token) == all.suppressed(f).map(\.token))
       } else {
         #expect(some.promoted(f).isEmpty && some.suppressed(f).isEmpty)
@@ -79,7 +80,9 @@ struct GeometryTests {
     func cosine(_ i: Int, _ j: Int) -> Double {
       var dot = 0.0, a = 0.0, b = 0.0
       for c in 0 ..< 12 {
-        dot += Double(decoder[i, c]) * Double(decoder[j, c]); a += Double(decoder[i, c] * decoder[i, c]); b += Double(decoder[j, c] * decoder[j, c])
+        dot += Double(decoder[i, c]) * Double(decoder[j, c])
+        a += Double(decoder[i, c] * decoder[i, c])
+        b += Double(decoder[j, c] * decoder[j, c])
       }
       return a > 0 && b > 0 ? dot / (a * b).squareRoot() : -2
     }

@@ -115,7 +115,8 @@ struct PatternLabelTests {
   static func logits(features: Int) -> LogitEffects {
     LogitEffects(features: features, k: 2, promotedTokens: (0 ..< features).flatMap { _ in [Int32(5), 6] },
                  promotedValues: [Float](repeating: 1, count: 2 * features),
-                 suppressedTokens: [Int32](repeating: 9, count: 2 * features), suppressedValues: [Float](repeating: -1, count: 2 * features))
+                 suppressedTokens: [Int32](repeating: 9, count: 2 * features),
+                 suppressedValues: [Float](repeating: -1, count: 2 * features))
   }
 
   static func run() throws -> (coded: [CodedWindow], records: [FeatureRecord]) {

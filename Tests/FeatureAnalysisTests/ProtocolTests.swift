@@ -96,7 +96,9 @@ struct ProtocolTests {
       try analyzer.accumulate([bad.window], codes: latentCodes([bad][...]))
     }
     try analyzer.accumulate(coded.map(\.window), codes: latentCodes(coded[...]))
-    #expect(throws: FeatureAnalysisError.duplicateWindow(0)) { try analyzer.accumulate([coded[0].window], codes: latentCodes(coded[0 ..< 1])) }
+    #expect(throws: FeatureAnalysisError.duplicateWindow(0)) {
+      try analyzer.accumulate([coded[0].window], codes: latentCodes(coded[0 ..< 1]))
+    }
     let requested = try analyzer.finishFirstPass()
     #expect(requested.contains(coded[0].window.index))
     #expect(requested.contains(11) && corpus.windows[11].heldOut == false || requested.contains { corpus.windows[$0].heldOut })
@@ -135,14 +137,16 @@ struct ProtocolTests {
     c = FeatureAnalysisConfiguration()
     c.denseThreshold = 0
     #expect(throws: FeatureAnalysisError.self) { try c.validate() }
-    let decoded = try? JSONDecoder().decode(FeatureAnalysisConfiguration.self, from: JSONEncoder().encode(FeatureAnalysisConfiguration.default))
+    let decoded = try? JSONDecoder().decode(FeatureAnalysisConfiguration.self,
+                                            from: JSONEncoder().encode(FeatureAnalysisConfiguration.default))
     #expect(decoded == .default)
   }
 
   @Test("A saved configuration decodes with defaults for the fields it lacks, ignores unknown ones, and round-trips every field")
   func configurationDecoding() throws {
     // Every field changed: numbers doubled (plus one), arrays and the optional radius replaced.
-    guard case var object as [String: Any] = try JSONSerialization.jsonObject(with: JSONEncoder().encode(FeatureAnalysisConfiguration.default))
+    guard case var object as [String: Any] = try JSONSerialization.jsonObject(
+      with: JSONEncoder().encode(FeatureAnalysisConfiguration.default))
     else { throw ConfigurationShape() }
     for (key, value) in object {
       if let number = value as? NSNumber { object[key] = number.doubleValue * 2 + 1 }

@@ -12,11 +12,14 @@ struct StatisticsTests {
   /// Two analysis windows and one held-out window, three latents, values chosen by hand.
   static func handCase() -> [CodedWindow] {
     [
-      CodedWindow(window: AnalysisWindow(index: 0, tokens: [0, 1, 2, 3, 1], sources: [0, 0, 0, 0, 0], documents: [5, 5, 5, 5, 5], heldOut: false),
+      CodedWindow(window: AnalysisWindow(index: 0, tokens: [0, 1, 2, 3, 1], sources: [0, 0, 0, 0, 0], documents: [5, 5, 5, 5, 5],
+                                         heldOut: false),
                   rows: [[(0, 1.0)], [(1, 2.0)], [(0, 3.0)], []]),
-      CodedWindow(window: AnalysisWindow(index: 1, tokens: [0, 2, 2, 1, 3], sources: [1, 1, 1, 1, 1], documents: [6, 6, 6, 6, 6], heldOut: false),
+      CodedWindow(window: AnalysisWindow(index: 1, tokens: [0, 2, 2, 1, 3], sources: [1, 1, 1, 1, 1], documents: [6, 6, 6, 6, 6],
+                                         heldOut: false),
                   rows: [[(0, 0.5)], [(1, 4.0)], [(1, 0.0)], [(1, 1.0)]]),
-      CodedWindow(window: AnalysisWindow(index: 2, tokens: [0, 1, 1, 1, 1], sources: [0, 0, 0, 0, 0], documents: [7, 7, 7, 7, 7], heldOut: true),
+      CodedWindow(window: AnalysisWindow(index: 2, tokens: [0, 1, 1, 1, 1], sources: [0, 0, 0, 0, 0], documents: [7, 7, 7, 7, 7],
+                                         heldOut: true),
                   rows: [[(0, 9.0), (1, 9.0), (2, 9.0)], [(2, 9.0)], [], []]),
     ]
   }

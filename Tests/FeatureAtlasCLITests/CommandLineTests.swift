@@ -96,7 +96,8 @@ struct CommandLineTests {
     #expect(try String(contentsOfFile: path, encoding: .utf8) == "title: edited\n")
     var forced = try FeatureAtlasCommand.parseAsRoot(["init", path, "--overwrite"])
     try forced.run()
-    #expect(try AtlasConfiguration.load(file: URL(fileURLWithPath: path), over: AtlasConfiguration()) == AtlasConfiguration.preset(.default))
+    #expect(try AtlasConfiguration.load(file: URL(fileURLWithPath: path), over: AtlasConfiguration())
+              == AtlasConfiguration.preset(.default))
   }
 
   @Test("train reuses the atlas's saved configuration; --architecture keeps the configured k, --k and --l1 set it")

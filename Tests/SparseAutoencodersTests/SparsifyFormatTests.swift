@@ -66,7 +66,8 @@ struct SparsifyFormatTests {
   @Test("Transcoders, skip connections, groupmax, a missing decoder and a wrong width are refused")
   func refusals() throws {
     let t = Self.tensors(seed: 5)
-    func decode(_ cfg: String, _ tensors: [String: (shape: [Int], values: [Float])] = Self.tensors(seed: 5), expectedDIn: Int? = nil) throws {
+    func decode(_ cfg: String, _ tensors: [String: (shape: [Int], values: [Float])] = Self.tensors(seed: 5),
+                expectedDIn: Int? = nil) throws {
       _ = try SparsifyFormat.decode(cfg: Data(cfg.utf8), weights: SAELensFormatTests.weights(tensors), expectedDIn: expectedDIn)
     }
     #expect(throws: SAEFormatError.self) { try decode(#"{"activation": "topk", "k": 3, "num_latents": 16, "transcode": true}"#) }
