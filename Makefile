@@ -4,12 +4,13 @@
 #                (atlas/briefing/briefing.pdf); `make atlas TOPIC=death` briefs on another topic
 #   make test    installs dependencies, builds, and runs the whole test suite (real model included)
 #   make fuzz    builds the libFuzzer targets (Tests/Fuzz) and runs each 1,000,000 times (not part of test or CI)
+#   make style   checks the house code style of the Swift files (scripts/style.sh; not part of test)
 SHELL := /bin/bash
 SWIFT ?= swift
 ATLAS ?= atlas
 TOPIC ?= love
 
-.PHONY: setup build atlas quick test bench fuzz clean
+.PHONY: setup build atlas quick test bench fuzz style clean
 
 setup:
 	scripts/setup.sh
@@ -35,6 +36,9 @@ bench: build
 
 fuzz: setup
 	scripts/fuzz.sh
+
+style:
+	scripts/style.sh
 
 clean:
 	rm -rf .build .build-fuzz $(ATLAS) $(ATLAS)-quick
