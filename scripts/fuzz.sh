@@ -22,7 +22,7 @@ SEED=${FUZZ_SEED:-1}
 TIMEOUT=${FUZZ_TIMEOUT:-10}
 MEMORY_MB=${FUZZ_MEMORY_MB:-2048}
 BUILD=.build-fuzz
-NICE=${FUZZ_NICE:-nice -n 19}
+NICE=${FUZZ_NICE-nice -n 19}   # FUZZ_NICE= (empty) runs at normal priority
 ALL=(FuzzGGUF FuzzSafeTensors FuzzSAE FuzzConfiguration FuzzCorpus)
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=("${ALL[@]}")
@@ -66,11 +66,28 @@ for target in "${TARGETS[@]}"; do
   seconds=$(( $(date +%s) - start ))
   executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+  # A slow-unit report is libFuzzer noting one input that took longer than -report_slow_units (10 s) while the
+  # run went on; on a shared machine that can be a stall of the whole process. Each one is run again alone:
+  # it is a finding only if it is still slower than the timeout, else it is listed as a stall.
+  stalls=0
+  for unit in "$findings"/slow-unit-*; do
+    [ -e "$unit" ] || continue
+    t0=$(date +%s%N)
+    ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0} timeout "$((TIMEOUT * 3))" "$BUILD/release/$target" "$unit" >/dev/null 2>&1 || true
+    ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+    if [ "$ms" -lt $((TIMEOUT * 1000)) ]; then
+      echo "$unit: reported slow in the run, $ms ms when run again alone: a stall, not a finding"
+      mv "$unit" "$BUILD/logs/$target.stall-$(basename "$unit")"
+      stalls=$((stalls + 1))
+    else
+      echo "$unit: still $ms ms when run again alone"
+    fi
+  done
   found=$(find "$findings" -type f | wc -l)
   [ "$rc" -eq 0 ] && [ "$found" -eq 0 ] || status=1
   tail -3 "$log"
-  summary+=("$(printf '%-18s %10s executions %7s exec/s %6ss  %d finding(s)  rc %d' "$target" "${executions:-?}" \
-    "${rate:-?}" "$seconds" "$found" "$rc")")
+  summary+=("$(printf '%-18s %10s executions %7s exec/s %6ss  %d finding(s), %d stall(s)  rc %d' "$target" "${executions:-?}" \
+    "${rate:-?}" "$seconds" "$found" "$stalls" "$rc")")
 done
 
 echo
