@@ -85,7 +85,6 @@ public struct AtlasDirectory: Sendable {
 
   public var features: URL { root.appendingPathComponent("features") }
   public var featuresManifest: URL { features.appendingPathComponent("manifest.json") }
-  public var featuresSummary: URL { features.appendingPathComponent("summary.safetensors") }
   /// `summaries-NNNNN.json`: one shard's records without example windows (`FeatureSummaryShard`).
   public func featureSummaries(_ index: Int) -> URL {
     features.appendingPathComponent("summaries-\(String(index).leftPadded(to: 5)).json")

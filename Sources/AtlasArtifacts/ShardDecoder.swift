@@ -66,9 +66,6 @@ package enum ShardDecoder {
     return shard
   }
 
-  /// A record without its example windows (what `.summary` reads).
-  package static func summary(_ record: FeatureRecord) -> FeatureRecord { record.withoutExamples }
-
   /// The fast reader alone for a summaries file (throws `JSONReader.Unsupported` where `decodeSummaries`
   /// would fall back, `HeaderMismatch` on another kind or version).
   package static func fastSummaries(_ data: Data) throws -> FeatureSummaryShard {
