@@ -16,9 +16,16 @@ def main():
     ap.add_argument("--stats-only", action="store_true")
     a = ap.parse_args()
     records = []
-    for path in sorted(glob.glob(os.path.join(a.atlas, "features", "shard-*.json"))):
+    for path in sorted(glob.glob(os.path.join(a.atlas, "features", "summaries-*.json"))):
         with open(path) as f:
             records += json.load(f)["records"]
+    if not a.stats_only:   # the example windows live in their own files (features format 2)
+        examples = {}
+        for path in sorted(glob.glob(os.path.join(a.atlas, "features", "examples-*.json"))):
+            with open(path) as f:
+                examples.update((e["index"], e) for e in json.load(f)["records"])
+        for r in records:
+            r["topExamples"] = examples.get(r["index"], {}).get("topExamples", [])
     live = [r for r in records if "dead" not in r["flags"]]
     ev = [r["label"]["evidence"]["balancedAccuracy"] for r in live if r["label"].get("evidence")]
     described = [r for r in live if r.get("description")]

@@ -37,9 +37,10 @@ struct DescriptionView: MustacheParent {
     var parts: [String] = []
     if let g = d.grounding { parts.append("Grounded in " + g + ".") }
     if let e = d.evidence {
-      parts.append("Tested as “fires on one of its \(Format.count(d.testedTokens)) tokens”: balanced accuracy "
-        + "\(Format.fixed(e.balancedAccuracy, digits: 2)) on \(Format.count(e.positives)) held-out firings and "
-        + "\(Format.count(e.negatives)) other held-out tokens.")
+      parts.append("Tested as “fires strongly on one of its \(Format.count(d.testedTokens)) tokens”: balanced accuracy "
+        + "\(Format.fixed(e.balancedAccuracy, digits: 2)) on \(Format.count(e.positives)) strong firings and "
+        + "\(Format.count(e.negatives)) other tokens of text the description was not composed from (held-out windows "
+        + "and the analysis windows kept for testing).")
     }
     if let p = d.topPrecision { parts.append("\(Format.percent(p)) of its top examples peak on one of these tokens.") }
     if d.kind != .unclear { parts.append("\(Format.percent(d.coverage)) of its firings are on them.") }

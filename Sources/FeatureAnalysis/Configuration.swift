@@ -95,9 +95,22 @@ public struct FeatureAnalysisConfiguration: Codable, Sendable, Equatable, Hashab
   /// A description explains where a feature fires strongly: its test counts a held-out token as a firing
   /// when the activation reaches this fraction of the feature's largest activation (weaker firings count as
   /// not firing), and it is composed from the feature's firing tokens weighted by activation, not by count.
-  public var descriptionStrongFraction: Double = 0.25
+  public var descriptionStrongFraction: Double = 0.5
+  /// A feature is described from its sampled strong firings when it has at least this many of them (else
+  /// from all its firing tokens, weighted by activation).
+  public var descriptionMinSampled: Int = 5
+  /// This share of the analysis windows (seeded) is kept apart for testing descriptions, with the held-out
+  /// windows: descriptions are composed from the other analysis windows.
+  public var descriptionTestShare: Double = 0.5
 
   public var seed: UInt64 = 0x5EED_F00D
+
+  /// Whether an analysis window is one descriptions are tested on (a seeded `descriptionTestShare` of them)
+  /// rather than composed from.
+  public func testsDescriptions(window: Int) -> Bool {
+    let salt = seed ^ 0xDE5C_7E57_0000_0000
+    return Double(SeededHash.hash(salt, window, 0, 3) >> 11) * 0x1p-53 < descriptionTestShare
+  }
 
   public init() {}
 
@@ -154,11 +167,13 @@ public struct FeatureAnalysisConfiguration: Codable, Sendable, Equatable, Hashab
     for (field, value) in [("descriptionDominantShare", descriptionDominantShare), ("descriptionClassShare", descriptionClassShare),
                            ("descriptionMinCoverage", descriptionMinCoverage), ("descriptionThreshold", descriptionThreshold),
                            ("descriptionMinPrecision", descriptionMinPrecision),
-                           ("descriptionStrongFraction", descriptionStrongFraction)] where !(0 ... 1).contains(value) {
+                           ("descriptionStrongFraction", descriptionStrongFraction),
+                           ("descriptionTestShare", descriptionTestShare)] where !(0 ... 1).contains(value) {
       throw bad(field, "\(value)", "in [0, 1]")
     }
     guard descriptionMaxWords >= 2 else { throw bad("descriptionMaxWords", "\(descriptionMaxWords)", "≥ 2") }
     guard descriptionMinFirings >= 1 else { throw bad("descriptionMinFirings", "\(descriptionMinFirings)", "≥ 1") }
+    guard descriptionMinSampled >= 1 else { throw bad("descriptionMinSampled", "\(descriptionMinSampled)", "≥ 1") }
   }
 }
 
@@ -211,6 +226,8 @@ extension FeatureAnalysisConfiguration {
     descriptionMinPrecision = try value(.descriptionMinPrecision, d.descriptionMinPrecision)
     descriptionMinFirings = try value(.descriptionMinFirings, d.descriptionMinFirings)
     descriptionStrongFraction = try value(.descriptionStrongFraction, d.descriptionStrongFraction)
+    descriptionMinSampled = try value(.descriptionMinSampled, d.descriptionMinSampled)
+    descriptionTestShare = try value(.descriptionTestShare, d.descriptionTestShare)
     seed = try value(.seed, d.seed)
   }
 }

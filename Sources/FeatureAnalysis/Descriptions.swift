@@ -171,14 +171,12 @@ enum DescriptionComposer {
   static let senses = 2           // first senses of a word that ground it (WordNet orders senses by frequency)
   static let shown = 3            // example words in the text
 
-  /// - Parameter tokens: the feature's firing tokens (token id, firings), most firings first.
-  static func compose(tokens: [(key: UInt64, count: Int, sum: Double)], firings n: Int,
-                      context x: DescriptionContext, configuration c: FeatureAnalysisConfiguration) -> DescriptionDraft {
-    guard n > 0, !tokens.isEmpty else { return .empty }
+  /// - Parameter byGroup: the weight of each token group among the feature's firings; `total` is the whole weight.
+  static func compose(groups byGroup: [Int32: Int], total n: Int, context x: DescriptionContext,
+                      configuration c: FeatureAnalysisConfiguration) -> DescriptionDraft {
+    guard n > 0 else { return .empty }
     let v = x.vocabulary
-    // Token counts merged into groups, most firings first (ties: lower group).
-    var byGroup: [Int32: Int] = [:]
-    for t in tokens where Int(t.key) < v.size { byGroup[v.group[Int(t.key)], default: 0] += t.count }
+    // Most weight first (ties: lower group).
     let groups = byGroup.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
     guard let top = groups.first else { return .empty }
     let total = Double(n)

@@ -36,6 +36,7 @@ public final class FeatureAnalyzer {
   var heldOutWindows = Set<Int>()
   var analysisText = StoredTokens()      // released when the first pass ends
   var heldOutText = StoredTokens()       // released when the second pass ends
+  var descriptionTest = DescriptionTestText()   // analysis windows descriptions are tested on, not composed from
   var coactivationRowStart = [0]         // [counted tokens + 1]
   var coactivationLatents: [Int32] = []  // active latents of the counted tokens
 
@@ -111,7 +112,13 @@ public final class FeatureAnalyzer {
         continue
       }
       analysisText.append(window, groupOf: vocabulary.group)
+      let testsDescriptions = isDescriptionTest(window.index)
       for p in 1 ..< max(1, ids.count) {
+        if testsDescriptions {
+          let r = rowOffsets[w] + p - 1
+          descriptionTest.add(group: vocabulary.group[ids[p]], latents: codes.latents[codes.rowStart[r] ..< codes.rowStart[r + 1]],
+                              values: codes.values[codes.rowStart[r] ..< codes.rowStart[r + 1]])
+        }
         tokenCounts[ids[p]] += 1
         sourceTokens[window.sources[p]] += 1
         if rate < 1, Double(SeededHash.hash(salt, window.index, p, 0) >> 11) * 0x1p-53 >= rate { continue }
@@ -161,13 +168,14 @@ public final class FeatureAnalyzer {
     coactivationRowStart = []
     coactivationLatents = []
     bands = computeBands()
-    drafts = draftLabels()
     descriptionDrafts = composeDescriptions()
+    drafts = draftLabels()
     state.releaseFirstPassBuffers()
     plan = ExamplePlan(analyzer: self)
     requestedWindows = Set(plan.window.map(Int.init)).union(heldOutWindows).sorted()
     heldOut = HeldOutCounts(latents: latents)
     strongFloor = (0 ..< latents).map { Float(configuration.descriptionStrongFraction) * state.maxima[$0] }
+    descriptionTest.count(into: &heldOut, floor: strongFloor, drafts: descriptionDrafts)
     phase = .secondPass
     return requestedWindows
   }
@@ -189,25 +197,43 @@ public final class FeatureAnalyzer {
     return out
   }
 
-  /// Describes every live feature in words from its firing tokens weighted by activation (in parallel;
-  /// deterministic).
+  /// Describes every live feature in words from where it fires strongly: its sampled firings in the
+  /// composing windows (not those kept for the description test) that reach `descriptionStrongFraction` of
+  /// its maximum (the firings the test checks), weighted by activation. A feature with fewer than
+  /// `descriptionMinSampled` such firings is described from all its sampled firings there. In parallel;
+  /// deterministic.
   private func composeDescriptions() -> [DescriptionDraft] {
     let context = DescriptionContext(vocabulary: vocabulary, lexicon: lexicon, tokenCounts: tokenCounts)
     var out = [DescriptionDraft](repeating: .empty, count: latents)
-    let state = self.state, c = configuration
+    let state = self.state, c = configuration, text = analysisText
+    let composes = (state.samples?.array ?? []).map { sample in sample.heap.filter { !isDescriptionTest(Int($0.window)) } }
+    guard composes.count == latents else { return out }
     out.withUnsafeMutableBufferPointer { buffer in
       let target = UnsafeSendable(buffer.baseAddress!)
       Parallel.chunks(latents, parts: parts) { range in
         for f in range where state.firings[f] > 0 {
-          // Weighted by activation (in 1/256 units): what the feature does most strongly decides its description.
-          let weighted = state.tokens.entries(f).map { (key: $0.key, count: Int(($0.sum * 256).rounded()), sum: $0.sum) }
-          target.value[f] = DescriptionComposer.compose(tokens: weighted, firings: max(1, Int((state.sums[f] * 256).rounded())),
-                                                        context: context, configuration: c)
+          // Activation in 1/256 units per token group, over the strong firings if there are enough, else all.
+          func weights(from floor: Float) -> (groups: [Int32: Int], total: Int, count: Int) {
+            var groups: [Int32: Int] = [:], total = 0, count = 0
+            for firing in composes[f] where firing.value >= floor {
+              guard let span = text.span(window: Int(firing.window)), Int(firing.position) < span.length else { continue }
+              let weight = max(1, Int((Double(firing.value) * 256).rounded()))
+              groups[text.groups[span.start + Int(firing.position)], default: 0] += weight
+              total += weight
+              count += 1
+            }
+            return (groups, total, count)
+          }
+          var w = weights(from: Float(c.descriptionStrongFraction) * state.maxima[f])
+          if w.count < c.descriptionMinSampled { w = weights(from: 0) }
+          target.value[f] = DescriptionComposer.compose(groups: w.groups, total: max(1, w.total), context: context, configuration: c)
         }
       }
     }
     return out
   }
+
+  func isDescriptionTest(_ window: Int) -> Bool { configuration.testsDescriptions(window: window) }
 
   /// Drafts every feature's label on the analysis windows (in parallel; the result does not depend on the
   /// number of workers), then frees the analysis text.
