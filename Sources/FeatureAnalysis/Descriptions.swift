@@ -79,6 +79,7 @@ struct DescriptionContext: Sendable {
   let groupsUnder: [SynsetID: [Int32]]   // synset -> word groups with it among their first senses' ancestors
   let wordCounts: [Int]                  // [groups] analysed tokens per group (for display order)
   let groupOfKey: [String: Int32]        // normalised text -> group
+  let groupsOfLemma: [String: [Int32]]   // WordNet base form -> word groups with it among their base forms
 
   init(vocabulary v: TokenVocabulary, lexicon: Lexicon?, tokenCounts: [Int]) {
     vocabulary = v
@@ -109,6 +110,13 @@ struct DescriptionContext: Sendable {
     var keys: [String: Int32] = [:]
     for g in 0 ..< v.groupCount where keys[v.groupKeys[g]] == nil { keys[v.groupKeys[g]] = Int32(g) }
     groupOfKey = keys
+    var lemmas: [String: [Int32]] = [:]
+    if let lexicon {
+      for g in 0 ..< v.groupCount where classes[g] == .word && !FunctionWords.all.contains(v.groupKeys[g]) {
+        for base in lexicon.baseForms(of: v.groupKeys[g]) { lemmas[base, default: []].append(Int32(g)) }
+      }
+    }
+    groupsOfLemma = lemmas
   }
 }
 
@@ -252,6 +260,16 @@ enum DescriptionComposer {
       .prefix(c.descriptionMaxWords)
     let wordShare = Double(words.reduce(0) { $0 + $1.value }) / total
     if let lexicon = x.lexicon, words.count >= 2, wordShare >= c.descriptionClassShare {
+      // A word family across parts of speech: words WordNet derives from one another (death, die, dead;
+      // city, urban), unless the forms of its head hold 80 % of its weight (then it is "forms of …" below).
+      if let family = family(Array(words), lexicon: lexicon, context: x), family.headShare < 0.8,
+         Double(family.weight) >= c.descriptionMinCoverage * Double(words.reduce(0) { $0 + $1.value }) {
+        let examples = family.members.prefix(shown).map { v.groupKeys[Int($0)] }
+        return DescriptionDraft(text: "words related to '\(family.head)' (\(examples.joined(separator: ", ")))", kind: .wordForms,
+                                groups: family.tested, shownWords: examples,
+                                grounding: "WordNet derivation: " + family.lemmas.sorted().prefix(8).joined(separator: ", "),
+                                coverage: share(family.tested))
+      }
       // Forms of one word: the heaviest base form shared by most of the word weight ("keep, kept, keeps").
       var baseWeight: [String: (weight: Int, members: [Int32])] = [:]
       for (g, count) in words {
@@ -294,6 +312,47 @@ enum DescriptionComposer {
     return DescriptionDraft(text: "unclear", kind: .unclear, groups: [],
                             shownWords: groups.prefix(shown).map { TokenVocabulary.labelText(v.groupKeys[Int($0.key)]) },
                             grounding: nil, coverage: 0)
+  }
+
+  /// The heaviest group of firing words linked by a shared WordNet base form or by derivation (a word's
+  /// base form among the other's derivational relatives): its members (one per base form first, so the
+  /// shown words are the family's different words, not inflections of one), its weight and the share of
+  /// it on the head's own forms, the lemmas it spans, the vocabulary groups it is tested on (every word
+  /// group with one of those lemmas as a base form), and its head (the heaviest member as WordNet lists it).
+  /// Nil without two linked words of different base forms.
+  static func family(_ words: [(key: Int32, value: Int)], lexicon: Lexicon, context x: DescriptionContext)
+    -> (members: [Int32], weight: Int, headShare: Double, head: String, lemmas: Set<String>, tested: Set<Int32>)? {
+    let keys = words.map { x.vocabulary.groupKeys[Int($0.key)] }
+    let bases = keys.map { lexicon.baseForms(of: $0) }
+    let primary = words.indices.map { bases[$0].contains(keys[$0]) ? keys[$0] : (bases[$0].sorted().first ?? keys[$0]) }
+    let relatives = bases.map { set in set.reduce(into: Set<String>()) { $0.formUnion(lexicon.derivationalRelatives(of: $1)) } }
+    // Union-find over the words (few: at most descriptionMaxWords).
+    var parent = Array(words.indices)
+    func root(_ i: Int) -> Int { var i = i; while parent[i] != i { i = parent[i] }; return i }
+    for i in words.indices {
+      for j in words.indices where j > i {
+        guard !bases[i].isDisjoint(with: bases[j]) || !relatives[i].isDisjoint(with: bases[j])
+                || !relatives[j].isDisjoint(with: bases[i]) else { continue }
+        let a = root(i), b = root(j)
+        if a != b { parent[max(a, b)] = min(a, b) }
+      }
+    }
+    var weight: [Int: Int] = [:], count: [Int: Int] = [:]
+    for i in words.indices { weight[root(i), default: 0] += words[i].value; count[root(i), default: 0] += 1 }
+    guard let best = weight.filter({ count[$0.key, default: 0] >= 2 })
+      .max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }) else { return nil }
+    let members = words.indices.filter { root($0) == best.key }
+    guard Set(members.map { primary[$0] }).count >= 2 else { return nil }
+    let head = primary[members[0]]
+    let headWeight = members.filter { bases[$0].contains(head) }.reduce(0) { $0 + words[$1].value }
+    var seen = Set<String>()
+    let firsts = members.filter { seen.insert(primary[$0]).inserted }
+    let ordered = firsts + members.filter { !firsts.contains($0) }
+    var lemmas = Set<String>()
+    for i in members { lemmas.formUnion(bases[i]); lemmas.formUnion(relatives[i].filter { !$0.contains(" ") }) }
+    var tested = Set(members.map { words[$0].key })
+    for lemma in lemmas { tested.formUnion(x.groupsOfLemma[lemma] ?? []) }
+    return (ordered.map { words[$0].key }, best.value, Double(headWeight) / Double(max(1, best.value)), head, lemmas, tested)
   }
 
   /// A single symbol in words: "the line break", "commas", "the digit '7'".

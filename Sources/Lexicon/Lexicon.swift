@@ -97,6 +97,25 @@ public final class Lexicon: Sendable {
     return out
   }
 
+  /// Base forms of `word` under every part of speech (the word itself first when WordNet lists it).
+  public func baseForms(of word: String) -> Set<String> {
+    var out = Set<String>()
+    for pos in PartOfSpeech.allCases { out.formUnion(baseForms(of: word, pos: pos)) }
+    return out
+  }
+
+  /// Lemmas WordNet links to `word` by derivation (`+`: die → death, beauty → beautiful) or as a pertainym
+  /// (`\`: urban → city), from the first `senses` senses of each part of speech; not the word's synonyms.
+  public func derivationalRelatives(of word: String, senses: Int = 2) -> Set<String> {
+    var out = Set<String>()
+    for pos in PartOfSpeech.allCases {
+      for sense in synsets(of: word, pos: pos).prefix(senses) {
+        for target in synset(sense)?.derived ?? [] { out.formUnion(synset(target)?.words ?? []) }
+      }
+    }
+    return out
+  }
+
   /// Whether WordNet knows the word (in any form) as this part of speech, or any.
   public func knows(_ word: String, pos: PartOfSpeech? = nil) -> Bool { !synsets(of: word, pos: pos).isEmpty }
 

@@ -50,7 +50,7 @@ public struct Synset: Sendable, Equatable {
   public var hypernyms: [SynsetID]
   public var similar: [SynsetID]      // for a satellite: its head; for a head: its satellites
   public var isSatellite: Bool        // an adjective satellite ("s"), whose `similar` is its head
-  public var derived: [SynsetID]
+  public var derived: [SynsetID]      // derivationally related forms (`+`) and pertainyms (`\`)
   public var gloss: String
 }
 
@@ -123,7 +123,7 @@ enum WordNetParser {
         switch f[i] {
         case "@", "@i": hypernyms.append(id)
         case "&": similar.append(id)
-        case "+": if !derived.contains(id) { derived.append(id) }
+        case "+", "\\": if !derived.contains(id) { derived.append(id) }   // derivation; pertainym (adjectives, adverbs)
         default: break
         }
         i += 4

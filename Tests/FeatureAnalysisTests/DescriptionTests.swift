@@ -7,7 +7,8 @@ import Testing
 
 @Suite("Descriptions in words, grounded in WordNet and tested on held-out windows")
 struct DescriptionTests {
-  /// A tiny WordNet in its own file format: diseases under "disease", motion verbs under "move", "keep".
+  /// A tiny WordNet in its own file format: diseases under "disease", motion verbs under "move", "keep",
+  /// and "death" and "die" derived from each other.
   static func lexicon() throws -> Lexicon {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("planted-wordnet-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -24,12 +25,14 @@ struct DescriptionTests {
         00000008 26 n 01 cholera 0 001 @ 00000004 n 0000 | an acute intestinal infection
         00000009 03 n 01 table 0 001 @ 00000001 n 0000 | a piece of furniture
         00000010 03 n 01 stone 0 001 @ 00000001 n 0000 | a lump of rock
+        00000011 28 n 01 death 0 001 + 00000010 v 0101 | the end of life
 
         """,
       "index.noun": """
         abstraction n 1 1 @ 1 0 00000002
         cholera n 1 1 @ 1 0 00000008
         condition n 1 1 @ 1 0 00000003
+        death n 1 1 + 1 0 00000011
         disease n 1 1 @ 1 0 00000004
         entity n 1 0 1 0 00000001
         fever n 1 1 @ 1 0 00000007
@@ -50,9 +53,11 @@ struct DescriptionTests {
         00000007 40 v 01 sing 0 000 01 + 01 00 | produce tones
         00000008 40 v 01 read 0 000 01 + 01 00 | look at written words
         00000009 40 v 01 write 0 000 01 + 01 00 | mark letters
+        00000010 30 v 01 die 0 001 + 00000011 n 0101 01 + 01 00 | stop living
 
         """,
       "index.verb": """
+        die v 1 1 + 1 0 00000010
         glide v 1 1 @ 1 0 00000003
         keep v 1 0 1 0 00000005
         move v 1 0 1 0 00000001
@@ -73,7 +78,8 @@ struct DescriptionTests {
 
   /// Planted tokens: diseases, motion verbs, forms of keep, "too", digits, line breaks, and other words.
   static let planted = ["<|endoftext|>", " measles", " plague", " fever", " cholera", " slide", " glide", " slip", " keep",
-                        " kept", " keeps", " too", "1", "2", "3", "\n", " table", " stone", " run", " sing", " read", " write"]
+                        " kept", " keeps", " too", "1", "2", "3", "\n", " table", " stone", " run", " sing", " read", " write",
+                        " death", " die", " died"]
 
   static func corpus() -> (texts: [String], windows: [AnalysisWindow]) {
     let texts = planted + (planted.count ..< 80).map { " w\($0)" }
@@ -92,8 +98,9 @@ struct DescriptionTests {
 
   /// Feature f fires on the tokens of `firing[f]`; feature 5 fires at random; feature 7 fires on diseases
   /// in the first 8 windows only (so it has few firings to be tested on); feature 8 fires on diseases in the
-  /// windows descriptions are composed from and on motion verbs in those they are tested on.
-  static let firing: [Set<Int>] = [[1, 2, 3], [5, 6, 7], [11], [12, 13, 14], [15], [], [8, 9, 10], [1, 2, 3]]
+  /// windows descriptions are composed from and on motion verbs in those they are tested on; feature 9 fires
+  /// on death, die and died.
+  static let firing: [Set<Int>] = [[1, 2, 3], [5, 6, 7], [11], [12, 13, 14], [15], [], [8, 9, 10], [1, 2, 3], [], [22, 23, 24]]
 
   static func run(lexicon: Lexicon?) throws -> [FeatureRecord] {
     let (texts, windows) = corpus()
@@ -102,7 +109,7 @@ struct DescriptionTests {
       CodedWindow(window: window, rows: (1 ..< window.tokens.count).map { p in
         var active: [(latent: Int, value: Float)] = []
         let t = window.tokens[p]
-        for f in [0, 1, 2, 3, 4, 6] where firing[f].contains(t) { active.append((f, 1 + Float(p % 3))) }
+        for f in [0, 1, 2, 3, 4, 6, 9] where firing[f].contains(t) { active.append((f, 1 + Float(p % 3))) }
         if noise.nextInt(below: 100) < 8 { active.append((5, 1)) }
         if window.index < 8, firing[7].contains(t) { active.append((7, 2)) }
         let tested = FeatureAnalysisConfiguration().testsDescriptions(window: window.index)
@@ -110,7 +117,7 @@ struct DescriptionTests {
         return active
       })
     }
-    return try analyse(coded, latents: 9, sources: ["a", "b"], texts: texts, batch: 32, lexicon: lexicon).records
+    return try analyse(coded, latents: 10, sources: ["a", "b"], texts: texts, batch: 32, lexicon: lexicon).records
   }
 
   @Test("Features on planted word sets get the expected descriptions, supported by their held-out test")
@@ -133,6 +140,13 @@ struct DescriptionTests {
     #expect(d[3]?.text == "digits in numbers" && d[3]?.kind == .syntactic && d[3]?.status == .supported)
     #expect(d[4]?.text == "line breaks" && d[4]?.kind == .syntactic && d[4]?.status == .supported)
     #expect(d[6]?.kind == .wordForms && d[6]?.text.hasPrefix("forms of 'keep' (") == true && d[6]?.status == .supported)
+    // Words of different parts of speech that WordNet derives from one another are one family.
+    let family = try #require(d[9])
+    #expect(family.kind == .wordForms && family.status == .supported)
+    #expect(family.text.hasPrefix("words related to '"))
+    #expect(Set(family.words) == ["death", "die", "died"])
+    #expect(family.grounding?.contains("WordNet derivation") == true)
+    #expect(family.testedTokens == 3)
   }
 
   @Test("A feature firing at random is unclear and shown with its top tokens, not dressed up")

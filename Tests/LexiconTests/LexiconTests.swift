@@ -112,4 +112,16 @@ struct LexiconTests {
     #expect(l.baseForms(of: "kept", pos: .verb) == ["keep"])
     #expect(l.pluralForm("disease") == "diseases")
   }
+
+  @Test("Real WordNet 3.0 (when installed): derivation links die and death, beauty and beautify; the pertainym urban and city")
+  func realDerivation() throws {
+    guard FileManager.default.fileExists(atPath: Lexicon.defaultDirectory.appendingPathComponent("data.noun").path) else { return }
+    let l = try Lexicon()
+    #expect(l.derivationalRelatives(of: "die").contains("death"))
+    #expect(l.derivationalRelatives(of: "death").contains("die"))
+    #expect(l.derivationalRelatives(of: "beauty").contains("beautify"))
+    #expect(l.derivationalRelatives(of: "urban").contains("city"))
+    #expect(!l.derivationalRelatives(of: "die").contains("perish"))   // a synonym, not a derived form
+    #expect(l.baseForms(of: "died") == ["die"])
+  }
 }
