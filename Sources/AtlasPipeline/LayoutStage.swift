@@ -1,5 +1,6 @@
 import AtlasArtifacts
 import Foundation
+import Lexicon
 import MapLayout
 import SparseAutoencoders
 import TensorMath
@@ -30,7 +31,8 @@ public struct LayoutStage {
   }
 
   @discardableResult
-  public func run(autoencoder: SparseAutoencoder, records: [FeatureRecord], inputs: [String: String]) throws -> Outcome {
+  public func run(autoencoder: SparseAutoencoder, records: [FeatureRecord], inputs: [String: String],
+                  lexicon: Lexicon? = nil) throws -> Outcome {
     let n = autoencoder.dSAE
     let result = try FeatureMap.build(vectors: autoencoder.decoder, layout: configuration.map,
                                       clusters: configuration.clusters) { step in
@@ -60,10 +62,16 @@ public struct LayoutStage {
                                               count: 8))
       }
       let byCluster = ranked.values
-      let names = Clustering.distinctNames(level.clusters.map { c in byCluster[c.id] })
+      // A theme (a WordNet class of the members' words, or syntax) heads the name; the distinctive terms follow.
+      let themes = level.clusters.map { c in ClusterTheme.theme(groups[c.id].compactMap { records[$0].description }, lexicon: lexicon) }
+      let names = Clustering.distinctNames(level.clusters.map { c in
+        (themes[c.id].map { [$0] } ?? []) + byCluster[c.id].filter { $0 != themes[c.id] }
+      })
       let clusters = level.clusters.map { c -> ClusterRecord in
         let terms = names[c.id]
-        let label = terms.isEmpty ? "region \(c.id + 1) (no described features)" : terms.map { Self.displayTerm($0) }.joined(separator: " · ")
+        let theme = terms.first == themes[c.id] ? themes[c.id] : nil
+        let label = terms.isEmpty ? "region \(c.id + 1) (no described features)"
+          : ClusterTheme.label(theme: theme, terms: terms.filter { $0 != theme }.map { Self.displayTerm($0) })
         return ClusterRecord(level: l, id: c.id, parent: c.parent, size: c.size, label: label, terms: terms,
                              representative: c.representative, x: c.centroid[0], y: c.centroid[1])
       }
@@ -133,7 +141,9 @@ public struct LayoutStage {
   /// A term as it reads in a cluster name: spaces made visible only when the term is all space.
   static func displayTerm(_ term: String) -> String {
     let trimmed = term.trimmingCharacters(in: .whitespacesAndNewlines)
-    return trimmed.isEmpty ? term.replacingOccurrences(of: "\n", with: "⏎").replacingOccurrences(of: " ", with: "␣") : trimmed
+    guard !trimmed.isEmpty else { return term.replacingOccurrences(of: "\n", with: "⏎").replacingOccurrences(of: " ", with: "␣") }
+    // "the word 'sir'" reads as 'sir' in a name; a piece of a word keeps saying so.
+    return trimmed.hasPrefix("the word '") ? String(trimmed.dropFirst("the word ".count)) : trimmed
   }
 
   /// Reads what the render and steering stages need back from disk.

@@ -158,11 +158,14 @@ extension Stage {
     name: .layout,
     inputs: { c in
       StageInputs(parameters: try JSONValue(encoding: c.configuration.layout),
-                  digests: ["sae": try c.output(.train), "features": try c.output(.features)])
+                  digests: ["sae": try c.output(.train), "features": try c.output(.features),
+                            "wordnet": FeaturesStage.wordNetDigest(Lexicon.defaultDirectory)])
     },
     run: { c, fingerprint in
-      try LayoutStage(configuration: c.configuration.layout, atlas: c.atlas, progress: c.progress)
-        .run(autoencoder: c.autoencoder(), records: c.featureRecords(), inputs: ["fingerprint": fingerprint]).timings
+      let (lexicon, _) = try FeaturesStage.loadLexicon(Lexicon.defaultDirectory, progress: c.progress)
+      return try LayoutStage(configuration: c.configuration.layout, atlas: c.atlas, progress: c.progress)
+        .run(autoencoder: c.autoencoder(), records: c.featureRecords(), inputs: ["fingerprint": fingerprint], lexicon: lexicon)
+        .timings
     }) }
 
   static var steer: Stage { Stage(
