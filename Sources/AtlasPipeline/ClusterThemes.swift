@@ -38,4 +38,13 @@ public enum ClusterTheme {
     guard let theme else { return shown.joined(separator: " · ") }
     return shown.isEmpty ? theme : "\(theme) (\(shown.joined(separator: ", ")))"
   }
+
+  /// Names made unique within a level: a name that no term could set apart from another's (clusters listed
+  /// by id) says which region it is ("syntax and layout (commas) · region 12").
+  public static func distinct(_ labels: [String]) -> [String] {
+    var out = labels
+    let repeated = Dictionary(grouping: labels.indices, by: { labels[$0] }).filter { $0.value.count > 1 }
+    for (_, ids) in repeated { for i in ids { out[i] += " · region \(i + 1)" } }
+    return out
+  }
 }

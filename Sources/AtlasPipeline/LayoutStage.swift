@@ -58,8 +58,12 @@ public struct LayoutStage {
       let groups = members
       let ranked = ResultSlots<[String]>(count: level.clusters.count)
       Parallel.forEach(level.clusters.count) { c in
-        ranked.set(c, Clustering.clusterTerms(normalizedMembers: groups[c].map { normalized[$0] }, background: background,
-                                              count: 8))
+        let memberTerms = groups[c].map { normalized[$0] }
+        let shared = Clustering.clusterTerms(normalizedMembers: memberTerms, background: background, count: 8)
+        // Too few terms shared by two members: single members' heads follow, so sibling names can differ.
+        let single = shared.count >= 3 ? [] : Clustering.clusterTerms(normalizedMembers: memberTerms, background: background,
+                                                                       count: 8, minimumSupport: 1)
+        ranked.set(c, shared + single.filter { !shared.contains($0) })
       }
       let byCluster = ranked.values
       // A theme (a WordNet class of the members' words, or syntax) heads the name; the distinctive terms follow.
@@ -67,11 +71,14 @@ public struct LayoutStage {
       let names = Clustering.distinctNames(level.clusters.map { c in
         (themes[c.id].map { [$0] } ?? []) + byCluster[c.id].filter { $0 != themes[c.id] }
       })
-      let clusters = level.clusters.map { c -> ClusterRecord in
+      let labels = ClusterTheme.distinct(level.clusters.map { c -> String in
         let terms = names[c.id]
         let theme = terms.first == themes[c.id] ? themes[c.id] : nil
-        let label = terms.isEmpty ? "region \(c.id + 1) (no described features)"
+        return terms.isEmpty ? "region \(c.id + 1) (no described features)"
           : ClusterTheme.label(theme: theme, terms: terms.filter { $0 != theme }.map { Self.displayTerm($0) })
+      })
+      let clusters = level.clusters.map { c -> ClusterRecord in
+        let terms = names[c.id], label = labels[c.id]
         return ClusterRecord(level: l, id: c.id, parent: c.parent, size: c.size, label: label, terms: terms,
                              representative: c.representative, x: c.centroid[0], y: c.centroid[1])
       }

@@ -28,6 +28,8 @@ struct ClusterThemeTests {
     #expect(ClusterTheme.label(theme: "people", terms: ["'sir'", "'lord'"]) == "people ('sir', 'lord')")
     #expect(ClusterTheme.label(theme: nil, terms: ["'sir'", "'lord'"]) == "'sir' · 'lord'")
     #expect(ClusterTheme.label(theme: "people", terms: []) == "people")
+    // Names of one level are unique: a repeated one says which region it is.
+    #expect(ClusterTheme.distinct(["matters", "people ('sir')", "matters"]) == ["matters · region 1", "people ('sir')", "matters · region 3"])
   }
 
   @Test("Real WordNet 3.0 (when installed): members on sir, lord, lady and king are people; on code they are not")
