@@ -1,6 +1,5 @@
 import AtlasArtifacts
 import Foundation
-import Lexicon
 import MapLayout
 import SparseAutoencoders
 import TensorMath
@@ -31,8 +30,7 @@ public struct LayoutStage {
   }
 
   @discardableResult
-  public func run(autoencoder: SparseAutoencoder, records: [FeatureRecord], inputs: [String: String],
-                  lexicon: Lexicon? = nil) throws -> Outcome {
+  public func run(autoencoder: SparseAutoencoder, records: [FeatureRecord], inputs: [String: String]) throws -> Outcome {
     let n = autoencoder.dSAE
     let result = try FeatureMap.build(vectors: autoencoder.decoder, layout: configuration.map,
                                       clusters: configuration.clusters) { step in
@@ -66,8 +64,8 @@ public struct LayoutStage {
         ranked.set(c, shared + single.filter { !shared.contains($0) })
       }
       let byCluster = ranked.values
-      // A theme (a WordNet class of the members' words, or syntax) heads the name; the distinctive terms follow.
-      let themes = level.clusters.map { c in ClusterTheme.theme(groups[c.id].compactMap { records[$0].description }, lexicon: lexicon) }
+      // A theme ("syntax and layout") heads the name of a mostly syntactic cluster; the distinctive terms follow.
+      let themes = level.clusters.map { c in ClusterTheme.theme(groups[c.id].compactMap { records[$0].description }) }
       let names = Clustering.distinctNames(level.clusters.map { c in
         (themes[c.id].map { [$0] } ?? []) + byCluster[c.id].filter { $0 != themes[c.id] }
       })

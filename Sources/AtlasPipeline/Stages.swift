@@ -158,14 +158,11 @@ extension Stage {
     name: .layout,
     inputs: { c in
       StageInputs(parameters: try JSONValue(encoding: c.configuration.layout),
-                  digests: ["sae": try c.output(.train), "features": try c.output(.features),
-                            "wordnet": FeaturesStage.wordNetDigest(Lexicon.defaultDirectory)])
+                  digests: ["sae": try c.output(.train), "features": try c.output(.features)])
     },
     run: { c, fingerprint in
-      let (lexicon, _) = try FeaturesStage.loadLexicon(Lexicon.defaultDirectory, progress: c.progress)
-      return try LayoutStage(configuration: c.configuration.layout, atlas: c.atlas, progress: c.progress)
-        .run(autoencoder: c.autoencoder(), records: c.featureRecords(), inputs: ["fingerprint": fingerprint], lexicon: lexicon)
-        .timings
+      try LayoutStage(configuration: c.configuration.layout, atlas: c.atlas, progress: c.progress)
+        .run(autoencoder: c.autoencoder(), records: c.featureRecords(), inputs: ["fingerprint": fingerprint]).timings
     }) }
 
   static var steer: Stage { Stage(
