@@ -73,7 +73,7 @@ public struct LayoutStage {
         let terms = names[c.id]
         let theme = terms.first == themes[c.id] ? themes[c.id] : nil
         return terms.isEmpty ? "region \(c.id + 1) (no described features)"
-          : ClusterTheme.label(theme: theme, terms: terms.filter { $0 != theme }.map { Self.displayTerm($0) })
+          : ClusterTheme.label(theme: theme, terms: terms.map { Self.displayTerm($0) })
       })
       let clusters = level.clusters.map { c -> ClusterRecord in
         let terms = names[c.id], label = labels[c.id]

@@ -92,12 +92,12 @@ public struct FeatureAnalysisConfiguration: Codable, Sendable, Equatable, Hashab
   public var descriptionMinPrecision: Double = 0.5
   /// Fewer held-out firings than this make a description's evidence insufficient (never supported).
   public var descriptionMinFirings: Int = 20
-  /// A description explains where a feature fires strongly: its test counts a held-out token as a firing
-  /// when the activation reaches this fraction of the feature's largest activation (weaker firings count as
-  /// not firing), and it is composed from the feature's firing tokens weighted by activation, not by count.
+  /// A description explains where a feature fires strongly: it is composed from the feature's sampled
+  /// firings that reach this fraction of its largest activation (weighted by activation), and its test
+  /// counts a token as a firing only at that level (weaker firings count as not firing).
   public var descriptionStrongFraction: Double = 0.5
   /// A feature is described from its sampled strong firings when it has at least this many of them (else
-  /// from all its firing tokens, weighted by activation).
+  /// from all its sampled firings in the composing windows, weighted by activation).
   public var descriptionMinSampled: Int = 5
   /// This share of the analysis windows (seeded) is kept apart for testing descriptions, with the held-out
   /// windows: descriptions are composed from the other analysis windows.
