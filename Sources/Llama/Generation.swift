@@ -23,9 +23,13 @@ public struct SamplingConfiguration: Codable, Sendable, Equatable {
 public struct GenerationRequest: Sendable {
   public var prompt: [Int]
   public var interventions: InterventionPlan
-  public init(prompt: [Int], interventions: InterventionPlan = [:]) {
+  /// New tokens for this request, when fewer than the sampling configuration's `maxTokens` (a batch can mix
+  /// short and long continuations; a finished request leaves the batch).
+  public var maxTokens: Int?
+  public init(prompt: [Int], interventions: InterventionPlan = [:], maxTokens: Int? = nil) {
     self.prompt = prompt
     self.interventions = interventions
+    self.maxTokens = maxTokens
   }
 }
 
@@ -41,10 +45,11 @@ extension LlamaModel {
   /// the sequences still running. Batch-1 decoding is memory bound; batching is what makes sweeps cheap.
   /// Request i samples from its own stream `SplitMix64(seed).fork(i)`, so results do not depend on batching.
   ///
-  /// With `sharePromptPrefixes`, requests with the same prompt whose interventions leave all but its last
-  /// position alone share one prefill of those positions (computed once, copied to their cache slots): a
-  /// sweep of many edits of the generated tokens then pays for each prompt once. The numbers can differ
-  /// from separate prefills in the last bits (other batch shapes), so it is opt-in.
+  /// With `sharePromptPrefixes`, requests whose prompts begin with the same tokens that no intervention edits
+  /// share one prefill of that prefix (computed once, copied to their cache slots): a sweep of many edits of
+  /// the generated tokens then pays for each prompt once, and edits of the user's message alone share the
+  /// chat template's system turn. The numbers can differ from separate prefills in the last bits (other batch
+  /// shapes), so it is opt-in.
   public func generate(_ requests: [GenerationRequest], sampling: SamplingConfiguration,
                        keepFirstStepLogits: Bool = false, sharePromptPrefixes: Bool = false) throws -> [GenerationResult] {
     guard !requests.isEmpty else { return [] }
@@ -72,7 +77,8 @@ extension LlamaModel {
         results[index].tokens.append(next)
         if stops.contains(next) {
           results[index].stop = .stopToken(next)
-        } else if results[index].tokens.count >= sampling.maxTokens || cache.lengths[index] + 1 >= cache.capacity {
+        } else if results[index].tokens.count >= min(requests[index].maxTokens ?? sampling.maxTokens, sampling.maxTokens)
+                    || cache.lengths[index] + 1 >= cache.capacity {
           results[index].stop = .maxTokens
         } else {
           inputs[index] = [next]
@@ -85,29 +91,29 @@ extension LlamaModel {
     return results
   }
 
-  /// Fills the cache slots of requests that share a prompt prefix nobody edits; their input becomes the
-  /// last prompt token alone.
+  /// Fills the cache slots of requests that share an unedited prompt prefix; their input becomes the rest of
+  /// the prompt. A request's shareable prefix ends at its first edited position and leaves at least the last
+  /// prompt token to run (it gives the first logits); requests group by those prefix tokens.
   func prefillSharedPrefixes(_ requests: [GenerationRequest], cache: KVCache, inputs: inout [[Int]]) throws {
-    var groups: [[Int]: [Int]] = [:]
-    var order: [[Int]] = []
+    var groups: [ArraySlice<Int>: [Int]] = [:]
+    var order: [ArraySlice<Int>] = []
     for (i, r) in requests.enumerated() where r.prompt.count > 1 {
-      let n = r.prompt.count - 1
-      guard r.interventions.values.allSatisfy({ $0.allSatisfy { !$0.positions.touches(below: n) } }) else { continue }
-      if groups[r.prompt] == nil { order.append(r.prompt) }
-      groups[r.prompt, default: []].append(i)
+      let edited = r.interventions.values.flatMap { $0.compactMap(\.positions.firstPosition) }.min() ?? Int.max
+      let n = min(r.prompt.count - 1, edited)
+      guard n > 0 else { continue }
+      let prefix = r.prompt[..<n]
+      if groups[prefix] == nil { order.append(prefix) }
+      groups[prefix, default: []].append(i)
     }
-    var shared: [(prompt: [Int], members: [Int])] = []
-    for prompt in order {
-      if let members = groups[prompt], members.count > 1 { shared.append((prompt, members)) }
-    }
+    let shared = order.compactMap { prefix in groups[prefix].flatMap { $0.count > 1 ? (prefix, $0) : nil } }
     guard !shared.isEmpty else { return }
     var none = NoObserver()
-    _ = try forward(shared.map { Array($0.prompt.dropLast()) }, cache: cache, slots: shared.map { $0.members[0] }, observer: &none,
+    _ = try forward(shared.map { Array($0.0) }, cache: cache, slots: shared.map { $0.1[0] }, observer: &none,
                     logits: .lastOfEachSequence)
-    for (prompt, members) in shared {
+    for (prefix, members) in shared {
       for i in members {
         cache.copy(slot: members[0], to: i)
-        inputs[i] = [prompt[prompt.count - 1]]
+        inputs[i] = Array(requests[i].prompt[prefix.count...])
       }
     }
   }

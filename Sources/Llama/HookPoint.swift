@@ -115,6 +115,15 @@ public enum PositionSelector: Sendable, Equatable, Codable {
     }
   }
 
+  /// The first position selected (0 for `.all`; nil when nothing is).
+  public var firstPosition: Int? {
+    switch self {
+    case .all: 0
+    case .from(let k): max(k, 0)
+    case .range(let r): r.isEmpty ? nil : r.lowerBound
+    }
+  }
+
   public func contains(_ position: Int) -> Bool {
     switch self {
     case .all: true

@@ -115,4 +115,25 @@ struct LatentClampTests {
     // The edits do change what is generated.
     #expect(Set(shared.map(\.tokens)).count > prompts.count)
   }
+
+  @Test("Prompts that share an unedited head (a chat template's system turn) share its prefill; per-request lengths hold")
+  func sharedHeads() throws {
+    let head = BatchedForwardTests.tokens(7, seed: 61)
+    let prompts = [head + BatchedForwardTests.tokens(5, seed: 62), head + BatchedForwardTests.tokens(3, seed: 63)]
+    var requests: [GenerationRequest] = []
+    for prompt in prompts {
+      requests.append(GenerationRequest(prompt: prompt, maxTokens: 4))
+      for scale: Float in [1, 6] {
+        let edit = Intervention.add(vector: (0 ..< 48).map { Float($0 % 5) - 2 }, scale: scale, positions: .from(head.count))
+        requests.append(GenerationRequest(prompt: prompt, interventions: [Self.point: [edit]], maxTokens: scale > 1 ? 9 : nil))
+      }
+    }
+    let sampling = SamplingConfiguration(maxTokens: 9)
+    let separate = try Self.model.generate(requests, sampling: sampling)
+    let shared = try Self.model.generate(requests, sampling: sampling, sharePromptPrefixes: true)
+    #expect(separate.map(\.tokens) == shared.map(\.tokens))
+    #expect(shared.map(\.tokens.count) == [4, 9, 9, 4, 9, 9])
+    #expect(PositionSelector.from(head.count).firstPosition == head.count && PositionSelector.all.firstPosition == 0)
+    #expect(PositionSelector.range(3 ..< 3).firstPosition == nil)
+  }
 }
