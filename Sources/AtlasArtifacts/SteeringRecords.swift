@@ -4,7 +4,7 @@
 public struct SteeringMethod: Codable, Sendable, Equatable {
   public var hookPoint: String           // "blocks.15.hook_resid_post"
   public var mode: String                // the sweep's mode: "add" or "clamp" (ablations are always clamps)
-  public var positions: String           // "all" or "generated"
+  public var positions: String           // "all", "generated" or "message"
   public var strengths: [Float]          // the sweep's grid, multiples of the feature's max activation
   public var ablationStrengths: [Float]  // clamp targets ≤ 0, same unit
   public var sweepTokens: Int            // new tokens per sweep continuation
@@ -111,14 +111,33 @@ public struct SteeredFeature: Codable, Sendable, Equatable {
   }
 }
 
+/// A feature the stage tried, and how far it got: screened, swept, run at full length, shown.
+public struct SteeringCandidate: Codable, Sendable, Equatable {
+  public var feature: Int
+  public var label: String
+  public var reason: String              // why it was picked
+  public var screenCarried: Int?         // screen runs that carried the concept fluently (nil: not screened)
+  public var chosen: ChosenStrength?     // nil: not swept
+  public var sweepCarried: Int?          // prompts whose sweep run at the chosen strength carried the concept
+  public var fullCarried: Int?           // prompts whose full-length run carried it (nil: not run at full length)
+  public var steers: Bool?               // the full-length runs' verdict
+  public var shown: Bool
+  public init(feature: Int, label: String, reason: String, screenCarried: Int? = nil, chosen: ChosenStrength? = nil,
+              sweepCarried: Int? = nil, fullCarried: Int? = nil, steers: Bool? = nil, shown: Bool = false) {
+    self.feature = feature; self.label = label; self.reason = reason; self.screenCarried = screenCarried; self.chosen = chosen
+    self.sweepCarried = sweepCarried; self.fullCarried = fullCarried; self.steers = steers; self.shown = shown
+  }
+}
+
 /// Candidates tried and what came of them.
 public struct SteeringSummary: Codable, Sendable, Equatable {
+  public var screened: Int?              // features screened (nil: no screen)
   public var candidates: Int             // features swept
-  public var showcased: Int              // kept: configured, or their chosen sweep run raised the concept
+  public var showcased: Int              // configured, or their chosen strength steers at full length
   public var steering: Int               // showcased features whose chosen runs `steers`
   public var medianChosenStrength: Float
-  public init(candidates: Int, showcased: Int, steering: Int, medianChosenStrength: Float) {
-    self.candidates = candidates; self.showcased = showcased; self.steering = steering
+  public init(screened: Int? = nil, candidates: Int, showcased: Int, steering: Int, medianChosenStrength: Float) {
+    self.screened = screened; self.candidates = candidates; self.showcased = showcased; self.steering = steering
     self.medianChosenStrength = medianChosenStrength
   }
 }
@@ -126,7 +145,7 @@ public struct SteeringSummary: Codable, Sendable, Equatable {
 /// `steering/steering.json`.
 public struct SteeringRecord: Artifact, Equatable {
   public static let kind = ArtifactKind.steering
-  public static let formatVersion = 2
+  public static let formatVersion = 3
   public var kind = SteeringRecord.kind
   public var formatVersion = SteeringRecord.formatVersion
   public var parameters: JSONValue
@@ -134,10 +153,12 @@ public struct SteeringRecord: Artifact, Equatable {
   public var method: SteeringMethod
   public var prompts: [SteeringPrompt]
   public var features: [SteeredFeature]
+  /// Every feature tried, shown or not.
+  public var candidates: [SteeringCandidate]
   public var summary: SteeringSummary
   public init(parameters: JSONValue, inputs: [String: String], method: SteeringMethod, prompts: [SteeringPrompt],
-              features: [SteeredFeature], summary: SteeringSummary) {
+              features: [SteeredFeature], candidates: [SteeringCandidate] = [], summary: SteeringSummary) {
     self.parameters = parameters; self.inputs = inputs; self.method = method; self.prompts = prompts
-    self.features = features; self.summary = summary
+    self.features = features; self.candidates = candidates; self.summary = summary
   }
 }

@@ -118,8 +118,7 @@ public struct AtlasConfiguration: Codable, Sendable, Equatable {
       c.sae.training.tokens = 200_000
       c.sae.training.deadTokens = 50_000
       c.sae.ceWindows = 8
-      c.steering.automatic = 6
-      c.steering.sweepTokens = 12
+      c.steering.screened = 12
       c.steering.maxNewTokens = 24
     }
     return c

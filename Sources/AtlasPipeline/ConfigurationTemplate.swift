@@ -82,12 +82,13 @@ public enum ConfigurationTemplate {
 
       steering:
         features: \(s.features)              # always steered (feature indices)
-        automatic: \(s.automatic)            # candidates: word-like features spread across coarse clusters; kept if steering raises the concept
+        automatic: \(s.automatic)            # features swept: the best of the screen (at least one screen run carried the concept)
+        screened: \(s.screened)            # word-like features spread across coarse clusters, screened on \(s.screenPrompts) prompts at [\(s.screenStrengths.map { String(format: "%g", $0) }.joined(separator: ", "))]×
         prompts: \(list(s.prompts))
         strengths: [\(s.strengths.map { String(format: "%g", $0) }.joined(separator: ", "))]     # the sweep, multiples of the feature's max activation
         ablationStrengths: [\(s.ablationStrengths.map { String(format: "%g", $0) }.joined(separator: ", "))]   # clamp targets ≤ 0
         mode: \(s.mode.rawValue)                # \(names(SteeringMode.self)): add (h += s·max·d), clamp (SAE activation set to s·max, error term kept)
-        positions: \(s.positions.rawValue)     # \(names(SteeringPositions.self)): all (every position), generated (last prompt token + new tokens)
+        positions: \(s.positions.rawValue)     # \(names(SteeringPositions.self)): all (every position), generated (last prompt token + new tokens), message (the user's message + new tokens)
         sweepTokens: \(s.sweepTokens)           # new tokens per sweep continuation
         maxNewTokens: \(s.maxNewTokens)         # new tokens of the chosen runs
 

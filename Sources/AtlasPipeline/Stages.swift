@@ -44,6 +44,7 @@ public enum StageName: String, CaseIterable, Codable, Sendable, Comparable {
   var outputFormat: String? {
     switch self {
     case .features: "features-\(FeaturesManifest.formatVersion)"
+    case .steer: "steering-\(SteeringRecord.formatVersion)"
     default: nil
     }
   }

@@ -28,8 +28,9 @@ struct ContinuationScorer {
 
   /// `items`: (prompt, continuation, steered feature or nil for a default continuation, which is scored
   /// for every feature in `baselineFeatures`). `baselines[p]` is the first default continuation of prompt p.
-  func score(_ items: [(prompt: Int, tokens: [Int], feature: Int?)], baselineFeatures: [Int], progress: any ProgressSink,
-             label: String) throws -> (scores: [ContinuationScore], baselines: [ContinuationScore]) {
+  /// Without `nll` the pass stops at the hook point (about half the cost) and every NLL is 0.
+  func score(_ items: [(prompt: Int, tokens: [Int], feature: Int?)], baselineFeatures: [Int], nll: Bool = true,
+             progress: any ProgressSink, label: String) throws -> (scores: [ContinuationScore], baselines: [ContinuationScore]) {
     var scores = [ContinuationScore](repeating: ContinuationScore(concept: [:], nll: 0, distinct2: 1), count: items.count)
     var start = 0
     while start < items.count {
@@ -39,7 +40,7 @@ struct ContinuationScorer {
         end += 1
       }
       let group = Array(start ..< end)
-      let results = try scoreGroup(group.map { items[$0] }, baselineFeatures: baselineFeatures)
+      let results = try scoreGroup(group.map { items[$0] }, baselineFeatures: baselineFeatures, nll: nll)
       for (i, r) in zip(group, results) { scores[i] = r }
       start = end
       progress.progress(label, done: start, total: items.count, unit: "continuations")
@@ -52,7 +53,7 @@ struct ContinuationScorer {
     return (scores, baselines)
   }
 
-  private func scoreGroup(_ items: [(prompt: Int, tokens: [Int], feature: Int?)], baselineFeatures: [Int]) throws
+  private func scoreGroup(_ items: [(prompt: Int, tokens: [Int], feature: Int?)], baselineFeatures: [Int], nll withNLL: Bool) throws
     -> [ContinuationScore]
   {
     let longestPrompt = items.map { prompts[$0.prompt].count }.max() ?? 0
@@ -78,8 +79,9 @@ struct ContinuationScorer {
       return (leaders[item.prompt] != nil ? [prompt[prompt.count - 1]] : prompt) + item.tokens
     }
     var observer = RecordingObserver([point])
-    guard let logits = try model.model.forward(inputs, cache: cache, slots: Array(items.indices), observer: &observer, logits: .all),
-          let hooked = observer.recorded[point] else {
+    let logits = try model.model.forward(inputs, cache: cache, slots: Array(items.indices), observer: &observer,
+                                         logits: withNLL ? .all : .none)
+    guard let hooked = observer.recorded[point], logits != nil || !withNLL else {
       throw PipelineError.invalidConfiguration("steering: the scoring pass returned no activations at \(point.name)")
     }
     // Generated rows of every item, encoded in one call.
@@ -95,7 +97,7 @@ struct ContinuationScorer {
     let codes = autoencoder.encode(hooked.gatherRows(generatedRows))
     var codeRow = 0
     var out: [ContinuationScore] = []
-    let vocab = logits.columns
+    let vocab = logits?.columns ?? 0
     for (i, item) in items.enumerated() {
       let m = item.tokens.count
       let wanted = Set(item.feature.map { [$0] } ?? baselineFeatures)
@@ -116,7 +118,7 @@ struct ContinuationScorer {
       // Logits row k (from the input's last prompt token on) predicts generated token k.
       let offset = inputs[i].count - m - 1
       var nll: Double = 0
-      logits.storage.withUnsafeBufferPointer { l in
+      logits?.storage.withUnsafeBufferPointer { l in
         for k in 0 ..< m {
           let base = l.baseAddress! + (firstRow[i] + offset + k) * vocab
           var peak = -Float.infinity

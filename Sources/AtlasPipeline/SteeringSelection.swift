@@ -53,9 +53,9 @@ extension SteeringStage {
 
   /// Picks candidates: configured features first, then live, not dense, not single-token features with a
   /// meaning score, one per coarse cluster in turn (clusters by size; within a cluster by meaning score,
-  /// then by firings), until `automatic` are chosen.
+  /// then by firings), until `count` (default: `automatic`) are chosen.
   public static func select(records: [FeatureRecord], coarseAssignments: [Int], configuration: SteeringConfiguration,
-                            meaning: (FeatureRecord) -> Double? = meaningScore)
+                            count: Int? = nil, meaning: (FeatureRecord) -> Double? = meaningScore)
     -> [(feature: Int, reason: String)]
   {
     var chosen: [(Int, String)] = []
@@ -83,10 +83,11 @@ extension SteeringStage {
       let (na, nb) = (byCluster[a]?.count ?? 0, byCluster[b]?.count ?? 0)
       return na != nb ? na > nb : a < b
     }
+    let wanted = count ?? configuration.automatic
     var round = 0, added = 0
-    while added < configuration.automatic {
+    while added < wanted {
       var progressed = false
-      for cluster in clusters where added < configuration.automatic {
+      for cluster in clusters where added < wanted {
         guard let list = byCluster[cluster], round < list.count else { continue }
         let (r, score) = list[round]
         progressed = true

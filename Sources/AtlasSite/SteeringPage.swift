@@ -21,8 +21,11 @@ struct SteeringIndex: Sendable {
     let m = record.method
     let c = m.criteria
     let hook = Markup.displayable(m.hookPoint)
-    let where_ = m.positions == "all" ? "at every position of the prompt and the answer"
-      : "on the answer as it is written (the prompt's last token and every new token)"
+    let where_ = switch m.positions {
+    case "all": "at every position of the prompt and the answer"
+    case "message": "on the user's question and the answer (every position after the chat template's fixed system text)"
+    default: "on the answer as it is written (the prompt's last token and every new token)"
+    }
     let grid = m.strengths.isEmpty ? "" : " from \(number(m.strengths.min() ?? 0))× to \(number(m.strengths.max() ?? 0))×"
     let mode = m.mode == "clamp" ? "pins the feature's value in the sparse autoencoder to a target" : "adds the feature's direction"
     let here = maxActivation.map { " (here \(Format.activation($0)))" } ?? ""
@@ -209,8 +212,14 @@ struct SteeringGalleryView: MustacheParent {
     let strengths = (steering.record?.method.strengths.count ?? 0) + (steering.record?.method.ablationStrengths.count ?? 0)
     var summary = ""
     if let s = steering.record?.summary {
-      summary = "\(s.candidates) candidate features were swept; \(s.showcased) raised their concept and are shown; \(s.steering) of them "
-        + "carry it in at least half the answers while staying fluent. Median chosen strength: \(SteeringIndex.number(s.medianChosenStrength))× max activation."
+      let screen = s.screened.map { "\($0) word-like features were screened (two short answers each); " } ?? ""
+      summary = screen + "\(s.candidates) were swept over every strength; \(s.showcased) are shown, and \(s.steering) of them "
+        + "carry their concept in at least half the answers while staying fluent. Median chosen strength: "
+        + "\(SteeringIndex.number(s.medianChosenStrength))× max activation."
+      if let tried = steering.record?.candidates.filter({ $0.chosen != nil && !$0.shown }), !tried.isEmpty {
+        summary += " Swept but not shown (they did not steer at full length): "
+          + tried.map { "f\($0.feature)" + ($0.fullCarried.map { n in " (\(n) of \(prompts) answers)" } ?? "") }.joined(separator: ", ") + "."
+      }
     }
     return SteeringGalleryView(
       chrome: ChromeView.make(input, title: "Steering", root: "", current: "steering", bodyClass: "page-steering"),

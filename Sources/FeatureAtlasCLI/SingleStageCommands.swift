@@ -134,7 +134,7 @@ extension FeatureAtlasCommand {
     @Option(help: "A strength in multiples of max activation (repeatable).") var strength: [Float] = []
     @Option(help: "add (h += s·max·d) or clamp (the SAE activation set to s·max, error term kept); ablations are always clamps.")
     var mode: SteeringMode?
-    @Option(help: "Where to edit: all (every position) or generated (the last prompt token and the new ones).")
+    @Option(help: "Where to edit: all (every position), generated (the last prompt token and the new ones) or message (the user's message and the answer).")
     var positions: SteeringPositions?
     @Flag(help: "Redo even if nothing changed.") var force = false
 

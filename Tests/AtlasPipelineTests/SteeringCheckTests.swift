@@ -29,7 +29,16 @@ struct SteeringCheckTests {
       scratch = dir
       var c = try AtlasConfiguration.preset("quick")
       c.model = TestPaths.smolLM2?.path
-      c.steering.automatic = 3
+      // Automatic picks are shown only when they steer, which a small SAE may not give: the two first
+      // candidates are configured instead (configured features are always run at full length and shown).
+      _ = try AtlasBuild(configuration: c, atlas: AtlasDirectory(dir), progress: CollectingProgress(),
+                         stages: [.capture, .train, .features, .layout]).run()
+      let (_, records) = try FeaturesStage.readRecords(AtlasDirectory(dir), summary: true)
+      let clusters = try LayoutStage.readAssignments(AtlasDirectory(dir), level: 0)
+      c.steering.features = SteeringStage.select(records: records, coarseAssignments: clusters, configuration: c.steering, count: 2)
+        .map(\.feature)
+      c.steering.automatic = 2
+      c.steering.screened = 6
       _ = try AtlasBuild(configuration: c, atlas: AtlasDirectory(dir), progress: CollectingProgress()).run()
       directory = dir
     }
@@ -41,6 +50,9 @@ struct SteeringCheckTests {
     let point = try HookPoint(name: record.method.hookPoint)
     let criteria = record.method.criteria
     #expect(record.summary.steering == record.features.filter(\.steers).count)
+    #expect(!record.features.isEmpty, "no feature was shown, so no claim was checked")
+    #expect(record.features.allSatisfy { f in f.steers || record.candidates.contains { $0.feature == f.feature && $0.reason == "configured" } },
+            "an automatic pick was shown without steering")
     #expect(record.features.allSatisfy { $0.chosenRuns.count == record.prompts.count })
 
     // One sequence per default continuation and per chosen run.
