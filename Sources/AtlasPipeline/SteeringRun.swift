@@ -21,7 +21,7 @@ extension SteeringStage {
     // concept fluently in at least one screen run).
     let picks = Self.select(records: records, coarseAssignments: coarseAssignments, configuration: c,
                             count: max(c.automatic, c.screened))
-    var candidates = picks.map { SteeringCandidate(feature: $0.feature, label: records[$0.feature].label.text, reason: $0.reason) }
+    var candidates = picks.map { SteeringCandidate(feature: $0.feature, label: Self.name(records[$0.feature]), reason: $0.reason) }
     var swept = picks.map(\.feature)
     if c.screened > c.automatic {
       let automatic = picks.filter { $0.reason != "configured" }.map(\.feature)
@@ -85,7 +85,7 @@ extension SteeringStage {
       let pairs = ablations.pairs(of: f) + sweep.pairs(of: f)
       let (_, curve) = Self.choose(jobs: pairs, baselines: sweep.baselines, feature: f, configuration: c)
       return SteeredFeature(
-        feature: f, label: records[f].label.text, maxActivation: records[f].maxActivation, reason: candidate.reason,
+        feature: f, label: Self.name(records[f]), maxActivation: records[f].maxActivation, reason: candidate.reason,
         chosen: chosen[f] ?? ChosenStrength(mode: c.mode.rawValue, strength: 0, fluent: false),
         sweep: curve.sorted { Self.curveOrder($0, $1) },
         runs: ablations.runs(of: f, bench: bench) + sweep.runs(of: f, bench: bench), chosenRuns: full.runs(of: f, bench: bench),
@@ -123,6 +123,12 @@ extension SteeringStage {
       if fluent && carries(score, feature: f, baseline: base, criteria: c.criteria) { carried[f, default: 0] += 1 }
     }
     return carried
+  }
+
+  /// What a reader calls the feature: its description in words where that held up on held-out text, else its label.
+  static func name(_ record: FeatureRecord) -> String {
+    if let d = record.description, d.status == .supported { return d.text }
+    return record.label.text
   }
 
   static func carries(_ score: ContinuationScore, feature: Int, baseline: ContinuationScore, criteria: SteeringCriteria) -> Bool {
