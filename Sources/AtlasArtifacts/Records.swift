@@ -59,13 +59,13 @@ public struct CorpusRecord: Codable, Sendable, Equatable {
 }
 
 public struct StageRecord: Codable, Sendable, Equatable {
-  public var name: String
+  public var name: StageName
   public var seconds: Double
   public var skipped: Bool           // inputs and parameters unchanged: reused
   public var fingerprint: String     // digest of the stage's parameters and inputs
   /// Throughput and per-step timings of this run (e.g. "tokensPerSecond", "neighbours").
   public var details: [String: Double]
-  public init(name: String, seconds: Double, skipped: Bool, fingerprint: String, details: [String: Double] = [:]) {
+  public init(name: StageName, seconds: Double, skipped: Bool, fingerprint: String, details: [String: Double] = [:]) {
     self.name = name; self.seconds = seconds; self.skipped = skipped; self.fingerprint = fingerprint; self.details = details
   }
 }
@@ -155,12 +155,30 @@ public enum SAEOrigin: Equatable, Sendable, CustomStringConvertible {
   }
 }
 
+/// Stored as its description, the string earlier versions wrote; another string does not decode.
+extension SAEOrigin: Codable {
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.singleValueContainer()
+    let text = try container.decode(String.self)
+    guard let origin = SAEOrigin(recorded: text) else {
+      throw DecodingError.dataCorruptedError(
+        in: container, debugDescription: "origin \"\(text)\" is neither \"trained\" nor \"\(Self.loadedPrefix)<path>\"")
+    }
+    self = origin
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.singleValueContainer()
+    try container.encode(description)
+  }
+}
+
 public struct SAETrainingRecord: Artifact, Equatable {
   public static let kind = ArtifactKind.sae
   public static let formatVersion = 1
   public var kind = SAETrainingRecord.kind
   public var formatVersion = SAETrainingRecord.formatVersion
-  public var origin: String               // SAEOrigin's description: "trained" or "loaded from <path>"
+  public var origin: SAEOrigin            // stored as "trained" or "loaded from <path>"
   public var architecture: String         // SAELens name: "topk", "standard" (ReLU), "jumprelu" (BatchTopK, loaded), "gated"
   public var dIn: Int
   public var dSAE: Int
@@ -171,14 +189,11 @@ public struct SAETrainingRecord: Artifact, Equatable {
   public var weightsDigest: String        // sha256 of sae_weights.safetensors
   public var quality: SAEQuality
   public var curve: [TrainingCurvePoint]
-  public init(origin: String, architecture: String, dIn: Int, dSAE: Int, k: Int?, trainingTokens: Int, parameters: JSONValue,
+  public init(origin: SAEOrigin, architecture: String, dIn: Int, dSAE: Int, k: Int?, trainingTokens: Int, parameters: JSONValue,
               inputDigest: String, weightsDigest: String, quality: SAEQuality, curve: [TrainingCurvePoint]) {
     self.origin = origin; self.architecture = architecture; self.dIn = dIn; self.dSAE = dSAE; self.k = k
     self.trainingTokens = trainingTokens
     self.parameters = parameters; self.inputDigest = inputDigest; self.weightsDigest = weightsDigest
     self.quality = quality; self.curve = curve
   }
-
-  /// `origin` as a value (nil when the stored string is not one this pipeline writes).
-  public var sourceOfWeights: SAEOrigin? { SAEOrigin(recorded: origin) }
 }

@@ -1,6 +1,17 @@
 import Dispatch
 import Foundation
 
+/// The stages of a build, in order: what `stages/<stage>.json` and atlas.json's stage records are named by.
+/// What each stage does lives with the pipeline; a record naming a stage no version of the pipeline has
+/// does not decode.
+public enum StageName: String, CaseIterable, Codable, Sendable, Comparable {
+  case capture, train, features, layout, steer, render
+
+  public static func < (a: StageName, b: StageName) -> Bool { a.order < b.order }
+
+  public var order: Int { Self.allCases.firstIndex(of: self) ?? 0 }
+}
+
 /// One file a stage wrote: its path inside the atlas, size and SHA-256.
 public struct FileDigestRecord: Codable, Sendable, Equatable {
   public var path: String            // relative to the atlas root, "/"-separated
@@ -17,7 +28,7 @@ public struct StageStamp: Artifact, Equatable {
   public static let formatVersion = 1
   public var kind = StageStamp.kind
   public var formatVersion = StageStamp.formatVersion
-  public var stage: String
+  public var stage: StageName
   public var fingerprint: String
   /// What the fingerprint covers: input name -> digest (upstream stages' output digests, model, resources).
   public var inputs: [String: String]
@@ -25,7 +36,7 @@ public struct StageStamp: Artifact, Equatable {
   /// One digest over `files` (paths and contents): what later stages record as this stage's output.
   public var outputDigest: String
 
-  public init(stage: String, fingerprint: String, inputs: [String: String], files: [FileDigestRecord]) {
+  public init(stage: StageName, fingerprint: String, inputs: [String: String], files: [FileDigestRecord]) {
     self.stage = stage; self.fingerprint = fingerprint; self.inputs = inputs; self.files = files
     outputDigest = StageStamp.digest(of: files)
   }

@@ -238,13 +238,13 @@ package enum SyntheticAtlas {
                          name: hostile ? SyntheticContent.hostile[2] : "SmolLM2-135M-Instruct", architecture: "llama",
                          dModel: 576, layers: 30, vocabularySize: 49152),
       corpus: corpus, hookPoint: "blocks.15.hook_resid_post", configuration: .object(configuration),
-      stages: [StageRecord(name: "capture", seconds: 412.5, skipped: false, fingerprint: digest("capture", 1)),
-               StageRecord(name: "train", seconds: 1830.2, skipped: false, fingerprint: digest("train", 1),
+      stages: [StageRecord(name: .capture, seconds: 412.5, skipped: false, fingerprint: digest("capture", 1)),
+               StageRecord(name: .train, seconds: 1830.2, skipped: false, fingerprint: digest("train", 1),
                            details: ["trainingSeconds": 1830.2, "tokensPerSecond": 6602]),
-               StageRecord(name: "features", seconds: 655.0, skipped: false, fingerprint: digest("features", 1)),
-               StageRecord(name: "layout", seconds: 18.1, skipped: true, fingerprint: digest("layout", 1),
+               StageRecord(name: .features, seconds: 655.0, skipped: false, fingerprint: digest("features", 1)),
+               StageRecord(name: .layout, seconds: 18.1, skipped: true, fingerprint: digest("layout", 1),
                            details: ["neighbours": 3.21, "graph": 0.52, "spectral": 1.13, "optimization": 12.4, "clustering": 0.81]),
-               StageRecord(name: "steer", seconds: 240.7, skipped: false, fingerprint: digest("steer", 1))])
+               StageRecord(name: .steer, seconds: 240.7, skipped: false, fingerprint: digest("steer", 1))])
   }
 
   private static func trainingRecord(_ options: SyntheticAtlasOptions) -> SAETrainingRecord {
@@ -256,7 +256,7 @@ package enum SyntheticAtlas {
                                 l0: 32 + 10 * exp(-12 * t), deadFraction: 0.03 + 0.4 * exp(-5 * t))
     }
     return SAETrainingRecord(
-      origin: "trained", architecture: "topk", dIn: 576, dSAE: options.features, k: 32, trainingTokens: 12_083_200,
+      origin: .trained, architecture: "topk", dIn: 576, dSAE: options.features, k: 32, trainingTokens: 12_083_200,
       parameters: .object(["learningRate": .number(0.0004), "k": .number(32)]),
       inputDigest: digest("activations", options.seed), weightsDigest: digest("weights", options.seed),
       quality: SAEQuality(fvu: 0.187, mse: 0.0412, l0: 32, deadFraction: 0.031, denseFraction: 0.004, ceLossRecovered: 0.874,

@@ -115,7 +115,7 @@ public struct AtlasBuild {
       context.outputs[stage.name] = stamp.outputDigest
       let seconds = Date().timeIntervalSince(t0)
       progress.log("  unchanged, reused (\(String(format: "%.1f", seconds)) s)")
-      context.record(StageRecord(name: stage.name.rawValue, seconds: seconds, skipped: true, fingerprint: fingerprint))
+      context.record(StageRecord(name: stage.name, seconds: seconds, skipped: true, fingerprint: fingerprint))
       try context.writeAtlasRecord()
       return
     }
@@ -138,10 +138,10 @@ public struct AtlasBuild {
     }
     let paths = ArtifactFiles.list(root: atlas.root, folders: stage.name.outputFolders, excluding: stage.name.excludedFolders)
     let files = try ArtifactFiles.digests(root: atlas.root, paths: paths)
-    let written = StageStamp(stage: stage.name.rawValue, fingerprint: fingerprint, inputs: inputs.digests, files: files)
+    let written = StageStamp(stage: stage.name, fingerprint: fingerprint, inputs: inputs.digests, files: files)
     try written.write(to: stampURL)
     context.outputs[stage.name] = written.outputDigest
-    context.record(StageRecord(name: stage.name.rawValue, seconds: Date().timeIntervalSince(t0), skipped: false,
+    context.record(StageRecord(name: stage.name, seconds: Date().timeIntervalSince(t0), skipped: false,
                                fingerprint: fingerprint, details: details))
     try context.writeAtlasRecord()
     try stage.after(context)
@@ -257,9 +257,7 @@ final class BuildContext {
   /// atlas.json: this run's stage records replace the previous run's records of the same stage.
   func writeAtlasRecord() throws {
     let names = Set(records.map(\.name))
-    let stages = ((previous?.stages ?? []).filter { !names.contains($0.name) } + records).sorted {
-      (StageName(rawValue: $0.name) ?? .render) < (StageName(rawValue: $1.name) ?? .render)
-    }
+    let stages = ((previous?.stages ?? []).filter { !names.contains($0.name) } + records).sorted { $0.name < $1.name }
     let record = AtlasRecord(
       toolVersion: FeatureAtlasVersion.current, createdAt: ISO8601DateFormatter().string(from: Date()),
       title: configuration.title, model: identity.record, corpus: corpusRecord, hookPoint: hookPoint,

@@ -2,14 +2,8 @@ import AtlasArtifacts
 import Foundation
 import Lexicon
 
-/// The stages of a build, in order.
-public enum StageName: String, CaseIterable, Codable, Sendable, Comparable {
-  case capture, train, features, layout, steer, render
-
-  public static func < (a: StageName, b: StageName) -> Bool { a.order < b.order }
-
-  var order: Int { Self.allCases.firstIndex(of: self) ?? 0 }
-
+/// What each stage of a build is (the names and their order live with the records, in AtlasArtifacts).
+extension StageName {
   var title: String {
     switch self {
     case .capture: "capture activations"

@@ -63,15 +63,17 @@ extension SteeringStage {
       prompts.map { p in Job(feature: f, prompt: p, mode: chosen[f]?.mode ?? c.mode.rawValue, strength: chosen[f]?.strength ?? 0) }
     }
     let ablationJobs = trials.flatMap { f in prompts.flatMap { p in c.ablationStrengths.map { Job(feature: f, prompt: p, mode: "ablate", strength: $0) } } }
-    let both = try bench.run(fullJobs + ablationJobs, tokens: fullJobs.map { _ in c.maxNewTokens } + ablationJobs.map { _ in c.sweepTokens },
-                             baselineFeatures: trials, label: "steer chosen")
+    let lengths = fullJobs.map { _ in c.maxNewTokens } + ablationJobs.map { _ in c.sweepTokens }
+    let both = try bench.run(fullJobs + ablationJobs, tokens: lengths, baselineFeatures: trials, label: "steer chosen")
     let full = both.slice(0 ..< fullJobs.count, baselines: both.baselines)
     let ablations = both.slice(fullJobs.count ..< both.jobs.count, baselines: sweep.baselines)
     var shown: [Int] = []
     for f in trials {
       let i = candidates.firstIndex { $0.feature == f }!
       let runs = full.pairs(of: f)
-      candidates[i].fullCarried = runs.filter { Self.carries($0.1, feature: f, baseline: full.baselines[$0.0.prompt], criteria: c.criteria) }.count
+      candidates[i].fullCarried = runs.filter {
+        Self.carries($0.1, feature: f, baseline: full.baselines[$0.0.prompt], criteria: c.criteria)
+      }.count
       candidates[i].steers = Self.steers(runs, feature: f, baselines: full.baselines, configuration: c, prompts: prompts.count)
       if candidates[i].reason == "configured" || candidates[i].steers == true {
         candidates[i].shown = true
@@ -188,7 +190,9 @@ struct SteeringBench {
     let c = stage.configuration
     let concept = job.feature.flatMap { score.concept[$0] } ?? ConceptScore(meanActivation: 0, firingFraction: 0, firingTokens: 0)
     var carries = false
-    if let f = job.feature, let base = baseline?.concept[f] { carries = SteeringStage.carries(concept, baseline: base, criteria: c.criteria) }
+    if let f = job.feature, let base = baseline?.concept[f] {
+      carries = SteeringStage.carries(concept, baseline: base, criteria: c.criteria)
+    }
     return SteeringRun(prompt: job.prompt, mode: job.mode, strength: job.strength, text: model.tokenizer.decodeText(tokens),
                        tokens: model.tokenizer.displayPieces(tokens), concept: concept, nll: score.nll, distinct2: score.distinct2,
                        carriesConcept: carries)

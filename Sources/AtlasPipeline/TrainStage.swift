@@ -113,7 +113,7 @@ public struct TrainStage {
       parameters = .object(object)
     }
     let record = SAETrainingRecord(
-      origin: origin.description, architecture: autoencoder.activation.saeLensName, dIn: dIn, dSAE: autoencoder.dSAE,
+      origin: origin, architecture: autoencoder.activation.saeLensName, dIn: dIn, dSAE: autoencoder.dSAE,
       k: { if case .topK(let k) = autoencoder.activation { return k } else { return nil } }(),
       trainingTokens: trainingTokens, parameters: parameters, inputDigest: fingerprint, weightsDigest: SHA256.hex(weights),
       quality: quality, curve: curve)

@@ -104,11 +104,11 @@ enum RunPage {
     var sae: [RowView] = []
     var curves: [ChartView] = []
     if let t = input.training {
-      sae = [RowView(key: "Origin", value: d(t.origin)), RowView(key: "Architecture", value: d(t.architecture)),
+      sae = [RowView(key: "Origin", value: d(t.origin.description)), RowView(key: "Architecture", value: d(t.architecture)),
              RowView(key: "d_in × d_sae", value: "\(Format.count(t.dIn)) × \(Format.count(t.dSAE))"),
              RowView(key: "k", value: t.k.map(String.init) ?? "n/a"),
              RowView(key: "Training tokens", value: Format.count(t.trainingTokens))]
-      if let train = r.stages.last(where: { $0.name == "train" }), let seconds = train.details["trainingSeconds"] {
+      if let train = r.stages.last(where: { $0.name == .train }), let seconds = train.details["trainingSeconds"] {
         sae.append(RowView(key: "Training time", value: Format.seconds(seconds)))
         if let rate = train.details["tokensPerSecond"] {
           sae.append(RowView(key: "Throughput", value: "\(Format.count(Int(rate.rounded()))) tokens/s"))
@@ -151,14 +151,14 @@ enum RunPage {
     let l = input.layout
     var layout = [RowView(key: "Levels", value: input.hierarchy.levels.map { "\(d($0.name)) (\($0.clusters.count))" }.joined(separator: " › "))]
     layout += l.quality.keys.sorted().map { RowView(key: d($0), value: Format.number(l.quality[$0] ?? .nan, significant: 3)) }
-    if let timings = r.stages.last(where: { $0.name == "layout" })?.details {
+    if let timings = r.stages.last(where: { $0.name == .layout })?.details {
       layout += timings.keys.sorted().map { RowView(key: "time: " + d($0), value: Format.seconds(timings[$0] ?? .nan)) }
     }
     layout += flatten(l.parameters, prefix: "parameters")
 
     let longest = r.stages.map(\.seconds).max() ?? 1
     let stages = r.stages.map { s in
-      TableRowView(cells: [d(s.name), Format.seconds(s.seconds), s.skipped ? "reused (inputs unchanged)" : "ran"],
+      TableRowView(cells: [d(s.name.rawValue), Format.seconds(s.seconds), s.skipped ? "reused (inputs unchanged)" : "ran"],
                    bar: "w\(longest > 0 ? max(0, min(20, Int((s.seconds / longest * 20).rounded()))) : 0)")
     }
 

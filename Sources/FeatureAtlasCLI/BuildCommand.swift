@@ -116,7 +116,7 @@ enum Summary {
     }
     var lines = ["", "done in \(Format.seconds(summary.seconds))"]
     for stage in summary.stages {
-      lines.append(String(format: "  %-10@ %8.1f s%@", stage.name.padding(toLength: 10, withPad: " ", startingAt: 0) as NSString, stage.seconds,
+      lines.append(String(format: "  %-10@ %8.1f s%@", stage.name.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0) as NSString, stage.seconds,
                           (stage.skipped ? " (reused)" : "") as NSString))
     }
     let m = summary.metrics

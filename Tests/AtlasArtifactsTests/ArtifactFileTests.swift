@@ -100,6 +100,36 @@ struct ArtifactHeaderTests {
     }
   }
 
+  @Test("Stage names and the SAE's origin are typed but stored as the same strings; a name no pipeline writes is named in the error")
+  func typedNamesAndOrigins() throws {
+    let folder = try scratch()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let file = folder.appendingPathComponent("training.json")
+    let loaded = trainingJSON(formatVersion: SAETrainingRecord.formatVersion)
+      .replacingOccurrences(of: "\"origin\": \"trained\"", with: "\"origin\": \"loaded from runs/sae.safetensors\"")
+    try AtomicFile.write(loaded, to: file)
+    let record = try SAETrainingRecord.read(from: file)
+    #expect(record.origin == .loaded(path: "runs/sae.safetensors"))
+    #expect(String(decoding: try JSONEncoder().encode(record.origin), as: UTF8.self) == "\"loaded from runs\\/sae.safetensors\"")
+
+    let odd = trainingJSON(formatVersion: SAETrainingRecord.formatVersion)
+      .replacingOccurrences(of: "\"origin\": \"trained\"", with: "\"origin\": \"downloaded\"")
+    try AtomicFile.write(odd, to: file)
+    #expect { try SAETrainingRecord.read(from: file) } throws: { error in
+      guard case ArtifactError.malformed(let path, let reason) = error else { return false }
+      return path == file.path && reason.contains("downloaded")
+    }
+
+    let stamp = StageStamp(stage: .layout, fingerprint: "f", inputs: [:], files: [])
+    let json = String(decoding: try JSONEncoder().encode(stamp), as: UTF8.self)
+    #expect(json.contains("\"stage\":\"layout\""))
+    #expect(try JSONDecoder().decode(StageStamp.self, from: Data(json.utf8)) == stamp)
+    #expect(throws: DecodingError.self) {
+      try JSONDecoder().decode(StageStamp.self, from: Data(json.replacingOccurrences(of: "\"layout\"", with: "\"publish\"").utf8))
+    }
+    #expect(StageName.allCases.sorted() == [.capture, .train, .features, .layout, .steer, .render])
+  }
+
   @Test("The current version reads; no header or a missing file are errors of their own")
   func currentMissingMalformed() throws {
     let folder = try scratch()
@@ -108,7 +138,7 @@ struct ArtifactHeaderTests {
     try AtomicFile.write(trainingJSON(formatVersion: SAETrainingRecord.formatVersion), to: file)
     let record = try SAETrainingRecord.read(from: file)
     #expect(record.dSAE == 8)
-    #expect(record.sourceOfWeights == .trained)
+    #expect(record.origin == .trained)
 
     try AtomicFile.write("{\"origin\": \"trained\"}", to: file)
     do {

@@ -18,7 +18,7 @@ struct EndToEndTests {
       try? FileManager.default.removeItem(at: second)
     }
     let summary = try EndToEnd.build(first)
-    #expect(summary.stages.map(\.name) == StageName.allCases.map(\.rawValue))
+    #expect(summary.stages.map(\.name) == StageName.allCases)
     #expect(summary.stages.allSatisfy { !$0.skipped })
     let atlas = AtlasDirectory(first)
     let record = try AtlasRecord.read(from: atlas.atlasRecord)
@@ -64,7 +64,7 @@ struct EndToEndTests {
 
     // --force layout redoes layout and everything after it, and nothing before.
     let forced = try EndToEnd.build(first, force: .layout)
-    #expect(forced.stages.filter { !$0.skipped }.map(\.name) == ["layout", "steer", "render"])
+    #expect(forced.stages.filter { !$0.skipped }.map(\.name) == [.layout, .steer, .render])
 
     // Tampering: an edited features shard is named, and only the stage that owns it is redone (its output is
     // the same again, so nothing after it changes).
@@ -74,7 +74,7 @@ struct EndToEndTests {
     try bytes.write(to: shard)
     let progress = CollectingProgress()
     let repaired = try EndToEnd.build(first, progress: progress)
-    #expect(repaired.stages.filter { !$0.skipped }.map(\.name) == ["features"])
+    #expect(repaired.stages.filter { !$0.skipped }.map(\.name) == [.features])
     #expect(progress.lines.contains { $0.contains("features/summaries-00000.json changed since it was written") }, "\(progress.lines)")
     #expect(EndToEnd.digests(first)["features/summaries-00000.json"] == before["features/summaries-00000.json"])
 

@@ -157,7 +157,7 @@ struct HardeningTests {
     try Data("temp".utf8).write(to: folder.appendingPathComponent(".a.json.partial-1"))
     let paths = ArtifactFiles.list(root: root, folders: ["layout"])
     #expect(paths == ["layout/a.json", "layout/b.bin", "layout/sub/c.txt"])
-    let stamp = StageStamp(stage: "layout", fingerprint: "f", inputs: [:], files: try ArtifactFiles.digests(root: root, paths: paths))
+    let stamp = StageStamp(stage: .layout, fingerprint: "f", inputs: [:], files: try ArtifactFiles.digests(root: root, paths: paths))
     #expect(try ArtifactFiles.verify(stamp, root: root, folders: ["layout"]).isEmpty)
     // The stamp round-trips through its file, header first.
     let url = root.appendingPathComponent("stages/layout.json")
@@ -175,7 +175,7 @@ struct HardeningTests {
       "layout/d.json was not written by its stage",
       "layout/sub/c.txt is missing",
     ])
-    #expect(stamp.outputDigest != StageStamp(stage: "layout", fingerprint: "f", inputs: [:],
+    #expect(stamp.outputDigest != StageStamp(stage: .layout, fingerprint: "f", inputs: [:],
                                              files: try ArtifactFiles.digests(root: root, paths: ArtifactFiles.list(root: root, folders: ["layout"]))).outputDigest)
   }
 
@@ -233,7 +233,7 @@ struct HardeningTests {
     #expect(render.stages.map(\.skipped) == [true])
     // … and once nothing is in the way, the changed setting redoes its stage and those after it.
     let next = try AtlasBuild(configuration: layout, atlas: atlas, progress: CollectingProgress()).run()
-    #expect(next.stages.filter { !$0.skipped }.map(\.name) == ["layout", "steer", "render"])
+    #expect(next.stages.filter { !$0.skipped }.map(\.name) == [.layout, .steer, .render])
     #expect(try written() != before)
   }
 }

@@ -51,12 +51,12 @@ struct TinyPipelineTests {
     defer { try? FileManager.default.removeItem(at: root) }
     let atlas = AtlasDirectory(root.appendingPathComponent("atlas"))
     let first = try AtlasBuild(configuration: c, atlas: atlas, progress: CollectingProgress()).run()
-    #expect(first.stages.map(\.name) == StageName.allCases.map(\.rawValue))
+    #expect(first.stages.map(\.name) == StageName.allCases)
     #expect(first.stages.allSatisfy { !$0.skipped })
     #expect(FileManager.default.fileExists(atPath: atlas.siteIndex.path))
     for stage in StageName.allCases {
       let stamp = try StageStamp.read(from: atlas.stamp(stage.rawValue))
-      #expect(stamp.stage == stage.rawValue)
+      #expect(stamp.stage == stage)
       #expect(stage == .render || !stamp.files.isEmpty, "\(stage) recorded no files")
     }
     // The run page shows the render's own time (refreshed once the render was recorded, not re-rendered).
@@ -72,7 +72,7 @@ struct TinyPipelineTests {
     var changed = c
     changed.layout.map.seed = 99
     let third = try AtlasBuild(configuration: changed, atlas: atlas, progress: CollectingProgress()).run()
-    #expect(third.stages.filter { !$0.skipped }.map(\.name) == ["layout", "steer", "render"])
+    #expect(third.stages.filter { !$0.skipped }.map(\.name) == [.layout, .steer, .render])
   }
 
   @Test("Features are two files per shard, summaries and examples; a file left in features/ is named, and the redone stage removes it")
@@ -99,7 +99,7 @@ struct TinyPipelineTests {
     let progress = CollectingProgress()
     let next = try AtlasBuild(configuration: c, atlas: atlas, progress: progress).run()
     #expect(progress.lines.contains { $0.contains("features/shard-00000.json was not written by its stage") }, "\(progress.lines)")
-    #expect(next.stages.filter { !$0.skipped }.map(\.name) == ["features"])
+    #expect(next.stages.filter { !$0.skipped }.map(\.name) == [.features])
     #expect(!FileManager.default.fileExists(atPath: stray.path))
     #expect(try ArtifactFiles.digests(root: atlas.root, paths: ArtifactFiles.list(root: atlas.root, folders: ["features"])) == before)
   }
