@@ -132,9 +132,13 @@ package enum PlainLanguage {
   }
 
   /// The name a reader sees: the description in words when its test held up ("diseases (measles, plague,
-  /// fever)"), else the pattern label.
+  /// fever)"), else the pattern label, except that a corpus-source label ("wordnet · fortunes context") is never
+  /// a name on its own: such a feature is "unclear" with the words it fires on most.
   package static func name(_ r: FeatureRecord) -> String {
-    supportedDescription(r)?.text ?? r.label.text
+    if let d = supportedDescription(r) { return d.text }
+    guard r.label.basis.hasPrefix("corpus source") else { return r.label.text }
+    let words = r.topTokens.prefix(3).map { quoted($0.token) }
+    return words.isEmpty ? "unclear" : "unclear: " + words.joined(separator: " ")
   }
 
   /// What a feature responds to, in one plain sentence: its description in words when it held up, else

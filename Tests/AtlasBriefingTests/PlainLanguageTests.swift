@@ -77,6 +77,13 @@ struct PlainLanguageTests {
       #expect(PlainLanguage.sentence(r) == "It lights up on the words “measles” and “plague”.")
       #expect(PlainLanguage.evidence(r) == "Its label was not tested.")
     }
+    // A corpus-source label is never the name on its own: the feature is unclear, with the words it fires on most.
+    var sourced = record(label: "wordnet · fortunes context", basis: "corpus source: x")
+    sourced.topTokens = [TokenCount(token: " against", count: 9, meanActivation: 2), TokenCount(token: " defy", count: 4, meanActivation: 1)]
+    #expect(PlainLanguage.name(sourced) == "unclear: “against” “defy”")
+    r.description?.status = .supported
+    r.label = sourced.label
+    #expect(PlainLanguage.name(r) == "diseases (measles, plague, fever)")
   }
 
   @Test("Label evidence as a score out of 100 against a coin toss")
