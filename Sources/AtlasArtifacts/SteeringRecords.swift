@@ -116,7 +116,7 @@ public struct SteeringCandidate: Codable, Sendable, Equatable {
   public var feature: Int
   public var label: String              // its description in words where one held up, else its pattern label
   public var reason: String              // why it was picked
-  public var screenCarried: Int?         // screen runs that carried the concept fluently (nil: not screened)
+  public var screenCarried: Int?         // screen runs that carried the concept without repeating (nil: not screened)
   public var chosen: ChosenStrength?     // nil: not swept
   public var sweepCarried: Int?          // prompts whose sweep run at the chosen strength carried the concept
   public var fullCarried: Int?           // prompts whose full-length run carried it (nil: not run at full length)

@@ -116,7 +116,7 @@ extension SteeringStage {
 
   /// Per feature, its runs that carry the concept and stay fluent (NLL ≤ the bound × the default continuation's,
   /// unless the batch was scored without NLL, and distinct-2 ≥ the bound).
-  static func fluentCarries(_ batch: SteeringBatch, configuration c: SteeringConfiguration, nll: Bool = true) -> [Int: Int] {
+  package static func fluentCarries(_ batch: SteeringBatch, configuration c: SteeringConfiguration, nll: Bool = true) -> [Int: Int] {
     var carried: [Int: Int] = [:]
     for (job, score) in zip(batch.jobs, batch.scores) {
       guard let f = job.feature else { continue }
@@ -140,7 +140,7 @@ extension SteeringStage {
 
   /// A feature steers when its chosen runs carry the concept in at least half the prompts and their median NLL
   /// stays within the bound of the default continuations'.
-  static func steers(_ runs: [(Job, ContinuationScore)], feature: Int, baselines: [ContinuationScore],
+  package static func steers(_ runs: [(Job, ContinuationScore)], feature: Int, baselines: [ContinuationScore],
                      configuration c: SteeringConfiguration, prompts: Int) -> Bool {
     let carried = runs.filter { carries($0.1, feature: feature, baseline: baselines[$0.0.prompt], criteria: c.criteria) }.count
     let ratios = runs.map { $0.1.nll / max(baselines[$0.0.prompt].nll, 1e-6) }
@@ -200,11 +200,15 @@ struct SteeringBench {
 }
 
 /// Jobs with their continuations and scores; `baselines[p]` scores prompt p's default continuation.
-struct SteeringBatch {
+package struct SteeringBatch {
   var jobs: [SteeringStage.Job]
   var tokens: [[Int]]
   var scores: [ContinuationScore]
   var baselines: [ContinuationScore]
+
+  package init(jobs: [SteeringStage.Job], tokens: [[Int]], scores: [ContinuationScore], baselines: [ContinuationScore]) {
+    self.jobs = jobs; self.tokens = tokens; self.scores = scores; self.baselines = baselines
+  }
 
   /// Jobs `range`, judged against `baselines`.
   func slice(_ range: Range<Int>, baselines: [ContinuationScore]) -> SteeringBatch {

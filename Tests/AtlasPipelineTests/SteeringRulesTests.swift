@@ -113,6 +113,32 @@ struct SteeringRulesTests {
     #expect(fallback == ChosenStrength(mode: "add", strength: 1, fluent: false))
   }
 
+  @Test("Screen and verdict: a run counts when it carries the concept and stays fluent (NLL only where scored); steers needs half the prompts")
+  func screenAndVerdict() {
+    let c = SteeringConfiguration()
+    let f = 3
+    let quiet = ConceptScore(meanActivation: 0.1, firingFraction: 0.05, firingTokens: 1)
+    let strong = ConceptScore(meanActivation: 2, firingFraction: 0.3, firingTokens: 4)
+    let baselines = (0 ..< 4).map { _ in ContinuationScore(concept: [f: quiet], nll: 1, distinct2: 1) }
+    let runs = [  // carries and fluent; carries but NLL 3× the default; carries but loops; does not carry
+      ContinuationScore(concept: [f: strong], nll: 1.5, distinct2: 0.9), ContinuationScore(concept: [f: strong], nll: 3, distinct2: 0.9),
+      ContinuationScore(concept: [f: strong], nll: 1.2, distinct2: 0.2), ContinuationScore(concept: [f: quiet], nll: 1, distinct2: 1),
+    ]
+    let jobs = (0 ..< 4).map { SteeringStage.Job(feature: f, prompt: $0, mode: "add", strength: 1) }
+    let batch = SteeringBatch(jobs: jobs, tokens: jobs.map { _ in [] }, scores: runs, baselines: baselines)
+    #expect(SteeringStage.fluentCarries(batch, configuration: c) == [f: 1])
+    #expect(SteeringStage.fluentCarries(batch, configuration: c, nll: false) == [f: 2])
+    // The verdict on full-length runs: three of four carry (the loop counts for the concept), median NLL ratio 1.35:
+    // steers; two of four still do; one does not; all carrying with a median NLL ratio of 3 does not.
+    func steers(_ picked: [Int]) -> Bool {
+      SteeringStage.steers(Array(zip(jobs, picked.map { runs[$0] })), feature: f, baselines: baselines, configuration: c, prompts: 4)
+    }
+    #expect(steers([0, 1, 2, 3]))
+    #expect(steers([0, 2, 3, 3]))
+    #expect(!steers([0, 3, 3, 3]))
+    #expect(!steers([1, 1, 1, 0]))
+  }
+
   @Test("Carrying the concept needs ≥ 2 firing tokens and ≥ 3× the default's mean; distinct-2 counts repeated pairs")
   func carriesAndDistinct() {
     let criteria = SteeringConfiguration().criteria
