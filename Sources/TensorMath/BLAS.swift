@@ -5,11 +5,16 @@ import Glibc
 
 /// Thin, shape-checked wrappers over OpenBLAS. All dense linear algebra in the project goes through here.
 public enum BLAS {
-  /// Number of threads OpenBLAS uses for one call. Set to 1 inside our own parallel regions.
+  /// Number of threads OpenBLAS uses for one call. Set to 1 inside our own parallel regions. Setting it
+  /// while a single-threaded region is active (another task's, e.g. a concurrent test's) changes what the
+  /// region restores, not the region: a LAPACK call inside it must not see its thread count change midway.
   public static var threads: Int {
     get { Int(openblas_get_num_threads()) }
-    set { openblas_set_num_threads(Int32(newValue)) }
+    set { SingleThreadedRegion.setThreads(newValue) }
   }
+
+  /// The thread count in force outside single-threaded regions (what `threads` was last set to).
+  public static var requestedThreads: Int { SingleThreadedRegion.requested }
 
   /// Runs `body` with OpenBLAS restricted to one thread, restoring the previous setting after.
   ///
@@ -151,8 +156,8 @@ enum SingleThreadedRegion {
   static func enter() {
     pthread_mutex_lock(mutex)
     if depth == 0 {
-      saved = BLAS.threads
-      BLAS.threads = 1
+      saved = Int(openblas_get_num_threads())
+      openblas_set_num_threads(1)
     }
     depth += 1
     pthread_mutex_unlock(mutex)
@@ -161,7 +166,20 @@ enum SingleThreadedRegion {
   static func leave() {
     pthread_mutex_lock(mutex)
     depth -= 1
-    if depth == 0 { BLAS.threads = saved }
+    if depth == 0 { openblas_set_num_threads(Int32(saved)) }
+    pthread_mutex_unlock(mutex)
+  }
+
+  static var requested: Int {
+    pthread_mutex_lock(mutex)
+    defer { pthread_mutex_unlock(mutex) }
+    return depth > 0 ? saved : Int(openblas_get_num_threads())
+  }
+
+  /// Outside any region: now. Inside one: when the last region leaves.
+  static func setThreads(_ n: Int) {
+    pthread_mutex_lock(mutex)
+    if depth == 0 { openblas_set_num_threads(Int32(n)) } else { saved = n }
     pthread_mutex_unlock(mutex)
   }
 }

@@ -21,6 +21,22 @@ struct MatrixTests {
     }
   }
 
+  @Test("A thread count set while a single-threaded region is active waits for the region to end")
+  func threadCountInsideRegions() {
+    // Only what holds whatever concurrent tests do: inside a region OpenBLAS stays on one thread, even when
+    // someone sets the count (the setting is applied when the last region leaves).
+    BLAS.singleThreaded {
+      let requested = BLAS.requestedThreads
+      #expect(BLAS.threads == 1)
+      BLAS.threads = 3
+      #expect(BLAS.threads == 1)
+      #expect(BLAS.requestedThreads == 3)
+      BLAS.singleThreaded { #expect(BLAS.threads == 1) }
+      #expect(BLAS.threads == 1)
+      BLAS.threads = requested
+    }
+  }
+
   @Test("SIMD dot equals the scalar sum for every length up to 40")
   func dotLengths() {
     var rng = SplitMix64(seed: 3)
