@@ -96,7 +96,7 @@ public struct ChosenStrength: Codable, Sendable, Equatable {
 
 public struct SteeredFeature: Codable, Sendable, Equatable {
   public var feature: Int
-  public var label: String              // its description in words where one held up, else its pattern label
+  public var label: String              // its name as the site shows it (`FeatureRecord.displayName`)
   public var maxActivation: Float
   public var reason: String              // why it was picked
   public var chosen: ChosenStrength
@@ -114,7 +114,7 @@ public struct SteeredFeature: Codable, Sendable, Equatable {
 /// A feature the stage tried, and how far it got: screened, swept, run at full length, shown.
 public struct SteeringCandidate: Codable, Sendable, Equatable {
   public var feature: Int
-  public var label: String              // its description in words where one held up, else its pattern label
+  public var label: String              // its name as the site shows it (`FeatureRecord.displayName`)
   public var reason: String              // why it was picked
   public var screenCarried: Int?         // screen runs that carried the concept without repeating (nil: not screened)
   public var chosen: ChosenStrength?     // nil: not swept

@@ -21,7 +21,7 @@ extension SteeringStage {
     // concept fluently in at least one screen run).
     let picks = Self.select(records: records, coarseAssignments: coarseAssignments, configuration: c,
                             count: max(c.automatic, c.screened))
-    var candidates = picks.map { SteeringCandidate(feature: $0.feature, label: Self.name(records[$0.feature]), reason: $0.reason) }
+    var candidates = picks.map { SteeringCandidate(feature: $0.feature, label: records[$0.feature].displayName, reason: $0.reason) }
     var swept = picks.map(\.feature)
     if c.screened > c.automatic {
       let automatic = picks.filter { $0.reason != "configured" }.map(\.feature)
@@ -87,7 +87,7 @@ extension SteeringStage {
       let pairs = ablations.pairs(of: f) + sweep.pairs(of: f)
       let (_, curve) = Self.choose(jobs: pairs, baselines: sweep.baselines, feature: f, configuration: c)
       return SteeredFeature(
-        feature: f, label: Self.name(records[f]), maxActivation: records[f].maxActivation, reason: candidate.reason,
+        feature: f, label: records[f].displayName, maxActivation: records[f].maxActivation, reason: candidate.reason,
         chosen: chosen[f] ?? ChosenStrength(mode: c.mode.rawValue, strength: 0, fluent: false),
         sweep: curve.sorted { Self.curveOrder($0, $1) },
         runs: ablations.runs(of: f, bench: bench) + sweep.runs(of: f, bench: bench), chosenRuns: full.runs(of: f, bench: bench),
@@ -125,12 +125,6 @@ extension SteeringStage {
       if fluent && carries(score, feature: f, baseline: base, criteria: c.criteria) { carried[f, default: 0] += 1 }
     }
     return carried
-  }
-
-  /// What a reader calls the feature: its description in words where that held up on held-out text, else its label.
-  static func name(_ record: FeatureRecord) -> String {
-    if let d = record.description, d.status == .supported { return d.text }
-    return record.label.text
   }
 
   static func carries(_ score: ContinuationScore, feature: Int, baseline: ContinuationScore, criteria: SteeringCriteria) -> Bool {
@@ -179,11 +173,48 @@ struct SteeringBench {
     -> SteeringBatch
   {
     guard !jobs.isEmpty else { return SteeringBatch(jobs: [], tokens: [], scores: [], baselines: []) }
-    let generated = try stage.generate(jobs, prompts: prompts, messageStarts: messageStarts, tokens: tokens, model: model,
-                                       autoencoder: autoencoder, reader: reader, records: records, point: point, label: label)
+    let generated = try generate(jobs, tokens: tokens, label: label)
     let scored = try scorer.score(jobs.indices.map { (jobs[$0].prompt, generated[$0], jobs[$0].feature) },
                                   baselineFeatures: baselineFeatures, nll: nll, progress: stage.progress, label: label + " scores")
     return SteeringBatch(jobs: jobs, tokens: generated, scores: scored.scores, baselines: scored.baselines)
+  }
+
+  /// Greedy continuations of every job (`tokens[i]` new tokens for job i), batched; a job's edit per its mode and
+  /// the configured positions.
+  func generate(_ jobs: [SteeringStage.Job], tokens: [Int], label: String) throws -> [[Int]] {
+    let c = stage.configuration
+    let progress = stage.progress
+    let norms = autoencoder.decoderNorms
+    func plan(_ job: SteeringStage.Job) -> InterventionPlan {
+      guard let f = job.feature else { return [:] }
+      let positions: PositionSelector = switch c.positions {
+      case .all: .all
+      case .generated: .from(prompts[job.prompt].count - 1)
+      case .message: .from(messageStarts[job.prompt])
+      }
+      let target = job.strength * records[f].maxActivation
+      if job.mode == SteeringMode.add.rawValue {
+        let direction = Array(autoencoder.decoder.row(f))
+        let unit = direction.map { $0 / max(norms[f], 1e-12) }
+        return [point: [.add(vector: unit, scale: target * norms[f], positions: positions)]]
+      }
+      return [point: [.clampLatent(latent: f, target: target, reader: reader, positions: positions)]]
+    }
+    let sampling = SamplingConfiguration(maxTokens: tokens.max() ?? 0, stopTokens: model.stopTokens)
+    var outputs = [[Int]](repeating: [], count: jobs.count)
+    var start = 0
+    while start < jobs.count {
+      let group = Array(start ..< min(start + max(c.batchSize, 1), jobs.count))
+      let results = try model.model.generate(
+        group.map { GenerationRequest(prompt: prompts[jobs[$0].prompt], interventions: plan(jobs[$0]), maxTokens: tokens[$0]) },
+        sampling: sampling,
+        sharePromptPrefixes: true)
+      for (i, r) in zip(group, results) { outputs[i] = r.tokens.filter { !model.stopTokens.contains($0) } }
+      start = group.count + start
+      progress.progress(label, done: start, total: jobs.count, unit: "continuations")
+    }
+    progress.finish(label)
+    return outputs
   }
 
   func makeRun(_ job: SteeringStage.Job, _ tokens: [Int], _ score: ContinuationScore, baseline: ContinuationScore?) -> SteeringRun {

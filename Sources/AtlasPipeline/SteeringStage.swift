@@ -99,45 +99,6 @@ public struct SteeringStage {
     }
   }
 
-  /// Greedy continuations of every job (`tokens[i]` new tokens for job i), batched; a job's edit per its mode and
-  /// the configured positions.
-  func generate(_ jobs: [Job], prompts: [[Int]], messageStarts: [Int], tokens: [Int], model: LanguageModel,
-                autoencoder: SparseAutoencoder, reader: AutoencoderLatents, records: [FeatureRecord], point: HookPoint,
-                label: String) throws -> [[Int]] {
-    let c = configuration
-    let norms = autoencoder.decoderNorms
-    func plan(_ job: Job) -> InterventionPlan {
-      guard let f = job.feature else { return [:] }
-      let positions: PositionSelector = switch c.positions {
-      case .all: .all
-      case .generated: .from(prompts[job.prompt].count - 1)
-      case .message: .from(messageStarts[job.prompt])
-      }
-      let target = job.strength * records[f].maxActivation
-      if job.mode == SteeringMode.add.rawValue {
-        let direction = Array(autoencoder.decoder.row(f))
-        let unit = direction.map { $0 / max(norms[f], 1e-12) }
-        return [point: [.add(vector: unit, scale: target * norms[f], positions: positions)]]
-      }
-      return [point: [.clampLatent(latent: f, target: target, reader: reader, positions: positions)]]
-    }
-    let sampling = SamplingConfiguration(maxTokens: tokens.max() ?? 0, stopTokens: model.stopTokens)
-    var outputs = [[Int]](repeating: [], count: jobs.count)
-    var start = 0
-    while start < jobs.count {
-      let group = Array(start ..< min(start + max(c.batchSize, 1), jobs.count))
-      let results = try model.model.generate(
-        group.map { GenerationRequest(prompt: prompts[jobs[$0].prompt], interventions: plan(jobs[$0]), maxTokens: tokens[$0]) },
-        sampling: sampling,
-        sharePromptPrefixes: true)
-      for (i, r) in zip(group, results) { outputs[i] = r.tokens.filter { !model.stopTokens.contains($0) } }
-      start = group.count + start
-      progress.progress(label, done: start, total: jobs.count, unit: "continuations")
-    }
-    progress.finish(label)
-    return outputs
-  }
-
   /// Ablations first, then each mode by strength: the order a sweep's curve is drawn in.
   static func curveOrder(_ a: SteeringPoint, _ b: SteeringPoint) -> Bool {
     let (ra, rb) = (a.mode == "ablate" ? 0 : 1, b.mode == "ablate" ? 0 : 1)
