@@ -20,18 +20,21 @@ package enum Charts {
     let barW = plotW / Double(counts.count)
     let lower = histogram.lowerLog10, upper = lower + histogram.binWidth * Double(counts.count)
     func xOf(_ log: Double) -> Double { left + (log - lower) / (upper - lower) * plotW }
-    svg.line(x1: left, y1: top + plotH, x2: left + plotW, y2: top + plotH, className: "axis")
+    func at(_ x: Double, _ y: Double) -> String { svg.n(x) + " " + svg.n(y) }
+    // Axes and tick marks as one path, tick labels in two groups by alignment: every page has a histogram,
+    // and an element per tick cost a kilobyte a page.
     // Count axis: bar heights are square roots of the counts, so the ticks sit at √(count / peak).
-    svg.line(x1: left, y1: top, x2: left, y2: top + plotH, className: "axis")
+    var axes = "M" + at(left, top + plotH) + "H" + svg.n(left + plotW) + "M" + at(left, top) + "V" + svg.n(top + plotH)
+    var countLabels = ""
     var countTicks = [peak]
     let quarter = Int((Double(peak) / 4).rounded())
     if quarter >= 1, quarter < peak { countTicks.append(quarter) }
     for c in countTicks {
       let y = top + plotH - (Double(c) / Double(peak)).squareRoot() * plotH
-      svg.line(x1: left - 4, y1: y, x2: left, y2: y, className: "axis")
-      svg.text(Format.compact(c), x: left - 6, y: y + 3.5, className: "tick", anchor: "end")
+      axes += "M" + at(left - 4, y) + "H" + svg.n(left)
+      countLabels += "<text x=\"\(svg.n(left - 6))\" y=\"\(svg.n(y + 3.5))\">\(Format.compact(c))</text>"
     }
-    svg.text("0", x: left - 6, y: top + plotH + 3.5, className: "tick", anchor: "end")
+    countLabels += "<text x=\"\(svg.n(left - 6))\" y=\"\(svg.n(top + plotH + 3.5))\">0</text>"
     for (b, count) in counts.enumerated() where count > 0 {
       // Square-root height keeps small bins visible next to a tall mode.
       let height = max(1, (Double(count) / Double(peak)).squareRoot() * plotH)
@@ -39,13 +42,16 @@ package enum Charts {
       svg.rect(x: left + Double(b) * barW + 0.5, y: top + plotH - height, width: max(0.5, barW - 1), height: height,
                className: "bar", title: "\(valueFormat(pow(10, a)))–\(valueFormat(pow(10, a + histogram.binWidth))): \(Format.count(count)) \(what)\(count == 1 ? "" : "s")")
     }
+    var valueLabels = ""
     var tick = ceil(lower)
     while tick <= upper + 1e-9 {
       let x = xOf(tick)
-      svg.line(x1: x, y1: top + plotH, x2: x, y2: top + plotH + 4, className: "axis")
-      svg.text(valueFormat(pow(10, tick)), x: x, y: h - 6, className: "tick", anchor: "middle")
+      axes += "M" + at(x, top + plotH) + "V" + svg.n(top + plotH + 4)
+      valueLabels += "<text x=\"\(svg.n(x))\" y=\"\(svg.n(h - 6))\">\(Markup.text(valueFormat(pow(10, tick))))</text>"
       tick += 1
     }
+    svg.path(axes, className: "axis")
+    svg.raw("<g class=\"tick\" text-anchor=\"end\">" + countLabels + "</g><g class=\"tick\" text-anchor=\"middle\">" + valueLabels + "</g>")
     return svg.finished()
   }
 

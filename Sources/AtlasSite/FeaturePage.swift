@@ -144,41 +144,45 @@ enum FeaturePage {
 
     let scale = maxAct > 0 ? maxAct : (r.topExamples.first?.activations.max() ?? 1)
     // Each example is shown once, where it first appears (top activations, then the quantile bands, then
-    // the interval bands): a band that sampled an example already on the page links to it with its
-    // caption instead of repeating its strip. On the default atlas a third of a page's examples were
-    // such repeats (the top bands sample the top examples), a fifth of its bytes.
+    // the interval bands): a band that sampled examples already on the page ends with one line linking to
+    // them by their peaks instead of repeating their strips. On the default atlas a third of a page's
+    // examples were such repeats (the top bands sample the top examples), a fifth of its bytes; one line
+    // per band, not a captioned line per repeat, takes a tenth of what those lines took.
     var seen: [WindowKey: Int] = [:]
     for w in r.topExamples + (r.quantileSamples + r.intervalSamples).flatMap(\.examples) { seen[WindowKey(w), default: 0] += 1 }
-    var shown: [WindowKey: (anchor: String, place: String)] = [:]
-    func caption(_ w: ExampleWindow) -> String {
+    var shown: [WindowKey: String] = [:]
+    func peakText(_ w: ExampleWindow) -> String {
       let peak = w.peak >= 0 && w.peak < w.activations.count ? w.activations[w.peak] : 0
       let peakToken = w.peak >= 0 && w.peak < w.tokens.count ? Markup.tokenText(w.tokens[w.peak]) : ""
-      return "\(w.source) · document \(Format.count(w.document)) · window \(Format.count(w.window)) · peak \(Format.activation(peak)) on “\(peakToken)”"
+      return "peak \(Format.activation(peak)) on “\(peakToken)”"
     }
-    func examples(_ windows: [ExampleWindow], place: String) -> String {
+    func caption(_ w: ExampleWindow) -> String {
+      "\(w.source) · document \(Format.count(w.document)) · window \(Format.count(w.window)) · " + peakText(w)
+    }
+    func examples(_ windows: [ExampleWindow]) -> String {
       var html = ""
+      var again: [String] = []
       for w in windows {
         let key = WindowKey(w)
-        if let first = shown[key] {
-          html += "<p class=\"again\">Shown above in \(Markup.text(first.place)): <a href=\"#\(first.anchor)\">"
-            + Markup.text(caption(w)) + "</a></p>\n"
+        if let anchor = shown[key] {
+          again.append("<a href=\"#\(anchor)\">" + Markup.text(peakText(w)) + "</a>")
           continue
         }
         var anchor = ""
         if (seen[key] ?? 0) > 1 {
           anchor = "e\(shown.count)"
-          shown[key] = (anchor, place)
+          shown[key] = anchor
         }
         html += TokenStrip.figure(w, scale: scale, caption: caption(w), id: anchor)
       }
+      if !again.isEmpty { html += "<p class=\"again\">Also in this band, shown above: " + again.joined(separator: " · ") + "</p>\n" }
       return html
     }
-    let top = examples(r.topExamples, place: "Top activations")
+    let top = examples(r.topExamples)
     func group(_ g: SampleGroup) -> GroupView {
-      let title = Markup.displayable(g.title)
-      return GroupView(title: title,
-                       caption: "activations \(Format.activation(g.lower))–\(Format.activation(g.upper)) · \(Format.percent(g.share)) of firings",
-                       examples: examples(g.examples, place: title))
+      GroupView(title: Markup.displayable(g.title),
+                caption: "activations \(Format.activation(g.lower))–\(Format.activation(g.upper)) · \(Format.percent(g.share)) of firings",
+                examples: examples(g.examples))
     }
     let quantiles = r.quantileSamples.map(group)
     let intervals = r.intervalSamples.map(group)
@@ -200,7 +204,7 @@ enum FeaturePage {
     let decoder = r.decoderNeighbours.compactMap(neighbour)
     let minimap = MapSVG.neighbourhood(feature: r.index,
                                        neighbours: r.decoderNeighbours.map(\.feature).filter { $0 >= 0 && $0 < input.map.count },
-                                       input: input, label: r.displayName)
+                                       input: input, label: r.displayName, root: root)
 
     let sources = r.sourceShares.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { name, share in
       SourceRowView(name: Markup.displayable(name), about: Markup.displayable(input.sources.about[name] ?? ""),

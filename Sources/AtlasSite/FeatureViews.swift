@@ -123,12 +123,16 @@ struct GroupView: MustacheParent {
 
 /// A promoted or suppressed token with a bar (`w0` … `w20`, width in 5% steps of the largest effect).
 struct LogitView: MustacheParent {
+  /// Tokens up to this many characters (escaped) fit the logit column; longer ones get a `title`.
+  static let unclipped = 12
+
   var token: String
   var value: String
   var bar: String
   func child(named name: String) -> Any? {
     switch name {
     case "token": token
+    case "clipped": token.count > LogitView.unclipped    // may be cut by the column: the full token on hover
     case "value": value
     case "bar": bar
     default: nil

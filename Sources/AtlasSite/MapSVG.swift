@@ -1,4 +1,5 @@
 import AtlasArtifacts
+import Foundation
 
 /// The map as inline SVG that reads without JavaScript: the index map, a feature's neighbourhood and a
 /// cluster's footprint. Points are zero-length path segments with round caps, one path per colour,
@@ -69,8 +70,12 @@ enum MapSVG {
 
   // MARK: - Neighbourhood of one feature
 
-  /// A small map around `feature` showing its decoder neighbours (linked) over nearby points.
-  static func neighbourhood(feature: Int, neighbours: [Int], input: SiteInput, label: String) -> String {
+  /// A small map around `feature` showing its decoder neighbours (linked) over the map's points. The points
+  /// are not drawn inline: the window shows one of the shared point layers (`pointsFile`), scaled and
+  /// shifted so the map's coordinates land where the window puts them. Inline, a bounded sample of ~300
+  /// nearby points was an eighth of every feature page (5.5 kB on the default atlas); the layer shows every
+  /// point and is written once.
+  static func neighbourhood(feature: Int, neighbours: [Int], input: SiteInput, label: String, root: String) -> String {
     let map = input.map
     let (w, h) = (300.0, 200.0)
     var minU = Double(map.u[feature]) - 45, maxU = Double(map.u[feature]) + 45
@@ -96,21 +101,20 @@ enum MapSVG {
     var svg = SVG(width: w, height: h, className: "minimap",
                   label: "Neighbourhood of \(input.naming.id(feature)) on the map, with its nearest features by decoder direction")
     svg.rect(x: 0, y: 0, width: w, height: h, className: "map-bg")
-    // Context: about 300 nearby points (a bounded sample, however dense the map), coloured by coarse cluster.
-    let nearby = map.grid.sample(minU: minU, minV: minV, maxU: maxU, maxV: maxV, target: 300, u: map.u, v: map.v)
-    var groups: [Int: SVG.Dots] = [:]
-    for i in nearby {
-      let (x, y) = px(i)
-      groups[map.assignment.first?[i] ?? -1, default: SVG.Dots()].add(x, y)
-    }
-    svg.raw("<g class=\"ctx\">")
-    for key in groups.keys.sorted() { svg.path(groups[key]?.d ?? "", className: "pt", stroke: Palette.colour(cluster: key)) }
-    svg.raw("</g>")
+    // Context: every point of the map, coloured by coarse cluster, from the layer whose dots come out
+    // about `minimapDot` wide at this zoom. Placed at two decimals: at a zoom of 3, a tenth of a unit
+    // would shift the dots by a third of a pixel.
+    let layer = pointsLayer(scale: s)
+    svg.raw("<image href=\"\(Markup.escape(root + pointsFile(layer)))\" x=\"\(SVG.fine(-minU * s))\" y=\"\(SVG.fine(-minV * s))\" "
+      + "width=\"\(SVG.fine(MapGeometry.width * s))\" height=\"\(SVG.fine(MapGeometry.height * s))\" preserveAspectRatio=\"none\"/>")
+    // The edges as one path, a move to the feature and a line to each neighbour.
     let (fx, fy) = px(feature)
+    var edges = ""
     for j in neighbours {
       let (x, y) = px(j)
-      svg.line(x1: fx, y1: fy, x2: x, y2: y, className: "edge")
+      edges += "M" + svg.n(fx) + " " + svg.n(fy) + "L" + svg.n(x) + " " + svg.n(y)
     }
+    if !edges.isEmpty { svg.path(edges, className: "edge") }
     for j in neighbours {
       let (x, y) = px(j)
       svg.link(input.naming.featureFile(j)) { a in
@@ -120,6 +124,44 @@ enum MapSVG {
     }
     svg.circle(cx: fx, cy: fy, r: 7, className: "self", title: "\(input.naming.id(feature)): \(label)")
     return svg.finished()
+  }
+
+  // MARK: - Shared point layers
+
+  /// How wide a context dot of a neighbourhood window is drawn, in window pixels (the window is 300 wide).
+  static let minimapDot = 2.6
+
+  /// Stroke widths of the shared point layers, in map units: a factor √2 apart, so whatever a window's
+  /// zoom (from the whole map, 0.3×, to the closest, about 2.7×), some layer draws its dots within a
+  /// factor 1.19 of `minimapDot`.
+  static let pointWidths: [Double] = [0.75, 1.05, 1.5, 2.1, 3, 4.2, 6, 8.5, 12, 17]
+
+  /// `data/points-K.svg`: every point of the map, coloured by coarse cluster, with stroke width
+  /// `pointWidths[K]`.
+  static func pointsFile(_ layer: Int) -> String { "data/points-\(layer).svg" }
+
+  /// The layer whose dots, scaled by `scale`, come closest to `minimapDot` (in ratio).
+  static func pointsLayer(scale: Double) -> Int {
+    let want = minimapDot / max(scale, 1e-9)
+    var best = 0
+    for (k, width) in pointWidths.enumerated() where abs(log(width / want)) < abs(log(pointWidths[best] / want)) { best = k }
+    return best
+  }
+
+  /// The points layer `layer` as an SVG file in map coordinates: one path per coarse cluster
+  /// (unclustered underneath), drawn as the neighbourhood windows drew them inline (`.minimap .pt`).
+  static func pointsSVG(_ input: SiteInput, layer: Int) -> String {
+    let map = input.map
+    let coarse = map.assignment.first ?? Array(repeating: -1, count: map.count)
+    var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(SVG.coordinate(MapGeometry.width)) "
+      + "\(SVG.coordinate(MapGeometry.height))\"><g fill=\"none\" stroke-width=\"\(SVG.coordinate(pointWidths[layer]))\" "
+      + "stroke-linecap=\"round\" stroke-opacity=\".45\">"
+    for (colour, members) in colourGroups(coarse, stride: 1) {
+      var dots = SVG.Dots()
+      for i in members { dots.add(Double(map.u[i]), Double(map.v[i])) }
+      out += "<path stroke=\"\(colour)\" d=\"\(dots.d)\"/>"
+    }
+    return out + "</g></svg>\n"
   }
 
   // MARK: - Footprint of one cluster

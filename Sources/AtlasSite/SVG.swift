@@ -112,6 +112,20 @@ package struct SVG {
     }
   }
 
+  /// A coordinate with at most two decimals ("12", "12.5", "-3.25"), for placements that a zoom magnifies.
+  package static func fine(_ value: Double) -> String {
+    let hundredths = (value * 100).rounded()
+    guard hundredths.isFinite, abs(hundredths) < 1e12 else { return "0" }
+    let t = Int64(hundredths)
+    let whole = t / 100
+    var fraction = abs(t % 100)
+    if fraction == 0 { return String(whole) }
+    var digits = 2
+    if fraction % 10 == 0 { fraction /= 10; digits = 1 }
+    let text = digits == 2 && fraction < 10 ? "0" + String(fraction) : String(fraction)
+    return (t < 0 && whole == 0 ? "-0" : String(whole)) + "." + text
+  }
+
   package static func coordinate(_ value: Double) -> String {
     let tenths = (value * 10).rounded()
     guard tenths.isFinite, abs(tenths) < 1e12 else { return "0" }

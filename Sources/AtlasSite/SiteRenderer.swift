@@ -118,7 +118,8 @@ public struct SiteRenderer: Sendable {
     progress(SiteProgress(phase: "index", done: 1, total: 1))
     clock.lap("index")
 
-    // MARK: Feature pages, shard by shard on every core
+    // MARK: Feature pages, shard by shard on every core; the point layers their neighbourhood windows show
+    for layer in MapSVG.pointWidths.indices { try writer.write(MapSVG.pointsSVG(input, layer: layer), to: MapSVG.pointsFile(layer)) }
     let shards = input.features.shards
     let done = Counter()
     DispatchQueue.concurrentPerform(iterations: shards) { s in

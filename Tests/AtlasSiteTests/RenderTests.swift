@@ -1,4 +1,5 @@
 import AtlasArtifacts
+import CLibXML2
 import Foundation
 import TestSupport
 import Testing
@@ -96,7 +97,59 @@ struct RenderTests {
     #expect(html.contains("<svg") && html.contains("class=\"chart hist\"") && html.contains("class=\"minimap\""))
   }
 
-  @Test("Each example is shown once on its page, every token it fired on titled with its value; a band's repeat links to it")
+  @Test("A neighbourhood window places the shared point layer so every drawn feature sits on its own dot, dots about 2.6 px wide")
+  func neighbourhoodLayer() throws {
+    let (atlas, _) = try SharedAtlas.normal.get()
+    var layers: [String: (width: Double, dots: [(Double, Double)])] = [:]
+    func number(_ node: xmlNodePtr, _ name: String) throws -> Double {
+      try #require(XMLPage.attribute(node, name).flatMap(Double.init), "no number \(name)")
+    }
+    var checked = 0
+    for index in stride(from: 0, to: 300, by: 7) {
+      let page = "features/f\(String(format: "%03d", index)).html"
+      let xml = try XMLPage(Data(contentsOf: atlas.site.appendingPathComponent(page)), name: page)
+      let elements = xml.elements()
+      let svg = try #require(elements.first { XMLPage.name($0) == "svg" && XMLPage.attribute($0, "class") == "minimap" })
+      let inside = XMLPage.descendants(svg)
+      let image = try #require(inside.first { XMLPage.name($0) == "image" }, "\(page): no point layer")
+      let href = try #require(XMLPage.attribute(image, "href"))
+      #expect(href.hasPrefix("../data/points-") && href.hasSuffix(".svg"))
+      if layers[href] == nil {
+        // The layer file: its stroke width and every dot of its paths (M absolute, m relative, each "h0").
+        let text = try SiteFixture.text(atlas.site.appendingPathComponent(String(href.dropFirst(3))))
+        let width = try #require(text.firstMatch(of: /stroke-width="([0-9.]+)"/).flatMap { Double($0.1) })
+        var dots: [(Double, Double)] = []
+        for d in text.matches(of: /\sd="([^"]*)"/) {
+          var (x, y) = (0.0, 0.0)
+          for m in String(d.1).matches(of: /([Mm])(-?[0-9]*\.?[0-9]+) ?(-?[0-9]*\.?[0-9]+)h0/) {
+            let (a, b) = (Double(m.2) ?? .nan, Double(m.3) ?? .nan)
+            (x, y) = m.1 == "M" ? (a, b) : (x + a, y + b)
+            dots.append((x, y))
+          }
+        }
+        layers[href] = (width, dots)
+      }
+      let layer = try #require(layers[href])
+      #expect(layer.dots.count == 300, "\(href): \(layer.dots.count) dots for 300 features")
+      let (x0, y0) = (try number(image, "x"), try number(image, "y"))
+      let scale = try number(image, "width") / MapGeometry.width
+      #expect(abs(try number(image, "height") / MapGeometry.height - scale) < 1e-3)
+      let dot = layer.width * scale     // 2.6 px: the width the inline dots had (`.minimap .pt`)
+      #expect(dot > 2.6 / 1.2 && dot < 2.6 * 1.2, "\(page): dots \(dot) px wide")
+      // The feature's own circle and every neighbour's circle lie on a dot of the layer.
+      let circles = inside.filter { XMLPage.name($0) == "circle" }
+      #expect(circles.count >= 2)
+      for circle in circles {
+        let (u, v) = ((try number(circle, "cx") - x0) / scale, (try number(circle, "cy") - y0) / scale)
+        let tolerance = 0.1 / scale + 0.1
+        #expect(layer.dots.contains { abs($0.0 - u) <= tolerance && abs($0.1 - v) <= tolerance }, "\(page): no dot under (\(u), \(v))")
+        checked += 1
+      }
+    }
+    #expect(checked > 200)
+  }
+
+  @Test("Each example is shown once on its page, every token it fired on titled with its value; a band's repeats link to it by its peak")
   func examplesShownOnce() throws {
     let (atlas, _) = try SharedAtlas.normal.get()
     var repeats = 0
@@ -118,8 +171,9 @@ struct RenderTests {
           figures[key] = XMLPage.children(strip).compactMap { span in XMLPage.attribute(span, "title").map { ($0, XMLPage.text(span)) } }
           if let id = XMLPage.attribute(element, "id") { anchors[id] = caption }
         case "p" where XMLPage.attribute(element, "class") == "again":
-          let link = try #require(XMLPage.children(element).first { XMLPage.name($0) == "a" })
-          again.append((XMLPage.attribute(link, "href") ?? "", XMLPage.text(link)))
+          let links = XMLPage.children(element).filter { XMLPage.name($0) == "a" }
+          #expect(!links.isEmpty, "\(page): an empty line of repeats")
+          for link in links { again.append((XMLPage.attribute(link, "href") ?? "", XMLPage.text(link))) }
         default: break
         }
       }
@@ -135,8 +189,10 @@ struct RenderTests {
         if !distinct.contains(key) { distinct.append(key) }
       }
       #expect(figures.count == distinct.count, "\(page): \(figures.count) figures for \(distinct.count) examples")
-      // A repeat names the example and links to where it is shown.
-      for (href, caption) in again { #expect(href.hasPrefix("#") && anchors[String(href.dropFirst())] == caption, "\(page): \(href)") }
+      // A repeat names the example by its peak and links to where it is shown.
+      for (href, peak) in again {
+        #expect(href.hasPrefix("#") && anchors[String(href.dropFirst())]?.hasSuffix(" · " + peak) == true, "\(page): \(href) \(peak)")
+      }
       repeats += again.count
     }
     #expect(repeats > 100)   // the generator repeats each live feature's first top example in its top bands

@@ -113,6 +113,11 @@ final class XMLPage {
     return out
   }
 
+  /// Every element under a node (not the node itself), depth first.
+  static func descendants(_ node: xmlNodePtr) -> [xmlNodePtr] {
+    children(node).flatMap { [$0] + descendants($0) }
+  }
+
   /// The text content of one element.
   static func text(_ node: xmlNodePtr) -> String {
     guard let content = xmlNodeGetContent(node) else { return "" }
