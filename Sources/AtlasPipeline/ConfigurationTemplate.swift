@@ -107,6 +107,8 @@ public enum ConfigurationTemplate {
         topics: \(list(c.probe.topics))
         after: \(c.probe.after)                  # tokens after a topic word that count as near it
         firingFraction: \(c.probe.firingFraction)       # share of a feature's max activation that counts as firing
+        relatives: \(c.probe.relatives)              # WordNet kinds and derivations per topic word (0 = the word's forms only)
+        relativeSpans: \(c.probe.relativeSpans)            # occurrences of one relative used at most
         top: \(c.probe.top)                    # features kept per topic
 
       """

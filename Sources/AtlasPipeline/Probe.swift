@@ -2,6 +2,7 @@ import AtlasArtifacts
 import FeatureAnalysis
 import Foundation
 import GGUF
+import Lexicon
 import Llama
 import SparseAutoencoders
 import TensorMath
@@ -24,6 +25,13 @@ public struct ProbeConfiguration: Codable, Sendable, Equatable {
   /// the nearest tokens of "love" were and, can, john, like, the (measured), which dilute the topic.
   public var neighbours = 0
   public var neighbourCosine = 0.3
+  /// Relatives of each topic word from WordNet (when installed): its synonyms, the kinds below it and its
+  /// derivations (`Lexicon.topicRelatives`: disease → infection, plague, measles, …), at most this many per
+  /// word; 0 = none. Many topics are named more often by their kinds than by their own word (the default
+  /// corpus says "disease" 25 times).
+  public var relatives = 400
+  /// Occurrences of one relative used at most (a seeded sample); the topic's own words are not capped.
+  public var relativeSpans = 8
   /// Features kept in a topic's record and page.
   public var top = 30
   /// Topic spans shown as evidence per feature.
@@ -83,10 +91,18 @@ public final class TopicProbe {
   let continuesWord: [Bool]             // [vocab] token text starts with a letter (no space before it)
   let endsWithLetter: [Bool]            // [vocab]
   let inputs: [String: String]
+  let lexicon: Lexicon?                 // WordNet, for the topic words' relatives (nil: not installed or not wanted)
 
-  public init(atlas: AtlasDirectory, configuration: ProbeConfiguration, model: String? = nil) throws {
+  public init(atlas: AtlasDirectory, configuration: ProbeConfiguration, model: String? = nil,
+              lexiconDirectory: URL? = Lexicon.defaultDirectory) throws {
     self.atlas = atlas
     self.configuration = configuration
+    if configuration.relatives > 0, let lexiconDirectory,
+      FileManager.default.fileExists(atPath: lexiconDirectory.appendingPathComponent("data.noun").path) {
+      lexicon = try Lexicon(directory: lexiconDirectory)
+    } else {
+      lexicon = nil
+    }
     let record = try AtlasRecord.read(from: atlas.atlasRecord)
     store = try ActivationStore(atlas: atlas)
     hookPoint = store.manifest.hookPoints[0]
@@ -267,12 +283,26 @@ public final class TopicProbe {
 
   /// Ranks features for a topic given as a word or phrase, from the corpus windows that contain it.
   public func probe(topic: String, related: [String] = []) throws -> TopicRecord {
-    let relatives = Array(Set(related + (try embeddingNeighbours(of: TopicTerms.words(topic))))).sorted()
+    let words = TopicTerms.words(topic)
+    let lexical = lexicon.map { l in words.flatMap { l.topicRelatives(of: $0, limit: configuration.relatives) } } ?? []
+    let relatives = Array(Set(related + lexical + (try embeddingNeighbours(of: words)))).sorted()
     let forms = TopicTerms.expand(topic, related: relatives)
     guard !TopicTerms.words(topic).isEmpty || !related.isEmpty else { throw ProbeError.emptyTopic(topic) }
-    let found = occurrences(patterns(forms))
+    var found = occurrences(patterns(forms))
     guard !found.isEmpty else { throw ProbeError.noOccurrences(topic: topic, terms: forms) }
     var rng = SplitMix64(seed: configuration.seed)
+    // A relative speaks for the topic in at most `relativeSpans` places (a seeded sample): WordNet's first
+    // sense of a word is not always the corpus's ("queen" is first a social insect, "young" an animal's
+    // offspring), and one such word must not outweigh the topic's own.
+    let own = Set(TopicTerms.expand(topic))
+    var byTerm: [Int: [Int]] = [:]
+    for (k, span) in found.enumerated() where !own.contains(forms[span.term]) { byTerm[span.term, default: []].append(k) }
+    var dropped = Set<Int>()
+    for term in byTerm.keys.sorted() {
+      guard let places = byTerm[term], places.count > configuration.relativeSpans else { continue }
+      dropped.formUnion(places.shuffled(using: &rng).dropFirst(configuration.relativeSpans))
+    }
+    if !dropped.isEmpty { found = found.indices.filter { !dropped.contains($0) }.map { found[$0] } }
     var topicSpans = found.map(near)
     if topicSpans.count > configuration.maxTopicSpans {
       var picked = Array(topicSpans.indices).shuffled(using: &rng).prefix(configuration.maxTopicSpans)

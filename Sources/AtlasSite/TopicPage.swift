@@ -116,7 +116,7 @@ enum TopicPage {
     let source = record.mode == "examples"
       ? "\(Format.count(record.topicSpans)) slices of the example texts"
       : "\(Format.count(record.topicSpans)) places in the corpus where the words below occur"
-    let relatives = record.related.isEmpty ? "" : " Relatives from the model's token embedding: \(record.related.joined(separator: ", "))."
+    let relatives = record.related.isEmpty ? "" : " Relatives looked for too (WordNet's kinds and derivations of the topic words; the model's embedding neighbours when configured): \(record.related.joined(separator: ", "))."
     let summary = "\(features.count) features that fire more on \(source) than on \(Format.count(record.neutralSpans)) neutral spans of the corpus." + relatives
     var fraction = "a share"
     if case .object(let parameters) = record.parameters, case .number(let share)? = parameters["firingFraction"] {

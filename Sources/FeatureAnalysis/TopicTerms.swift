@@ -27,14 +27,28 @@ public enum TopicTerms {
   }
 
   /// Every word form to look for, lower-case, sorted and unique: the inflections of the topic's content
-  /// words and of `related`.
+  /// words and the plurals of `related` (a relative's other inflections are often other words: grippe →
+  /// "gripping", warble → "warbler").
   public static func expand(_ topic: String, related: [String] = []) -> [String] {
     var forms = Set<String>()
-    for word in words(topic) + related.flatMap(words) {
+    for word in words(topic) {
       forms.insert(word)
       forms.formUnion(inflections(word))
     }
+    for word in related.flatMap(words) {
+      forms.insert(word)
+      forms.insert(plural(word))
+    }
     return forms.filter { $0.count >= 2 }.sorted()
+  }
+
+  /// The regular plural of a noun ("flu" → "flus", "crutch" → "crutches", "army" → "armies").
+  public static func plural(_ word: String) -> String {
+    let w = word.lowercased()
+    guard let last = w.last else { return w }
+    if ["s", "x", "z"].contains(last) || w.hasSuffix("ch") || w.hasSuffix("sh") { return w + "es" }
+    if last == "y", w.count > 1, !"aeiou".contains(w.dropLast().last ?? "a") { return w.dropLast() + "ies" }
+    return w + "s"
   }
 
   /// A crude stem: the word without one common inflectional ending ("diseases" → "disease",

@@ -68,7 +68,7 @@ extension FeatureAtlasCommand {
         let r = outcome.record
         print("topic \"\(r.topic)\": \(r.topicSpans) topic spans, \(r.neutralSpans) neutral spans, "
               + String(format: "%.1f s", outcome.seconds) + " → \(outcome.file.path)")
-        if !r.related.isEmpty { print("  relatives (model embedding): " + r.related.joined(separator: ", ")) }
+        if !r.related.isEmpty { print("  relatives (WordNet kinds and derivations; model embedding when configured): " + r.related.joined(separator: ", ")) }
         if !r.terms.isEmpty {
           print("  words: " + r.terms.prefix(16).map { "\($0.term) ×\($0.occurrences)" }.joined(separator: ", "))
         }

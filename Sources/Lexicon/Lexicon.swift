@@ -116,6 +116,60 @@ public final class Lexicon: Sendable {
     return out
   }
 
+  /// Words that name kinds of what `word` names, for finding text about it: the synonyms of its first
+  /// `senses` noun senses, then the words of the synsets below them (hyponyms, breadth first, `depth`
+  /// levels: disease → infection, plague, measles, flu, …), then its derivational relatives (death → die).
+  /// A word is kept only when it is one word, not a name, its own first noun sense lies in the topic's
+  /// tree (so a word whose usual meaning is elsewhere does not stand for the topic: "young", a sense of an
+  /// animal's offspring, is not "animals" text) and it is mainly a noun. At most `limit` words, in that
+  /// order, lower-case, without `word` and its base forms.
+  public func topicRelatives(of word: String, senses: Int = 2, depth: Int = 4, limit: Int = 400) -> [String] {
+    let w = word.lowercased()
+    let roots = Array(synsets(of: w, pos: .noun).prefix(senses))
+    var levels: [[SynsetID]] = [roots]
+    var tree = Set(roots)
+    let nouns = (synsetTable[.noun] ?? [:]).values.sorted { $0.id < $1.id }
+    for _ in 0 ..< max(0, depth) {
+      let frontier = Set(levels[levels.count - 1])
+      // More general kinds first (more synsets below them), so a limit keeps "infection" over one rare fever.
+      let next = nouns.filter { s in !tree.contains(s.id) && s.hypernyms.contains { frontier.contains($0) } }.map(\.id)
+        .sorted { (descendants[$0] ?? 0, $1) > (descendants[$1] ?? 0, $0) }
+      if next.isEmpty { break }
+      levels.append(next)
+      tree.formUnion(next)
+    }
+    var out: [String] = []
+    var seen = baseForms(of: w).union([w])
+    // A candidate stands for the topic only when its own first noun sense lies in the topic's tree (for
+    // the synonyms too: "conditions" is a synonym of weather, but first means a state of affairs) and it
+    // is mainly a noun: "cold" has 3 noun senses (the first a disease) and 14 adjective ones.
+    func take(_ candidate: String) {
+      guard out.count < limit, candidate.count >= 3, candidate.allSatisfy(\.isLetter), seen.insert(candidate).inserted,
+        let first = synsets(of: candidate, pos: .noun).first, tree.contains(first) else { return }
+      let nouns = synsets(of: candidate, pos: .noun).count
+      guard nouns >= synsets(of: candidate, pos: .adjective).count, nouns >= synsets(of: candidate, pos: .verb).count else { return }
+      out.append(candidate)
+    }
+    for level in levels {
+      for id in level {
+        guard let s = synset(id) else { continue }
+        // Names and acronyms ("York", a royal house; "ARDS") rarely name the kind in running text.
+        for (k, member) in s.words.enumerated() where !(k < s.capitalised.count && s.capitalised[k]) { take(member) }
+      }
+    }
+    // Derivations of the word's first sense of each part of speech, by their first lemma and only when it
+    // shares the word's first letter (death → die; not "pass", a synonym of die, nor "create" from
+    // "creature", a synonym of animal).
+    for pos in PartOfSpeech.allCases {
+      for target in synsets(of: w, pos: pos).prefix(1).flatMap({ synset($0)?.derived ?? [] }) {
+        guard let first = synset(target)?.words.first, out.count < limit, first.count >= 3, first.allSatisfy(\.isLetter),
+          first.first == w.first, seen.insert(first).inserted else { continue }
+        out.append(first)
+      }
+    }
+    return out
+  }
+
   /// Whether WordNet knows the word (in any form) as this part of speech, or any.
   public func knows(_ word: String, pos: PartOfSpeech? = nil) -> Bool { !synsets(of: word, pos: pos).isEmpty }
 

@@ -52,6 +52,9 @@ public struct Synset: Sendable, Equatable {
   public var isSatellite: Bool        // an adjective satellite ("s"), whose `similar` is its head
   public var derived: [SynsetID]      // derivationally related forms (`+`) and pertainyms (`\`)
   public var gloss: String
+  /// Per word, whether the file spells it with a capital: a name or an acronym ("York", "ARDS"); `words`
+  /// are lower-case.
+  public var capitalised: [Bool] = []
 }
 
 /// What can go wrong reading WordNet's files. Each case says what was expected, what was found and what to do.
@@ -105,10 +108,11 @@ enum WordNetParser {
         throw bad("expected `offset lex_filenum ss_type w_cnt …`")
       }
       var i = 4
-      var words: [String] = []
+      var words: [String] = [], capitalised: [Bool] = []
       for _ in 0 ..< wordCount {
         guard i + 1 < f.count else { throw bad("fewer words than w_cnt \(wordCount)") }
         words.append(lemma(f[i]))
+        capitalised.append(f[i].contains { $0.isUppercase })
         i += 2
       }
       guard i < f.count, let pointers = Int(f[i]) else { throw bad("expected the pointer count after the words") }
@@ -129,7 +133,8 @@ enum WordNetParser {
         i += 4
       }
       out[offset] = Synset(id: SynsetID(pos: pos, offset: offset), words: words, hypernyms: hypernyms, similar: similar,
-                           isSatellite: f[2] == "s", derived: derived, gloss: String(gloss.trimmingCharacters(in: .whitespaces)))
+                           isSatellite: f[2] == "s", derived: derived, gloss: String(gloss.trimmingCharacters(in: .whitespaces)),
+                           capitalised: capitalised)
     }
     return out
   }

@@ -135,6 +135,9 @@ struct TopicTermsTests {
     #expect(programming.contains("program") && programming.contains("programs"))
     #expect(Set(TopicTerms.expand("royalty")).contains("royalties"))
     #expect(Set(TopicTerms.expand("love", related: ["affection"])).contains("affections"))
+    // A relative adds its plural only: grippe's "-ing" form is another word.
+    #expect(Set(TopicTerms.expand("disease", related: ["grippe", "flu", "pox", "malady"])).isSuperset(of: ["grippes", "flus", "poxes", "maladies"]))
+    #expect(!TopicTerms.expand("disease", related: ["grippe"]).contains("gripping"))
     #expect(TopicTerms.words("  the  ").isEmpty)
   }
 

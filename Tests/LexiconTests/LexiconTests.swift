@@ -97,6 +97,35 @@ struct LexiconTests {
     }
   }
 
+  @Test("A topic's relatives are its synonyms and the kinds below it, breadth first, each in its first noun sense")
+  func topicRelatives() throws {
+    let l = try Self.fixture()
+    // disease → illness (synonym); contagion (infectious_disease's one-word synonym) and fever (one level
+    // down, the more general first); measles, rubeola, morbilli, plague, pestilence (two down).
+    #expect(l.topicRelatives(of: "disease") == ["illness", "contagion", "fever", "measles", "rubeola", "morbilli", "plague", "pestilence"])
+    #expect(l.topicRelatives(of: "diseases", limit: 3) == ["illness", "contagion", "fever"])
+    #expect(l.topicRelatives(of: "disease", depth: 0) == ["illness"])
+    // "fever" is a synonym of excitement only in its second sense: not excitement text.
+    #expect(l.topicRelatives(of: "excitement").isEmpty)
+    #expect(l.topicRelatives(of: "zebra").isEmpty)
+  }
+
+  @Test("Real WordNet 3.0 (when installed): relatives of disease, death, weather and royalty keep the kinds and drop other senses")
+  func realTopicRelatives() throws {
+    guard FileManager.default.fileExists(atPath: Lexicon.defaultDirectory.appendingPathComponent("data.noun").path) else { return }
+    let l = try Lexicon()
+    let disease = l.topicRelatives(of: "disease")
+    #expect(disease.contains("measles") && disease.contains("influenza"))
+    #expect(!disease.contains("cold"))                // a disease in its first noun sense, an adjective in most text
+    #expect(l.topicRelatives(of: "death").contains("die"))           // derivation sharing its first letter
+    #expect(!l.topicRelatives(of: "death").contains("pass"))         // a synonym of die, not of death
+    let weather = l.topicRelatives(of: "weather")
+    #expect(weather.contains("rain") && weather.contains("snow"))
+    #expect(!weather.contains("conditions"))          // a synonym whose first sense is a state of affairs
+    #expect(!l.topicRelatives(of: "royalty").contains("york"))      // a royal house: a name
+    #expect(!l.topicRelatives(of: "animal").contains("create"))
+  }
+
   @Test("Real WordNet 3.0 (when installed): measles, plague and fever meet under a disease-like ancestor")
   func realWordNet() throws {
     guard FileManager.default.fileExists(atPath: Lexicon.defaultDirectory.appendingPathComponent("data.noun").path) else { return }
