@@ -113,26 +113,23 @@ package struct SVG {
   }
 
   /// A coordinate with at most two decimals ("12", "12.5", "-3.25"), for placements that a zoom magnifies.
-  package static func fine(_ value: Double) -> String {
-    let hundredths = (value * 100).rounded()
-    guard hundredths.isFinite, abs(hundredths) < 1e12 else { return "0" }
-    let t = Int64(hundredths)
-    let whole = t / 100
-    var fraction = abs(t % 100)
-    if fraction == 0 { return String(whole) }
-    var digits = 2
-    if fraction % 10 == 0 { fraction /= 10; digits = 1 }
-    let text = digits == 2 && fraction < 10 ? "0" + String(fraction) : String(fraction)
-    return (t < 0 && whole == 0 ? "-0" : String(whole)) + "." + text
-  }
+  package static func fine(_ value: Double) -> String { decimal(value, places: 2) }
 
-  package static func coordinate(_ value: Double) -> String {
-    let tenths = (value * 10).rounded()
-    guard tenths.isFinite, abs(tenths) < 1e12 else { return "0" }
-    let t = Int64(tenths)
-    let whole = t / 10
-    let fraction = abs(t % 10)
+  package static func coordinate(_ value: Double) -> String { decimal(value, places: 1) }
+
+  /// `value` rounded to `places` (1 or 2) decimals, without trailing zeros ("12", "12.5", "-0.05").
+  static func decimal(_ value: Double, places: Int) -> String {
+    let unit: Int64 = places >= 2 ? 100 : 10
+    let scaled = (value * Double(unit)).rounded()
+    guard scaled.isFinite, abs(scaled) < 1e12 else { return "0" }
+    let t = Int64(scaled)
+    let whole = t / unit
+    var fraction = abs(t % unit)
     if fraction == 0 { return String(whole) }
-    return (t < 0 && whole == 0 ? "-0" : String(whole)) + "." + String(fraction)
+    var digits = places >= 2 ? 2 : 1
+    while fraction % 10 == 0 { fraction /= 10; digits -= 1 }
+    var text = String(fraction)
+    while text.count < digits { text = "0" + text }
+    return (t < 0 && whole == 0 ? "-0" : String(whole)) + "." + text
   }
 }
