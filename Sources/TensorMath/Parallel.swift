@@ -6,24 +6,24 @@ public enum Parallel {
   /// Number of worker threads used by `forEach` (the core count).
   public static let workers: Int = max(1, sysconfWorkers())
 
-  /// Calls `body(i)` for i in 0 ..< count, spread over the cores. BLAS stays single-threaded inside.
+  /// Calls `body(i)` for i in 0 ..< count, spread over the cores. BLAS stays single-threaded inside, also
+  /// when there is one item or one core: a BLAS product's bits depend on OpenBLAS's thread count, so a
+  /// body run outside the region computed with whatever count the process had at that moment (2, or 1
+  /// while a concurrent task was inside a region). NN-descent on ≤ 1,024 points is one leaf, one product:
+  /// two identical layouts in one test process differed whenever another test held a region.
   public static func forEach(_ count: Int, _ body: @Sendable (Int) -> Void) {
-    if count <= 1 || workers == 1 {
-      for i in 0 ..< count { body(i) }
-      return
-    }
     BLAS.singleThreaded {
-      DispatchQueue.concurrentPerform(iterations: count, execute: body)
+      if count <= 1 || workers == 1 {
+        for i in 0 ..< count { body(i) }
+      } else {
+        DispatchQueue.concurrentPerform(iterations: count, execute: body)
+      }
     }
   }
 
   /// Splits 0 ..< count into `parts` contiguous chunks (default: one per core) and calls `body(range)`.
   public static func chunks(_ count: Int, parts: Int = workers, _ body: @Sendable (Range<Int>) -> Void) {
     let parts = max(1, min(parts, count))
-    if parts == 1 {
-      body(0 ..< count)
-      return
-    }
     forEach(parts) { p in
       let start = count * p / parts
       let end = count * (p + 1) / parts

@@ -11,8 +11,12 @@ public enum SkinnyLinear {
   public static func apply(x: UnsafePointer<Float>, m: Int, k: Int, w: UnsafePointer<Float>, n: Int,
                            out: UnsafeMutablePointer<Float>, ldOut: Int, accumulate: Bool) {
     let xs = UnsafeSendable(x), ws = UnsafeSendable(w), os = UnsafeSendable(out)
-    let parts = n * m * k >= 1 << 18 ? Parallel.workers : 1
-    Parallel.chunks(n, parts: parts) { range in
+    // Small products run here (no BLAS inside, so no single-threaded region to enter per call).
+    guard n * m * k >= 1 << 18, Parallel.workers > 1 else {
+      rows(x: x, m: m, k: k, w: w, rows: 0 ..< n, out: out, ldOut: ldOut, accumulate: accumulate)
+      return
+    }
+    Parallel.chunks(n, parts: Parallel.workers) { range in
       rows(x: xs.value, m: m, k: k, w: ws.value, rows: range, out: os.value, ldOut: ldOut, accumulate: accumulate)
     }
   }

@@ -1,3 +1,4 @@
+import Foundation
 import TensorMath
 import Testing
 
@@ -35,6 +36,31 @@ struct MatrixTests {
       #expect(BLAS.threads == 1)
       BLAS.threads = requested
     }
+  }
+
+  @Test("Parallel loops run BLAS on one thread for any item count, one item and one chunk included")
+  func parallelLoopsAreSingleThreaded() {
+    // A BLAS product's bits depend on OpenBLAS's thread count; a loop body that ran outside the region
+    // (one item, e.g. NN-descent's single leaf on ≤ 1,024 points) computed with whatever count the process
+    // had, which concurrent tests change: two identical layouts in one process differed.
+    for count in [0, 1, 2, 7] {
+      let seen = ResultBox()
+      Parallel.forEach(count) { _ in seen.add(BLAS.threads) }
+      #expect(seen.values.allSatisfy { $0 == 1 }, "\(count) items: \(seen.values)")
+      #expect(seen.values.count == count)
+    }
+    for parts in [1, 2, 5] {
+      let seen = ResultBox()
+      Parallel.chunks(10, parts: parts) { _ in seen.add(BLAS.threads) }
+      #expect(seen.values == [Int](repeating: 1, count: parts), "\(parts) chunks")
+    }
+  }
+
+  final class ResultBox: @unchecked Sendable {
+    private var stored: [Int] = []
+    private let lock = NSLock()
+    func add(_ v: Int) { lock.withLock { stored.append(v) } }
+    var values: [Int] { lock.withLock { stored } }
   }
 
   @Test("SIMD dot equals the scalar sum for every length up to 40")
