@@ -37,7 +37,7 @@ public struct TopicRecord: Artifact, Equatable {
   public var topic: String
   public var slug: String
   public var mode: String             // "corpus" (windows containing the words) or "examples" (texts run through the model)
-  public var related: [String]        // corpus mode: relatives added to the topic's words (embedding neighbours)
+  public var related: [String]        // corpus mode: relatives added to the topic's words (WordNet, embedding neighbours)
   public var terms: [TopicTermCount]  // corpus mode: word forms found, with their occurrences
   public var topicSpans: Int
   public var neutralSpans: Int
@@ -48,6 +48,13 @@ public struct TopicRecord: Artifact, Equatable {
               neutralSpans: Int, parameters: JSONValue, inputs: [String: String], features: [TopicFeatureRecord]) {
     self.topic = topic; self.slug = slug; self.mode = mode; self.related = related; self.terms = terms; self.topicSpans = topicSpans
     self.neutralSpans = neutralSpans; self.parameters = parameters; self.inputs = inputs; self.features = features
+  }
+
+  /// The relatives that were found in the corpus (as a word form in `terms`) first, then the rest, each
+  /// group in stored order: what a reader should see first when only a few can be named.
+  public var relativesFoundFirst: [String] {
+    let found = Set(terms.map(\.term))
+    return related.filter { found.contains($0) } + related.filter { !found.contains($0) }
   }
 
   /// A file-name-safe name for a topic: "War and weapons" → "war-and-weapons".

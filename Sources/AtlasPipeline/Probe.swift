@@ -91,18 +91,14 @@ public final class TopicProbe {
   let continuesWord: [Bool]             // [vocab] token text starts with a letter (no space before it)
   let endsWithLetter: [Bool]            // [vocab]
   let inputs: [String: String]
-  let lexicon: Lexicon?                 // WordNet, for the topic words' relatives (nil: not installed or not wanted)
+  let lexiconDirectory: URL?            // WordNet, for the topic words' relatives (nil: not wanted)
+  private var lexicon: Lexicon??        // loaded by the first word topic (examples never need it); .some(nil): not installed
 
   public init(atlas: AtlasDirectory, configuration: ProbeConfiguration, model: String? = nil,
               lexiconDirectory: URL? = Lexicon.defaultDirectory) throws {
     self.atlas = atlas
     self.configuration = configuration
-    if configuration.relatives > 0, let lexiconDirectory,
-      FileManager.default.fileExists(atPath: lexiconDirectory.appendingPathComponent("data.noun").path) {
-      lexicon = try Lexicon(directory: lexiconDirectory)
-    } else {
-      lexicon = nil
-    }
+    self.lexiconDirectory = configuration.relatives > 0 ? lexiconDirectory : nil
     let record = try AtlasRecord.read(from: atlas.atlasRecord)
     store = try ActivationStore(atlas: atlas)
     hookPoint = store.manifest.hookPoints[0]
@@ -281,10 +277,21 @@ public final class TopicProbe {
 
   // MARK: - Probing
 
+  /// WordNet, read once on first use; nil when relatives are off or it is not installed.
+  func wordNet() throws -> Lexicon? {
+    if let loaded = lexicon { return loaded }
+    var loaded: Lexicon?
+    if let lexiconDirectory, FileManager.default.fileExists(atPath: lexiconDirectory.appendingPathComponent("data.noun").path) {
+      loaded = try Lexicon(directory: lexiconDirectory)
+    }
+    lexicon = .some(loaded)
+    return loaded
+  }
+
   /// Ranks features for a topic given as a word or phrase, from the corpus windows that contain it.
   public func probe(topic: String, related: [String] = []) throws -> TopicRecord {
     let words = TopicTerms.words(topic)
-    let lexical = lexicon.map { l in words.flatMap { l.topicRelatives(of: $0, limit: configuration.relatives) } } ?? []
+    let lexical = try wordNet().map { l in words.flatMap { l.topicRelatives(of: $0, limit: configuration.relatives) } } ?? []
     let relatives = Array(Set(related + lexical + (try embeddingNeighbours(of: words)))).sorted()
     let forms = TopicTerms.expand(topic, related: relatives)
     guard !TopicTerms.words(topic).isEmpty || !related.isEmpty else { throw ProbeError.emptyTopic(topic) }

@@ -118,9 +118,7 @@ enum TopicPage {
       : "\(Format.count(record.topicSpans)) places in the corpus where the words below occur"
     // The relatives by count, with a few named: a topic such as disease has hundreds, most never in the corpus;
     // the ones found are the chips below.
-    let found = Set(record.terms.map(\.term))
-    let ordered = record.related.filter { found.contains($0) } + record.related.filter { !found.contains($0) }
-    let named = ordered.prefix(8).joined(separator: ", ") + (record.related.count > 8 ? ", …" : "")
+    let named = record.relativesFoundFirst.prefix(8).joined(separator: ", ") + (record.related.count > 8 ? ", …" : "")
     let relatives = record.related.isEmpty ? ""
       : " It also looked for \(Format.count(record.related.count)) relative\(record.related.count == 1 ? "" : "s") of the topic words "
         + "(WordNet's kinds and derivations; the model's embedding neighbours when configured: \(named)); the words found are listed below."

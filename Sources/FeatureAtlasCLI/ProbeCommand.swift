@@ -69,10 +69,8 @@ extension FeatureAtlasCommand {
         print("topic \"\(r.topic)\": \(r.topicSpans) topic spans, \(r.neutralSpans) neutral spans, "
               + String(format: "%.1f s", outcome.seconds) + " → \(outcome.file.path)")
         if !r.related.isEmpty {
-          let found = Set(r.terms.map(\.term))
-          let ordered = r.related.filter { found.contains($0) } + r.related.filter { !found.contains($0) }
           print("  relatives looked for: \(r.related.count) (WordNet kinds and derivations; model embedding when configured), "
-                + "e.g. " + ordered.prefix(12).joined(separator: ", ") + (r.related.count > 12 ? ", …" : ""))
+                + "e.g. " + r.relativesFoundFirst.prefix(12).joined(separator: ", ") + (r.related.count > 12 ? ", …" : ""))
         }
         if !r.terms.isEmpty {
           print("  words: " + r.terms.prefix(16).map { "\($0.term) ×\($0.occurrences)" }.joined(separator: ", "))

@@ -128,11 +128,11 @@ public final class Lexicon: Sendable {
     let roots = Array(synsets(of: w, pos: .noun).prefix(senses))
     var levels: [[SynsetID]] = [roots]
     var tree = Set(roots)
-    let nouns = (synsetTable[.noun] ?? [:]).values.sorted { $0.id < $1.id }
+    let nouns = synsetTable[.noun] ?? [:]
     for _ in 0 ..< max(0, depth) {
       let frontier = Set(levels[levels.count - 1])
       // More general kinds first (more synsets below them), so a limit keeps "infection" over one rare fever.
-      let next = nouns.filter { s in !tree.contains(s.id) && s.hypernyms.contains { frontier.contains($0) } }.map(\.id)
+      let next = nouns.values.filter { s in !tree.contains(s.id) && s.hypernyms.contains { frontier.contains($0) } }.map(\.id)
         .sorted { (descendants[$0] ?? 0, $1) > (descendants[$1] ?? 0, $0) }
       if next.isEmpty { break }
       levels.append(next)
@@ -144,10 +144,10 @@ public final class Lexicon: Sendable {
     // the synonyms too: "conditions" is a synonym of weather, but first means a state of affairs) and it
     // is mainly a noun: "cold" has 3 noun senses (the first a disease) and 14 adjective ones.
     func take(_ candidate: String) {
-      guard out.count < limit, candidate.count >= 3, candidate.allSatisfy(\.isLetter), seen.insert(candidate).inserted,
-        let first = synsets(of: candidate, pos: .noun).first, tree.contains(first) else { return }
-      let nouns = synsets(of: candidate, pos: .noun).count
-      guard nouns >= synsets(of: candidate, pos: .adjective).count, nouns >= synsets(of: candidate, pos: .verb).count else { return }
+      guard out.count < limit, candidate.count >= 3, candidate.allSatisfy(\.isLetter), seen.insert(candidate).inserted else { return }
+      let senses = synsets(of: candidate, pos: .noun)
+      guard let first = senses.first, tree.contains(first), senses.count >= synsets(of: candidate, pos: .adjective).count,
+        senses.count >= synsets(of: candidate, pos: .verb).count else { return }
       out.append(candidate)
     }
     for level in levels {
