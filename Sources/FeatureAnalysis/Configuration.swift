@@ -82,6 +82,9 @@ public struct FeatureAnalysisConfiguration: Codable, Sendable, Equatable, Hashab
   public var descriptionDominantShare: Double = 0.6
   /// A syntactic class (or words) needs at least this share of the firings to describe the feature.
   public var descriptionClassShare: Double = 0.5
+  /// When the description composed at those shares does not hold up, alternatives are composed with a token,
+  /// a class or the words at this share of the strong activation, and the one that holds up best is kept.
+  public var descriptionFallbackShare: Double = 0.3
   /// Firing words (most firings first) a WordNet common hypernym is sought for.
   public var descriptionMaxWords: Int = 12
   /// The common hypernym (or shared base form) must cover at least this share of the words' firings.
@@ -165,6 +168,7 @@ public struct FeatureAnalysisConfiguration: Codable, Sendable, Equatable, Hashab
     guard (0 ... 1).contains(evidenceThreshold) else { throw bad("evidenceThreshold", "\(evidenceThreshold)", "in [0, 1]") }
     guard minHeldOutFirings >= 1 else { throw bad("minHeldOutFirings", "\(minHeldOutFirings)", "≥ 1") }
     for (field, value) in [("descriptionDominantShare", descriptionDominantShare), ("descriptionClassShare", descriptionClassShare),
+                           ("descriptionFallbackShare", descriptionFallbackShare),
                            ("descriptionMinCoverage", descriptionMinCoverage), ("descriptionThreshold", descriptionThreshold),
                            ("descriptionMinPrecision", descriptionMinPrecision),
                            ("descriptionStrongFraction", descriptionStrongFraction),
@@ -220,6 +224,7 @@ extension FeatureAnalysisConfiguration {
     minHeldOutFirings = try value(.minHeldOutFirings, d.minHeldOutFirings)
     descriptionDominantShare = try value(.descriptionDominantShare, d.descriptionDominantShare)
     descriptionClassShare = try value(.descriptionClassShare, d.descriptionClassShare)
+    descriptionFallbackShare = try value(.descriptionFallbackShare, d.descriptionFallbackShare)
     descriptionMaxWords = try value(.descriptionMaxWords, d.descriptionMaxWords)
     descriptionMinCoverage = try value(.descriptionMinCoverage, d.descriptionMinCoverage)
     descriptionThreshold = try value(.descriptionThreshold, d.descriptionThreshold)

@@ -141,7 +141,7 @@ enum FunctionWords {
     var out: [String: String] = [:]
     let classes: [(String, [String])] = [
       ("conjunctions", ["and", "or", "but", "nor", "as", "if", "because", "while", "though", "although", "unless", "whether",
-                        "than", "so", "yet"]),
+                        "than", "so", "yet", "until", "till", "since", "whereas", "lest"]),
       ("prepositions", ["of", "to", "in", "on", "at", "by", "for", "with", "from", "into", "onto", "upon", "about", "against",
                         "between", "through", "during", "before", "after", "above", "below", "under", "over", "without",
                         "within", "among", "toward", "towards", "unto"]),
@@ -150,6 +150,12 @@ enum FunctionWords {
       ("personal pronouns", ["i", "me", "we", "us", "you", "he", "him", "she", "her", "it", "they", "them", "thou", "thee", "ye"]),
       ("possessive pronouns", ["my", "mine", "our", "your", "his", "hers", "its", "their", "thy", "thine"]),
       ("question and relative words", ["which", "who", "whom", "whose", "what", "where", "when", "why", "how"]),
+      ("words for someone or something", ["something", "nothing", "anything", "everything", "someone", "anyone", "everyone",
+                                          "somebody", "nobody", "anybody", "everybody", "none"]),
+      ("linking adverbs", ["however", "therefore", "thus", "hence", "moreover", "furthermore", "nevertheless", "otherwise",
+                           "else", "instead", "indeed", "besides", "consequently", "meanwhile", "etc"]),
+      ("adverbs of time", ["now", "then", "already", "soon", "still", "again", "once", "never", "always", "ever", "often",
+                           "sometimes", "later", "formerly", "hitherto"]),
       ("auxiliary and modal verbs", ["is", "am", "are", "was", "were", "be", "been", "being", "have", "has", "had", "do", "does",
                                      "did", "will", "would", "shall", "should", "can", "could", "may", "might", "must", "hath",
                                      "doth", "art", "shalt"]),
@@ -179,34 +185,77 @@ enum DescriptionComposer {
   static let senses = 2           // first senses of a word that ground it (WordNet orders senses by frequency)
   static let shown = 3            // example words in the text
 
+  /// The description a feature gets when it holds up: the first that composes at the configured shares
+  /// (`descriptionDominantShare`, `descriptionClassShare`), as `compose` gives it.
   /// - Parameter byGroup: the weight of each token group among the feature's firings; `total` is the whole weight.
   static func compose(groups byGroup: [Int32: Int], total n: Int, context x: DescriptionContext,
                       configuration c: FeatureAnalysisConfiguration) -> DescriptionDraft {
     guard n > 0 else { return .empty }
+    let strict = drafts(groups: byGroup, total: n, context: x, configuration: c, dominant: c.descriptionDominantShare,
+                        classShare: c.descriptionClassShare, firstOnly: true)
+    return strict.first ?? unclear(groups: byGroup, context: x)
+  }
+
+  /// The strict description first, then the alternatives that compose when a token, a class or the words
+  /// need only `descriptionFallbackShare` of the strong activation (a feature that fires on '\n' and on
+  /// strong, strength and stronger alike: "words related to 'strong'"). Each is tested on the test windows;
+  /// the strict one is kept if it holds up, else the alternative that holds up best (`SecondPass`).
+  static func candidates(groups byGroup: [Int32: Int], total n: Int, context x: DescriptionContext,
+                         configuration c: FeatureAnalysisConfiguration) -> [DescriptionDraft] {
+    let strict = compose(groups: byGroup, total: n, context: x, configuration: c)
+    guard n > 0, c.descriptionFallbackShare < max(c.descriptionDominantShare, c.descriptionClassShare) else { return [strict] }
+    var out = [strict]
+    for d in drafts(groups: byGroup, total: n, context: x, configuration: c, dominant: c.descriptionFallbackShare,
+                    classShare: c.descriptionFallbackShare, firstOnly: false)
+    where !out.contains(where: { $0.text == d.text }) && out.count < maxCandidates {
+      out.append(d)
+    }
+    return out
+  }
+
+  static let maxCandidates = 6
+
+  static func unclear(groups byGroup: [Int32: Int], context x: DescriptionContext) -> DescriptionDraft {
+    let top = byGroup.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.prefix(shown)
+    return DescriptionDraft(text: "unclear", kind: .unclear, groups: [],
+                            shownWords: top.map { TokenVocabulary.labelText(x.vocabulary.groupKeys[Int($0.key)]) },
+                            grounding: nil, coverage: 0)
+  }
+
+  /// The descriptions that compose at these shares, in the order a reader is served: one token, one
+  /// syntactic class, punctuation and layout together, one class of function words, then the words as a
+  /// family, forms of one word, or a WordNet concept. With `firstOnly`, the first of them alone.
+  private static func drafts(groups byGroup: [Int32: Int], total n: Int, context x: DescriptionContext,
+                             configuration c: FeatureAnalysisConfiguration, dominant dominantMin: Double, classShare classMin: Double,
+                             firstOnly: Bool) -> [DescriptionDraft] {
+    guard n > 0 else { return [] }
+    var out: [DescriptionDraft] = []
+    func done(_ d: DescriptionDraft) -> Bool { out.append(d); return firstOnly }
     let v = x.vocabulary
     // Most weight first (ties: lower group).
     let groups = byGroup.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
-    guard let top = groups.first else { return .empty }
+    guard let top = groups.first else { return [] }
     let total = Double(n)
     func share(_ set: Set<Int32>) -> Double { Double(groups.reduce(0) { set.contains($1.key) ? $0 + $1.value : $0 }) / total }
     func quoted(_ g: Int32) -> String { "'" + TokenVocabulary.labelText(v.groupKeys[Int(g)]) + "'" }
 
     // One token carries the feature.
-    if Double(top.value) / total >= c.descriptionDominantShare {
+    if Double(top.value) / total >= dominantMin {
       let cls = x.classes[Int(top.key)]
       let set: Set<Int32> = [top.key]
+      let draft: DescriptionDraft
       switch cls {
       case .word, .codeKeyword:
-        return DescriptionDraft(text: "the word \(quoted(top.key))", kind: .lexical, groups: set,
-                                shownWords: [v.groupKeys[Int(top.key)]], grounding: nil, coverage: share(set))
+        draft = DescriptionDraft(text: "the word \(quoted(top.key))", kind: .lexical, groups: set,
+                                 shownWords: [v.groupKeys[Int(top.key)]], grounding: nil, coverage: share(set))
       case .wordPiece:
-        return DescriptionDraft(text: "the word piece \(quoted(top.key))", kind: .lexical, groups: set,
-                                shownWords: [v.groupKeys[Int(top.key)]], grounding: nil, coverage: share(set))
+        draft = DescriptionDraft(text: "the word piece \(quoted(top.key))", kind: .lexical, groups: set,
+                                 shownWords: [v.groupKeys[Int(top.key)]], grounding: nil, coverage: share(set))
       default:
-        let name = singleSymbolPhrase(v.groupKeys[Int(top.key)], cls)
-        return DescriptionDraft(text: name, kind: .syntactic, groups: set, shownWords: [v.groupKeys[Int(top.key)]],
-                                grounding: nil, coverage: share(set))
+        draft = DescriptionDraft(text: singleSymbolPhrase(v.groupKeys[Int(top.key)], cls), kind: .syntactic, groups: set,
+                                 shownWords: [v.groupKeys[Int(top.key)]], grounding: nil, coverage: share(set))
       }
+      if done(draft) { return out }
     }
 
     // Shares per class.
@@ -214,13 +263,13 @@ enum DescriptionComposer {
     for (g, count) in groups { classShare[Int(x.classes[Int(g)].rawValue)] += Double(count) / total }
     let syntactic = TokenClass.allCases.filter { $0 != .word && $0 != .wordPiece }
     if let best = syntactic.max(by: { classShare[Int($0.rawValue)] < classShare[Int($1.rawValue)] }),
-       classShare[Int(best.rawValue)] >= c.descriptionClassShare {
+       classShare[Int(best.rawValue)] >= classMin {
       let set = Set(x.classMembers[Int(best.rawValue)])
       let examples = groups.filter { x.classes[Int($0.key)] == best }.prefix(shown).map {
         TokenVocabulary.labelText(v.groupKeys[Int($0.key)])
       }
-      return DescriptionDraft(text: best.phrase, kind: .syntactic, groups: set, shownWords: examples, grounding: nil,
-                              coverage: share(set))
+      if done(DescriptionDraft(text: best.phrase, kind: .syntactic, groups: set, shownWords: examples, grounding: nil,
+                               coverage: share(set))) { return out }
     }
 
     // Punctuation and layout together: "punctuation and layout (commas, line breaks, semicolons)".
@@ -230,13 +279,13 @@ enum DescriptionComposer {
           || (classShare[Int($0.rawValue)] == classShare[Int($1.rawValue)] && $0.rawValue < $1.rawValue)
       }
     let symbolicShare = symbolic.reduce(0) { $0 + classShare[Int($1.rawValue)] }
-    if symbolicShare >= c.descriptionClassShare, let first = symbolic.first, classShare[Int(first.rawValue)] >= 0.1 {
+    if symbolicShare >= classMin, let first = symbolic.first, classShare[Int(first.rawValue)] >= 0.1 {
       let named = symbolic.prefix(3).filter { classShare[Int($0.rawValue)] >= 0.1 }
       let set = Set(named.flatMap { x.classMembers[Int($0.rawValue)] })
       let examples = groups.filter { set.contains($0.key) }.prefix(shown).map { TokenVocabulary.labelText(v.groupKeys[Int($0.key)]) }
       let phrases = named.map { $0.phrase.components(separatedBy: " (").first ?? $0.phrase }
-      return DescriptionDraft(text: "punctuation and layout (\(phrases.joined(separator: ", ")))", kind: .syntactic, groups: set,
-                              shownWords: examples, grounding: nil, coverage: share(set))
+      if done(DescriptionDraft(text: "punctuation and layout (\(phrases.joined(separator: ", ")))", kind: .syntactic,
+                               groups: set, shownWords: examples, grounding: nil, coverage: share(set))) { return out }
     }
 
     // Function words of one grammatical class: "conjunctions (or, as, and)".
@@ -247,28 +296,29 @@ enum DescriptionComposer {
       categoryShare[category, default: (0, [])].groups.append(g)
     }
     if let best = categoryShare.max(by: { $0.value.share < $1.value.share || ($0.value.share == $1.value.share && $0.key > $1.key) }),
-       best.value.share >= c.descriptionClassShare, best.value.groups.count >= 2 {
+       best.value.share >= classMin, best.value.groups.count >= 2 {
       let set = Set(FunctionWords.category.filter { $0.value == best.key }.keys.compactMap { x.groupOfKey[$0] })
         .union(best.value.groups)
       let examples = best.value.groups.prefix(shown).map { v.groupKeys[Int($0)] }
-      return DescriptionDraft(text: "\(best.key) (\(examples.joined(separator: ", ")))", kind: .lexical, groups: set,
-                              shownWords: examples, grounding: nil, coverage: share(set))
+      if done(DescriptionDraft(text: "\(best.key) (\(examples.joined(separator: ", ")))", kind: .lexical, groups: set,
+                               shownWords: examples, grounding: nil, coverage: share(set))) { return out }
     }
 
     // Words: a WordNet concept, or forms of one word.
     let words = groups.filter { x.classes[Int($0.key)] == .word && !FunctionWords.all.contains(v.groupKeys[Int($0.key)]) }
       .prefix(c.descriptionMaxWords)
     let wordShare = Double(words.reduce(0) { $0 + $1.value }) / total
-    if let lexicon = x.lexicon, words.count >= 2, wordShare >= c.descriptionClassShare {
+    if let lexicon = x.lexicon, words.count >= 2, wordShare >= classMin {
       // A word family across parts of speech: words WordNet derives from one another (death, die, dead;
       // city, urban), unless the forms of its head hold 80 % of its weight (then it is "forms of …" below).
       if let family = family(Array(words), lexicon: lexicon, context: x), family.headShare < 0.8,
          Double(family.weight) >= c.descriptionMinCoverage * Double(words.reduce(0) { $0 + $1.value }) {
         let examples = family.members.prefix(shown).map { v.groupKeys[Int($0)] }
-        return DescriptionDraft(text: "words related to '\(family.head)' (\(examples.joined(separator: ", ")))", kind: .wordForms,
-                                groups: family.tested, shownWords: examples,
-                                grounding: "WordNet derivation: " + family.lemmas.sorted().prefix(8).joined(separator: ", "),
-                                coverage: share(family.tested))
+        let draft = DescriptionDraft(text: "words related to '\(family.head)' (\(examples.joined(separator: ", ")))",
+                                     kind: .wordForms, groups: family.tested, shownWords: examples,
+                                     grounding: "WordNet derivation: " + family.lemmas.sorted().prefix(8).joined(separator: ", "),
+                                     coverage: share(family.tested))
+        if done(draft) { return out }
       }
       // Forms of one word: the heaviest base form shared by most of the word weight ("keep, kept, keeps").
       var baseWeight: [String: (weight: Int, members: [Int32])] = [:]
@@ -286,8 +336,10 @@ enum DescriptionComposer {
         let base = best.key, entry = best.value
         let set = Set(entry.members)
         let examples = entry.members.prefix(shown).map { v.groupKeys[Int($0)] }
-        return DescriptionDraft(text: "forms of '\(base)' (\(examples.joined(separator: ", ")))", kind: .wordForms, groups: set,
-                                shownWords: examples, grounding: "WordNet morphology: base form '\(base)'", coverage: share(set))
+        let draft = DescriptionDraft(text: "forms of '\(base)' (\(examples.joined(separator: ", ")))", kind: .wordForms,
+                                     groups: set, shownWords: examples, grounding: "WordNet morphology: base form '\(base)'",
+                                     coverage: share(set))
+        if done(draft) { return out }
       }
       // A concept: the WordNet synset the words share.
       let weighted = words.map { (word: v.groupKeys[Int($0.key)], weight: Double($0.value)) }
@@ -305,13 +357,11 @@ enum DescriptionComposer {
         let synset = lexicon.synset(common.synset)
         let grounding = "WordNet \(common.synset) " + (synset?.words.prefix(4).joined(separator: ", ") ?? name)
           + (synset.map { " — " + $0.gloss.prefix(160) } ?? "")
-        return DescriptionDraft(text: "\(head) (\(examples.joined(separator: ", ")))", kind: .concept, groups: set,
-                                shownWords: examples, grounding: grounding, coverage: share(set))
+        if done(DescriptionDraft(text: "\(head) (\(examples.joined(separator: ", ")))", kind: .concept, groups: set,
+                                 shownWords: examples, grounding: grounding, coverage: share(set))) { return out }
       }
     }
-    return DescriptionDraft(text: "unclear", kind: .unclear, groups: [],
-                            shownWords: groups.prefix(shown).map { TokenVocabulary.labelText(v.groupKeys[Int($0.key)]) },
-                            grounding: nil, coverage: 0)
+    return out
   }
 
   /// The heaviest group of firing words linked by a shared WordNet base form or by derivation (a word's

@@ -43,7 +43,7 @@ public final class FeatureAnalyzer {
   // Fixed when the first pass finishes.
   var bands: [FeatureBands] = []
   var drafts: [LabelDraft] = []
-  var descriptionDrafts: [DescriptionDraft] = []
+  var descriptionCandidates: [[DescriptionDraft]] = []   // [n] the strict description first, then alternatives
   var coactivation: NeighbourTable?
   var decoderNeighbours: NeighbourTable?
   var logitEffects: LogitEffects?
@@ -168,14 +168,14 @@ public final class FeatureAnalyzer {
     coactivationRowStart = []
     coactivationLatents = []
     bands = computeBands()
-    descriptionDrafts = composeDescriptions()
+    descriptionCandidates = composeDescriptions()
     drafts = draftLabels()
     state.releaseFirstPassBuffers()
     plan = ExamplePlan(analyzer: self)
     requestedWindows = Set(plan.window.map(Int.init)).union(heldOutWindows).sorted()
-    heldOut = HeldOutCounts(latents: latents)
+    heldOut = HeldOutCounts(latents: latents, candidates: descriptionCandidates.map(\.count))
     strongFloor = (0 ..< latents).map { Float(configuration.descriptionStrongFraction) * state.maxima[$0] }
-    descriptionTest.count(into: &heldOut, floor: strongFloor, drafts: descriptionDrafts)
+    descriptionTest.count(into: &heldOut, floor: strongFloor, candidates: descriptionCandidates)
     phase = .secondPass
     return requestedWindows
   }
@@ -200,11 +200,12 @@ public final class FeatureAnalyzer {
   /// Describes every live feature in words from where it fires strongly: its sampled firings in the
   /// composing windows (not those kept for the description test) that reach `descriptionStrongFraction` of
   /// its maximum (the firings the test checks), weighted by activation. A feature with fewer than
-  /// `descriptionMinSampled` such firings is described from all its sampled firings there. In parallel;
+  /// `descriptionMinSampled` such firings is described from all its sampled firings there. Per feature the
+  /// strict description first, then its alternatives (`DescriptionComposer.candidates`). In parallel;
   /// deterministic.
-  private func composeDescriptions() -> [DescriptionDraft] {
+  private func composeDescriptions() -> [[DescriptionDraft]] {
     let context = DescriptionContext(vocabulary: vocabulary, lexicon: lexicon, tokenCounts: tokenCounts)
-    var out = [DescriptionDraft](repeating: .empty, count: latents)
+    var out = [[DescriptionDraft]](repeating: [.empty], count: latents)
     let state = self.state, c = configuration, text = analysisText
     let composes = (state.samples?.array ?? []).map { sample in sample.heap.filter { !isDescriptionTest(Int($0.window)) } }
     guard composes.count == latents else { return out }
@@ -226,7 +227,8 @@ public final class FeatureAnalyzer {
           }
           var w = weights(from: Float(c.descriptionStrongFraction) * state.maxima[f])
           if w.count < c.descriptionMinSampled { w = weights(from: 0) }
-          target.value[f] = DescriptionComposer.compose(groups: w.groups, total: max(1, w.total), context: context, configuration: c)
+          target.value[f] = DescriptionComposer.candidates(groups: w.groups, total: max(1, w.total), context: context,
+                                                           configuration: c)
         }
       }
     }

@@ -52,13 +52,20 @@ struct HeldOutCounts {
   var positives: [Int]              // [n]
   var truePositives: [Int]          // [n]
   var strongPositives: [Int]        // [n] firings at ≥ descriptionStrongFraction of the feature's maximum
-  var describedPositives: [Int]     // [n] strong firings on a token of the description's word set
+  var describedPositives: [[Int]]   // [n][candidates] strong firings on a token of each candidate description's word set
 
-  init(latents: Int) {
+  init(latents: Int, candidates: [Int] = []) {
     positives = [Int](repeating: 0, count: latents)
     truePositives = [Int](repeating: 0, count: latents)
     strongPositives = [Int](repeating: 0, count: latents)
-    describedPositives = [Int](repeating: 0, count: latents)
+    describedPositives = (0 ..< latents).map { [Int](repeating: 0, count: $0 < candidates.count ? candidates[$0] : 0) }
+  }
+
+  /// Counts a strong firing of feature `f` on token group `group`, and on each candidate description whose
+  /// word set holds it.
+  mutating func countStrong(_ f: Int, group: Int32, candidates: [DescriptionDraft]) {
+    strongPositives[f] += 1
+    for (k, d) in candidates.enumerated() where d.groups.contains(group) { describedPositives[f][k] += 1 }
   }
 }
 
@@ -130,8 +137,7 @@ extension FeatureAnalyzer {
         heldOut.positives[f] += 1
         if drafts[f].matches(heldOutText, span, p, contextSpan: contextSpan) { heldOut.truePositives[f] += 1 }
         guard codes.values[e] >= strongFloor[f] else { continue }
-        heldOut.strongPositives[f] += 1
-        if descriptionDrafts[f].groups.contains(heldOutText.groups[span.start + p]) { heldOut.describedPositives[f] += 1 }
+        heldOut.countStrong(f, group: heldOutText.groups[span.start + p], candidates: descriptionCandidates[f])
       }
     }
   }
@@ -171,17 +177,36 @@ extension FeatureAnalyzer {
     return summary(heldOutTokens: counts.tokens)
   }
 
-  /// The description's word set as a pattern on the held-out tokens, and its precision on the top examples.
+  /// The strict description if it holds up on the test windows, else the alternative that holds up best
+  /// (highest balanced accuracy; ties: the earlier), else the strict one with why it did not hold up.
   private func testDescription(_ f: Int, counts: PatternCounts) -> FeatureDescription? {
-    let d = descriptionDrafts[f], c = configuration
-    guard state.firings[f] > 0, !d.text.isEmpty else { return nil }
+    let candidates = descriptionCandidates[f]
+    guard state.firings[f] > 0, let strict = candidates.first, !strict.text.isEmpty else { return nil }
+    let tested = candidates.indices.map { testDescription(f, candidate: $0, counts: counts) }
+    if tested[0].status == .supported { return tested[0] }
+    let held = tested.dropFirst().filter { $0.status == .supported }
+    // max(by:) keeps the first of equal elements.
+    if let best = held.max(by: { ($0.evidence?.balancedAccuracy ?? 0) < ($1.evidence?.balancedAccuracy ?? 0) }) {
+      var out = best
+      out.note = strict.kind == .unclear
+        ? "composed as an alternative: no token, class or word set holds the usual share of its strong activation"
+        : "held up in place of “\(strict.text)”: \(tested[0].note ?? "that did not hold up")"
+      return out
+    }
+    return tested[0]
+  }
+
+  /// One candidate's word set as a pattern on the held-out tokens, and its precision on the top examples.
+  private func testDescription(_ f: Int, candidate k: Int, counts: PatternCounts) -> FeatureDescription {
+    let d = descriptionCandidates[f][k], c = configuration
     guard d.kind != .unclear else {
       return FeatureDescription(text: "unclear", kind: .unclear, status: .unclear, words: d.shownWords, testedTokens: 0,
                                 grounding: nil, coverage: 0, evidence: nil, topPrecision: nil,
                                 note: "its firing tokens share no word class, concept or word form")
     }
     let matched = d.groups.reduce(0) { $0 + Int(counts.groups[Int($1)]) + descriptionTest.tokens(in: $1) }
-    let evidence = FeatureLabeler.evidence(positives: heldOut.strongPositives[f], truePositives: heldOut.describedPositives[f],
+    let described = k < heldOut.describedPositives[f].count ? heldOut.describedPositives[f][k] : 0
+    let evidence = FeatureLabeler.evidence(positives: heldOut.strongPositives[f], truePositives: described,
                                            heldOutTokens: counts.tokens + descriptionTest.tokenCount, matched: matched)
     var hits = 0, tops = 0
     for id in plan.start[f] ..< plan.start[f] + Int(state.topWindows.sizes[f]) {
@@ -270,12 +295,11 @@ struct DescriptionTestText {
 
   /// Adds the strong firings, and those on each description's word set, to the held-out counts; then frees
   /// the firings (the token counts stay for `tokens(in:)`).
-  mutating func count(into heldOut: inout HeldOutCounts, floor: [Float], drafts: [DescriptionDraft]) {
+  mutating func count(into heldOut: inout HeldOutCounts, floor: [Float], candidates: [[DescriptionDraft]]) {
     for i in latents.indices {
       let f = Int(latents[i])
       guard f < floor.count, values[i] >= floor[f] else { continue }
-      heldOut.strongPositives[f] += 1
-      if drafts[f].groups.contains(groups[i]) { heldOut.describedPositives[f] += 1 }
+      heldOut.countStrong(f, group: groups[i], candidates: candidates[f])
     }
     latents = []
     groups = []

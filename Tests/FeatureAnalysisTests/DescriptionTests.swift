@@ -99,10 +99,11 @@ struct DescriptionTests {
   /// Feature f fires on the tokens of `firing[f]`; feature 5 fires at random; feature 7 fires on diseases
   /// in the first 8 windows only (so it has few firings to be tested on); feature 8 fires on diseases in the
   /// windows descriptions are composed from and on motion verbs in those they are tested on; feature 9 fires
-  /// on death, die and died.
+  /// on death, die and died; feature 10 fires on "too" and, at random, on 2 % of all tokens (so no token, class or
+  /// word set holds half of its strong activation).
   static let firing: [Set<Int>] = [[1, 2, 3], [5, 6, 7], [11], [12, 13, 14], [15], [], [8, 9, 10], [1, 2, 3], [], [22, 23, 24]]
 
-  static func run(lexicon: Lexicon?) throws -> [FeatureRecord] {
+  static func run(lexicon: Lexicon?, configuration: FeatureAnalysisConfiguration = .default) throws -> [FeatureRecord] {
     let (texts, windows) = corpus()
     var noise = SplitMix64(seed: 3)
     let coded = windows.map { window in
@@ -111,13 +112,15 @@ struct DescriptionTests {
         let t = window.tokens[p]
         for f in [0, 1, 2, 3, 4, 6, 9] where firing[f].contains(t) { active.append((f, 1 + Float(p % 3))) }
         if noise.nextInt(below: 100) < 8 { active.append((5, 1)) }
+        if t == 11 { active.append((10, 2.5)) } else if noise.nextInt(below: 100) < 2 { active.append((10, 2)) }
         if window.index < 8, firing[7].contains(t) { active.append((7, 2)) }
         let tested = FeatureAnalysisConfiguration().testsDescriptions(window: window.index)
         if (tested ? firing[1] : firing[0]).contains(t) { active.append((8, 2)) }
         return active
       })
     }
-    return try analyse(coded, latents: 10, sources: ["a", "b"], texts: texts, batch: 32, lexicon: lexicon).records
+    return try analyse(coded, latents: 11, sources: ["a", "b"], texts: texts, configuration: configuration, batch: 32,
+                       lexicon: lexicon).records
   }
 
   @Test("Features on planted word sets get the expected descriptions, supported by their held-out test")
@@ -147,6 +150,22 @@ struct DescriptionTests {
     #expect(Set(family.words) == ["death", "die", "died"])
     #expect(family.grounding?.contains("WordNet derivation") == true)
     #expect(family.testedTokens == 3)
+  }
+
+  @Test("When nothing holds half of a feature's strong activation, an alternative that holds up on the test windows is shown, saying so")
+  func alternativeDescription() throws {
+    let records = try Self.run(lexicon: try Self.lexicon())
+    let too = try #require(records[10].description)
+    #expect(too.text == "the word 'too'" && too.kind == .lexical && too.status == .supported)
+    #expect(too.coverage >= 0.3 && too.coverage < 0.6)   // below descriptionDominantShare, above descriptionFallbackShare
+    #expect(too.note?.contains("alternative") == true)
+    #expect(try #require(too.evidence).balancedAccuracy >= 0.7)
+    // Without alternatives the same feature is unclear, and the features described before keep their descriptions.
+    var strict = FeatureAnalysisConfiguration()
+    strict.descriptionFallbackShare = strict.descriptionDominantShare
+    let strictRecords = try Self.run(lexicon: try Self.lexicon(), configuration: strict)
+    #expect(strictRecords[10].description?.status == .unclear)
+    for f in [0, 1, 2, 3, 4, 6, 9] { #expect(strictRecords[f].description == records[f].description) }
   }
 
   @Test("A feature firing at random is unclear and shown with its top tokens, not dressed up")
