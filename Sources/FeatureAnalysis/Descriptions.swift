@@ -80,6 +80,13 @@ struct DescriptionContext: Sendable {
   let wordCounts: [Int]                  // [groups] analysed tokens per group (for display order)
   let groupOfKey: [String: Int32]        // normalised text -> group
   let groupsOfLemma: [String: [Int32]]   // WordNet base form -> word groups with it among their base forms
+  let definitionLemmas: [Int32: Set<String>]   // word group -> lemmas its WordNet definitions use (not the common ones)
+  let groupsDefinedWith: [String: [Int32]]     // lemma -> word groups whose definitions use it
+
+  /// A lemma the definitions of more than this share of the vocabulary's words use (and more than
+  /// `commonDefinitionMinimum` of them: "person", "make", "one") says nothing about what two words share.
+  static let commonDefinitionShare = 0.01
+  static let commonDefinitionMinimum = 20
 
   init(vocabulary v: TokenVocabulary, lexicon: Lexicon?, tokenCounts: [Int]) {
     vocabulary = v
@@ -117,6 +124,20 @@ struct DescriptionContext: Sendable {
       }
     }
     groupsOfLemma = lemmas
+    var definitions: [Int32: Set<String>] = [:], definedWith: [String: [Int32]] = [:]
+    if let lexicon {
+      for g in 0 ..< v.groupCount where classes[g] == .word && !FunctionWords.all.contains(v.groupKeys[g]) {
+        let used = lexicon.definitionLemmas(of: v.groupKeys[g], senses: DescriptionComposer.senses)
+        definitions[Int32(g)] = used
+        for lemma in used { definedWith[lemma, default: []].append(Int32(g)) }
+      }
+      let limit = max(Double(Self.commonDefinitionMinimum), Self.commonDefinitionShare * Double(definitions.count))
+      let common = Set(definedWith.filter { Double($0.value.count) > limit }.keys)
+      definitions = definitions.mapValues { $0.subtracting(common) }
+      for lemma in common { definedWith[lemma] = nil }
+    }
+    definitionLemmas = definitions
+    groupsDefinedWith = definedWith
   }
 }
 
@@ -360,6 +381,15 @@ enum DescriptionComposer {
         if done(DescriptionDraft(text: "\(head) (\(examples.joined(separator: ", ")))", kind: .concept, groups: set,
                                  shownWords: examples, grounding: grounding, coverage: share(set))) { return out }
       }
+      // Words whose WordNet definitions use one another: "words about 'city' (city, urban)".
+      if let about = definedTogether(Array(words), lexicon: lexicon, context: x),
+         Double(about.weight) >= c.descriptionMinCoverage * wordWeight {
+        let examples = about.members.prefix(shown).map { v.groupKeys[Int($0)] }
+        let grounding = about.definition.map { "WordNet definition: \($0.word) — \($0.text.prefix(160))" }
+        if done(DescriptionDraft(text: "words about '\(about.hub)' (\(examples.joined(separator: ", ")))", kind: .concept,
+                                 groups: about.tested, shownWords: examples, grounding: grounding,
+                                 coverage: share(about.tested))) { return out }
+      }
     }
     return out
   }
@@ -376,23 +406,9 @@ enum DescriptionComposer {
     let bases = keys.map { lexicon.baseForms(of: $0) }
     let primary = words.indices.map { bases[$0].contains(keys[$0]) ? keys[$0] : (bases[$0].sorted().first ?? keys[$0]) }
     let relatives = bases.map { set in set.reduce(into: Set<String>()) { $0.formUnion(lexicon.derivationalRelatives(of: $1)) } }
-    // Union-find over the words (few: at most descriptionMaxWords).
-    var parent = Array(words.indices)
-    func root(_ i: Int) -> Int { var i = i; while parent[i] != i { i = parent[i] }; return i }
-    for i in words.indices {
-      for j in words.indices where j > i {
-        guard !bases[i].isDisjoint(with: bases[j]) || !relatives[i].isDisjoint(with: bases[j])
-                || !relatives[j].isDisjoint(with: bases[i]) else { continue }
-        let a = root(i), b = root(j)
-        if a != b { parent[max(a, b)] = min(a, b) }
-      }
-    }
-    var weight: [Int: Int] = [:], count: [Int: Int] = [:]
-    for i in words.indices { weight[root(i), default: 0] += words[i].value; count[root(i), default: 0] += 1 }
-    guard let best = weight.filter({ count[$0.key, default: 0] >= 2 })
-      .max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }) else { return nil }
-    let members = words.indices.filter { root($0) == best.key }
-    guard Set(members.map { primary[$0] }).count >= 2 else { return nil }
+    guard let (members, weight) = heaviestLinkedGroup(words, linked: { i, j in
+      !bases[i].isDisjoint(with: bases[j]) || !relatives[i].isDisjoint(with: bases[j]) || !relatives[j].isDisjoint(with: bases[i])
+    }), Set(members.map { primary[$0] }).count >= 2 else { return nil }
     let head = primary[members[0]]
     let headWeight = members.filter { bases[$0].contains(head) }.reduce(0) { $0 + words[$1].value }
     var seen = Set<String>()
@@ -402,7 +418,58 @@ enum DescriptionComposer {
     for i in members { lemmas.formUnion(bases[i]); lemmas.formUnion(relatives[i].filter { !$0.contains(" ") }) }
     var tested = Set(members.map { words[$0].key })
     for lemma in lemmas { tested.formUnion(x.groupsOfLemma[lemma] ?? []) }
-    return (ordered.map { words[$0].key }, best.value, Double(headWeight) / Double(max(1, best.value)), head, lemmas, tested)
+    return (ordered.map { words[$0].key }, weight, Double(headWeight) / Double(max(1, weight)), head, lemmas, tested)
+  }
+
+  /// The heaviest group (two words or more) of words linked, directly or through others, by `linked`:
+  /// its indices in `words` order and its weight. Ties: the group of the earlier word.
+  static func heaviestLinkedGroup(_ words: [(key: Int32, value: Int)], linked: (Int, Int) -> Bool) -> (members: [Int], weight: Int)? {
+    // Union-find over the words (few: at most descriptionMaxWords).
+    var parent = Array(words.indices)
+    func root(_ i: Int) -> Int { var i = i; while parent[i] != i { i = parent[i] }; return i }
+    for i in words.indices {
+      for j in words.indices where j > i && linked(i, j) {
+        let a = root(i), b = root(j)
+        if a != b { parent[max(a, b)] = min(a, b) }
+      }
+    }
+    var weight: [Int: Int] = [:], count: [Int: Int] = [:]
+    for i in words.indices { weight[root(i), default: 0] += words[i].value; count[root(i), default: 0] += 1 }
+    guard let best = weight.filter({ count[$0.key, default: 0] >= 2 })
+      .max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }) else { return nil }
+    return (words.indices.filter { root($0) == best.key }, best.value)
+  }
+
+  /// The heaviest group of firing words whose WordNet definitions use one another's base forms (urban:
+  /// "located in or characteristic of a city"; Cretaceous: "… dinosaurs died out"), named after its hub, the
+  /// member the others' definitions use most (ties: the heavier). It is tested on its members, every word
+  /// sharing a base form with one, and every vocabulary word whose definition uses the hub. Nil without
+  /// two linked words of different base forms.
+  static func definedTogether(_ words: [(key: Int32, value: Int)], lexicon: Lexicon, context x: DescriptionContext)
+    -> (members: [Int32], weight: Int, hub: String, tested: Set<Int32>, definition: (word: String, text: String)?)? {
+    let keys = words.map { x.vocabulary.groupKeys[Int($0.key)] }
+    let bases = keys.map { lexicon.baseForms(of: $0) }
+    let primary = words.indices.map { bases[$0].contains(keys[$0]) ? keys[$0] : (bases[$0].sorted().first ?? keys[$0]) }
+    let uses = words.map { x.definitionLemmas[$0.key] ?? [] }
+    func defines(_ i: Int, _ j: Int) -> Bool { primary[i] != primary[j] && !uses[i].isDisjoint(with: bases[j]) }
+    guard let (members, weight) = heaviestLinkedGroup(words, linked: { defines($0, $1) || defines($1, $0) }),
+          Set(members.map { primary[$0] }).count >= 2 else { return nil }
+    let mentions = members.map { j in members.filter { defines($0, j) }.count }
+    guard let hubIndex = mentions.indices.max(by: { mentions[$0] < mentions[$1] || (mentions[$0] == mentions[$1] && $0 > $1) })
+    else { return nil }
+    // The hub's name: its base form the others' definitions use most (ties: the shorter, then alphabetical: "eye", not "eyes").
+    let used = bases[members[hubIndex]].map { lemma in (lemma, members.filter { uses[$0].contains(lemma) }.count) }
+    let hub = used.min { $0.1 > $1.1 || ($0.1 == $1.1 && ($0.0.count, $0.0) < ($1.0.count, $1.0)) }?.0 ?? primary[members[hubIndex]]
+    var seen = Set<String>()
+    let firsts = members.filter { seen.insert(primary[$0]).inserted }
+    let ordered = firsts + members.filter { !firsts.contains($0) }
+    var tested = Set(members.map { words[$0].key })
+    for i in members { for base in bases[i] { tested.formUnion(x.groupsOfLemma[base] ?? []) } }
+    tested.formUnion(x.groupsDefinedWith[hub] ?? [])
+    let definition = members.lazy.filter { defines($0, members[hubIndex]) }.compactMap { i in
+      lexicon.definition(of: keys[i], using: hub, senses: senses).map { (word: keys[i], text: $0) }
+    }.first
+    return (ordered.map { words[$0].key }, weight, hub, tested, definition)
   }
 
   /// A single symbol in words: "the line break", "commas", "the digit '7'".

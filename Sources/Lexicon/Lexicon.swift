@@ -116,6 +116,39 @@ public final class Lexicon: Sendable {
     return out
   }
 
+  /// The lemmas a word's definitions use: the base forms of the words (three letters or more) in the
+  /// glosses of its first `senses` senses of each part of speech, example sentences left out ("urban:
+  /// located in or characteristic of a city" gives locate, characteristic, city, …). Two words whose
+  /// definitions name each other are related in meaning even when no WordNet link joins them.
+  public func definitionLemmas(of word: String, senses: Int = 2) -> Set<String> {
+    var out = Set<String>()
+    for pos in PartOfSpeech.allCases {
+      for sense in synsets(of: word, pos: pos).prefix(senses) {
+        guard let gloss = synset(sense)?.gloss else { continue }
+        let definition = gloss.split(separator: "\"", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        for w in definition.lowercased().split(whereSeparator: { !$0.isLetter }) where w.count >= 3 {
+          out.formUnion(baseForms(of: String(w)))
+        }
+      }
+    }
+    return out
+  }
+
+  /// The first definition among `word`'s first `senses` senses of each part of speech that uses `lemma`
+  /// (see `definitionLemmas`), without its example sentences.
+  public func definition(of word: String, using lemma: String, senses: Int = 2) -> String? {
+    for pos in PartOfSpeech.allCases {
+      for sense in synsets(of: word, pos: pos).prefix(senses) {
+        guard let gloss = synset(sense)?.gloss else { continue }
+        let definition = gloss.split(separator: "\"", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        let uses = definition.lowercased().split(whereSeparator: { !$0.isLetter })
+          .contains { $0.count >= 3 && baseForms(of: String($0)).contains(lemma) }
+        if uses { return definition.trimmingCharacters(in: CharacterSet(charactersIn: " ;")) }
+      }
+    }
+    return nil
+  }
+
   /// Words that name kinds of what `word` names, for finding text about it: the synonyms of its first
   /// `senses` noun senses, then the words of the synsets below them (hyponyms, breadth first, `depth`
   /// levels: disease → infection, plague, measles, flu, …), then its derivational relatives (death → die).

@@ -26,11 +26,13 @@ struct DescriptionTests {
         00000009 03 n 01 table 0 001 @ 00000001 n 0000 | a piece of furniture
         00000010 03 n 01 stone 0 001 @ 00000001 n 0000 | a lump of rock
         00000011 28 n 01 death 0 001 + 00000010 v 0101 | the end of life
+        00000012 15 n 01 city 0 001 @ 00000001 n 0000 | a large and densely populated town
 
         """,
       "index.noun": """
         abstraction n 1 1 @ 1 0 00000002
         cholera n 1 1 @ 1 0 00000008
+        city n 1 1 @ 1 0 00000012
         condition n 1 1 @ 1 0 00000003
         death n 1 1 + 1 0 00000011
         disease n 1 1 @ 1 0 00000004
@@ -69,7 +71,8 @@ struct DescriptionTests {
         write v 1 0 1 0 00000009
 
         """,
-      "data.adj": "", "index.adj": "", "data.adv": "", "index.adv": "",
+      "data.adj": "00000001 00 a 01 urban 0 000 | located in or characteristic of a city; \"urban property\"\n",
+      "index.adj": "urban a 1 0 1 0 00000001\n", "data.adv": "", "index.adv": "",
       "verb.exc": "kept keep\n",
     ]
     for (name, text) in files { try Data(text.utf8).write(to: dir.appendingPathComponent(name)) }
@@ -79,7 +82,7 @@ struct DescriptionTests {
   /// Planted tokens: diseases, motion verbs, forms of keep, "too", digits, line breaks, and other words.
   static let planted = ["<|endoftext|>", " measles", " plague", " fever", " cholera", " slide", " glide", " slip", " keep",
                         " kept", " keeps", " too", "1", "2", "3", "\n", " table", " stone", " run", " sing", " read", " write",
-                        " death", " die", " died"]
+                        " death", " die", " died", " city", " urban", " cities"]
 
   static func corpus() -> (texts: [String], windows: [AnalysisWindow]) {
     let texts = planted + (planted.count ..< 80).map { " w\($0)" }
@@ -100,8 +103,10 @@ struct DescriptionTests {
   /// in the first 8 windows only (so it has few firings to be tested on); feature 8 fires on diseases in the
   /// windows descriptions are composed from and on motion verbs in those they are tested on; feature 9 fires
   /// on death, die and died; feature 10 fires on "too" and, at random, on 2 % of all tokens (so no token, class or
-  /// word set holds half of its strong activation).
-  static let firing: [Set<Int>] = [[1, 2, 3], [5, 6, 7], [11], [12, 13, 14], [15], [], [8, 9, 10], [1, 2, 3], [], [22, 23, 24]]
+  /// word set holds half of its strong activation); feature 11 fires on city and urban, which no link of this planted WordNet
+  /// joins but urban's definition names ("located in or characteristic of a city").
+  static let firing: [Set<Int>] = [[1, 2, 3], [5, 6, 7], [11], [12, 13, 14], [15], [], [8, 9, 10], [1, 2, 3], [], [22, 23, 24], [],
+                                   [25, 26]]
 
   static func run(lexicon: Lexicon?, configuration: FeatureAnalysisConfiguration = .default) throws -> [FeatureRecord] {
     let (texts, windows) = corpus()
@@ -110,7 +115,7 @@ struct DescriptionTests {
       CodedWindow(window: window, rows: (1 ..< window.tokens.count).map { p in
         var active: [(latent: Int, value: Float)] = []
         let t = window.tokens[p]
-        for f in [0, 1, 2, 3, 4, 6, 9] where firing[f].contains(t) { active.append((f, 1 + Float(p % 3))) }
+        for f in [0, 1, 2, 3, 4, 6, 9, 11] where firing[f].contains(t) { active.append((f, 1 + Float(p % 3))) }
         if noise.nextInt(below: 100) < 8 { active.append((5, 1)) }
         if t == 11 { active.append((10, 2.5)) } else if noise.nextInt(below: 100) < 2 { active.append((10, 2)) }
         if window.index < 8, firing[7].contains(t) { active.append((7, 2)) }
@@ -119,7 +124,7 @@ struct DescriptionTests {
         return active
       })
     }
-    return try analyse(coded, latents: 11, sources: ["a", "b"], texts: texts, configuration: configuration, batch: 32,
+    return try analyse(coded, latents: 12, sources: ["a", "b"], texts: texts, configuration: configuration, batch: 32,
                        lexicon: lexicon).records
   }
 
@@ -150,6 +155,13 @@ struct DescriptionTests {
     #expect(Set(family.words) == ["death", "die", "died"])
     #expect(family.grounding?.contains("WordNet derivation") == true)
     #expect(family.testedTokens == 3)
+    // Words whose definitions name each other are about one thing, named after the word defined with; the
+    // test covers the other forms of the members too ("cities", on which the feature never fired).
+    let about = try #require(d[11])
+    #expect(about.text.hasPrefix("words about 'city' (") && about.kind == .concept && about.status == .supported)
+    #expect(Set(about.words) == ["city", "urban"])
+    #expect(about.grounding == "WordNet definition: urban — located in or characteristic of a city")
+    #expect(about.testedTokens == 3)
   }
 
   @Test("When nothing holds half of a feature's strong activation, an alternative that holds up on the test windows is shown, saying so")

@@ -153,4 +153,15 @@ struct LexiconTests {
     #expect(!l.derivationalRelatives(of: "die").contains("perish"))   // a synonym, not a derived form
     #expect(l.baseForms(of: "died") == ["die"])
   }
+
+  @Test("Real WordNet 3.0 (when installed): definitions name related words no link joins (remember: mind; Cretaceous: reptile)")
+  func realDefinitions() throws {
+    guard FileManager.default.fileExists(atPath: Lexicon.defaultDirectory.appendingPathComponent("data.noun").path) else { return }
+    let l = try Lexicon()
+    #expect(l.definitionLemmas(of: "remember").contains("mind"))
+    #expect(l.definitionLemmas(of: "cretaceous").contains("reptile"))   // "the age of reptiles", by its base form
+    #expect(!l.definitionLemmas(of: "urban").contains("property"))       // from the example sentence, left out
+    #expect(l.definition(of: "cretaceous", using: "reptile")?.contains("age of reptiles") == true)
+    #expect(l.definition(of: "cretaceous", using: "zebra") == nil)
+  }
 }
