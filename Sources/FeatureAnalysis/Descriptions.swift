@@ -250,6 +250,8 @@ enum DescriptionComposer {
                              configuration c: FeatureAnalysisConfiguration, dominant dominantMin: Double, classShare classMin: Double,
                              firstOnly: Bool) -> [DescriptionDraft] {
     guard n > 0 else { return [] }
+    // A word set must cover this share of the words' weight: the configured share, or less for alternatives.
+    let coverageMin = min(c.descriptionMinCoverage, classMin)
     var out: [DescriptionDraft] = []
     func done(_ d: DescriptionDraft) -> Bool { out.append(d); return firstOnly }
     let v = x.vocabulary
@@ -333,7 +335,7 @@ enum DescriptionComposer {
       // A word family across parts of speech: words WordNet derives from one another (death, die, dead;
       // city, urban), unless the forms of its head hold 80 % of its weight (then it is "forms of …" below).
       if let family = family(Array(words), lexicon: lexicon, context: x), family.headShare < 0.8,
-         Double(family.weight) >= c.descriptionMinCoverage * Double(words.reduce(0) { $0 + $1.value }) {
+         Double(family.weight) >= coverageMin * Double(words.reduce(0) { $0 + $1.value }) {
         let examples = family.members.prefix(shown).map { v.groupKeys[Int($0)] }
         let draft = DescriptionDraft(text: "words related to '\(family.head)' (\(examples.joined(separator: ", ")))",
                                      kind: .wordForms, groups: family.tested, shownWords: examples,
@@ -353,7 +355,7 @@ enum DescriptionComposer {
       }
       let wordWeight = Double(words.reduce(0) { $0 + $1.value })
       if let best = baseWeight.max(by: { $0.value.weight < $1.value.weight || ($0.value.weight == $1.value.weight && $0.key > $1.key) }),
-         best.value.members.count >= 2, Double(best.value.weight) >= c.descriptionMinCoverage * wordWeight {
+         best.value.members.count >= 2, Double(best.value.weight) >= coverageMin * wordWeight {
         let base = best.key, entry = best.value
         let set = Set(entry.members)
         let examples = entry.members.prefix(shown).map { v.groupKeys[Int($0)] }
@@ -364,7 +366,7 @@ enum DescriptionComposer {
       }
       // A concept: the WordNet synset the words share.
       let weighted = words.map { (word: v.groupKeys[Int($0.key)], weight: Double($0.value)) }
-      if let common = lexicon.commonHypernym(of: weighted, senses: senses, minimumCoverage: c.descriptionMinCoverage) {
+      if let common = lexicon.commonHypernym(of: weighted, senses: senses, minimumCoverage: coverageMin) {
         var set = Set(x.groupsUnder[common.synset] ?? [])
         set.formUnion(words.filter { common.covered.contains(v.groupKeys[Int($0.key)]) }.map(\.key))
         let examples = Array(common.covered.prefix(shown))
@@ -383,7 +385,7 @@ enum DescriptionComposer {
       }
       // Words whose WordNet definitions use one another: "words about 'city' (city, urban)".
       if let about = definedTogether(Array(words), lexicon: lexicon, context: x),
-         Double(about.weight) >= c.descriptionMinCoverage * wordWeight {
+         Double(about.weight) >= coverageMin * wordWeight {
         let examples = about.members.prefix(shown).map { v.groupKeys[Int($0)] }
         let grounding = about.definition.map { "WordNet definition: \($0.word) — \($0.text.prefix(160))" }
         if done(DescriptionDraft(text: "words about '\(about.hub)' (\(examples.joined(separator: ", ")))", kind: .concept,
