@@ -442,36 +442,46 @@ enum DescriptionComposer {
     return (words.indices.filter { root($0) == best.key }, best.value)
   }
 
-  /// The heaviest group of firing words whose WordNet definitions use one another's base forms (urban:
-  /// "located in or characteristic of a city"; Cretaceous: "… dinosaurs died out"), named after its hub, the
-  /// member the others' definitions use most (ties: the heavier). It is tested on its members, every word
-  /// sharing a base form with one, and every vocabulary word whose definition uses the hub. Nil without
-  /// two linked words of different base forms.
+  /// The heaviest group of firing words about one of them, the hub: each member is the hub (one of its
+  /// forms) or is defined with it in WordNet (urban: "located in or characteristic of a city"; forget:
+  /// "dismiss from the mind; stop remembering"), with two different words at least. A word the members'
+  /// definitions share but none of them is (dinosaur and Cretaceous share "reptile") is not a hub: tried, it
+  /// named groups after words the feature never fires on ("interruption" for still and stay). It is tested on
+  /// its members, every word sharing a base form with one, and every vocabulary word defined with the hub.
   static func definedTogether(_ words: [(key: Int32, value: Int)], lexicon: Lexicon, context x: DescriptionContext)
     -> (members: [Int32], weight: Int, hub: String, tested: Set<Int32>, definition: (word: String, text: String)?)? {
     let keys = words.map { x.vocabulary.groupKeys[Int($0.key)] }
     let bases = keys.map { lexicon.baseForms(of: $0) }
     let primary = words.indices.map { bases[$0].contains(keys[$0]) ? keys[$0] : (bases[$0].sorted().first ?? keys[$0]) }
     let uses = words.map { x.definitionLemmas[$0.key] ?? [] }
-    func defines(_ i: Int, _ j: Int) -> Bool { primary[i] != primary[j] && !uses[i].isDisjoint(with: bases[j]) }
-    guard let (members, weight) = heaviestLinkedGroup(words, linked: { defines($0, $1) || defines($1, $0) }),
-          Set(members.map { primary[$0] }).count >= 2 else { return nil }
-    let mentions = members.map { j in members.filter { defines($0, j) }.count }
-    guard let hubIndex = mentions.indices.max(by: { mentions[$0] < mentions[$1] || (mentions[$0] == mentions[$1] && $0 > $1) })
-    else { return nil }
-    // The hub's name: its base form the others' definitions use most (ties: the shorter, then alphabetical: "eye", not "eyes").
-    let used = bases[members[hubIndex]].map { lemma in (lemma, members.filter { uses[$0].contains(lemma) }.count) }
-    let hub = used.min { $0.1 > $1.1 || ($0.1 == $1.1 && ($0.0.count, $0.0) < ($1.0.count, $1.0)) }?.0 ?? primary[members[hubIndex]]
+    var about: [String: (weight: Int, members: [Int])] = [:]
+    for i in words.indices {
+      for lemma in bases[i].union(uses[i]) {
+        about[lemma, default: (0, [])].weight += words[i].value
+        about[lemma, default: (0, [])].members.append(i)
+      }
+    }
+    let hubs = about.filter { lemma, group in
+      Set(group.members.map { primary[$0] }).count >= 2 && group.members.contains { !bases[$0].contains(lemma) }
+        && group.members.contains { bases[$0].contains(lemma) }
+    }
+    // Heaviest first; ties: the shorter, then alphabetical ("eye", not "eyes").
+    guard let (hub, group) = hubs.min(by: { a, b in
+      (a.value.weight, -a.key.count) > (b.value.weight, -b.key.count)
+        || ((a.value.weight, -a.key.count) == (b.value.weight, -b.key.count) && a.key < b.key)
+    }) else { return nil }
+    let members = group.members
     var seen = Set<String>()
     let firsts = members.filter { seen.insert(primary[$0]).inserted }
     let ordered = firsts + members.filter { !firsts.contains($0) }
     var tested = Set(members.map { words[$0].key })
     for i in members { for base in bases[i] { tested.formUnion(x.groupsOfLemma[base] ?? []) } }
     tested.formUnion(x.groupsDefinedWith[hub] ?? [])
-    let definition = members.lazy.filter { defines($0, members[hubIndex]) }.compactMap { i in
+    tested.formUnion(x.groupsOfLemma[hub] ?? [])
+    let definition = members.lazy.filter { uses[$0].contains(hub) }.compactMap { i in
       lexicon.definition(of: keys[i], using: hub, senses: senses).map { (word: keys[i], text: $0) }
     }.first
-    return (ordered.map { words[$0].key }, weight, hub, tested, definition)
+    return (ordered.map { words[$0].key }, group.weight, hub, tested, definition)
   }
 
   /// A single symbol in words: "the line break", "commas", "the digit '7'".
