@@ -8,7 +8,7 @@ public struct TopicFeatureRecord: Codable, Sendable, Equatable {
   public var neutralRate: Double     // share of neutral spans where it fires
   public var topicMean: Double       // mean span maximum on topic spans (zeros included)
   public var neutralMean: Double
-  public var label: String           // the feature's label when the topic was probed
+  public var label: String           // what the atlas called the feature when the topic was probed: its description, else unclear
   public var topTokens: [String]     // its most frequent firing tokens in the corpus
   public var evidence: [ExampleWindow]  // topic spans where it fired most, in context
   public init(feature: Int, score: Double, topicRate: Double, neutralRate: Double, topicMean: Double, neutralMean: Double,

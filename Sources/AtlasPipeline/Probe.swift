@@ -456,7 +456,7 @@ public final class TopicProbe {
       let r = records[s.feature]
       return TopicFeatureRecord(
         feature: s.feature, score: Self.rounded(s.score), topicRate: Self.rounded(s.topicRate), neutralRate: Self.rounded(s.neutralRate),
-        topicMean: Self.rounded(s.topicMean), neutralMean: Self.rounded(s.neutralMean), label: r.label.text,
+        topicMean: Self.rounded(s.topicMean), neutralMean: Self.rounded(s.neutralMean), label: r.displayName,
         topTokens: r.topTokens.prefix(6).map(\.token),
         evidence: evidence(feature: s.feature, codes: codes, ranges: topicRanges, spans: topicSpans, examples: examples))
     }

@@ -75,7 +75,7 @@ extension FeatureAtlasCommand {
         if !r.terms.isEmpty {
           print("  words: " + r.terms.prefix(16).map { "\($0.term) ×\($0.occurrences)" }.joined(separator: ", "))
         }
-        print("  rank  feature  score  topic%  neutral%  label  [top tokens]")
+        print("  rank  feature  score  topic%  neutral%  description  [top tokens]")
         for (k, f) in r.features.enumerated() {
           let tokens = f.topTokens.prefix(4).map { $0.replacingOccurrences(of: "\n", with: "⏎") }.joined(separator: " · ")
           print(String(format: "  %4d  %7d  %5.2f  %5.1f%%  %7.2f%%  ", k + 1, f.feature, f.score, 100 * f.topicRate, 100 * f.neutralRate)

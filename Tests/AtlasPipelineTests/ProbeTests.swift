@@ -47,6 +47,10 @@ struct ProbeTests {
     let best = try #require(record.features.first)
     #expect(best.topicRate > best.neutralRate + 0.3, "best feature fires on \(best.topicRate) of topic spans, \(best.neutralRate) of neutral")
     #expect(record.features.map(\.score) == record.features.map(\.score).sorted(by: >))
+    // Each feature is named as the atlas names it to a reader (its description, else unclear), never by a
+    // corpus-source pattern label such as "licenses context".
+    let summaries = try FeaturesStage.readRecords(atlas, summary: true).1
+    for f in record.features { #expect(f.label == summaries[f.feature].displayName) }
     // Its evidence is text about the topic: each strip holds a form of the word where the feature fires.
     for window in best.evidence {
       let firing = zip(window.tokens, window.activations).filter { $0.1 > 0 }.map(\.0).joined()
