@@ -85,6 +85,10 @@ public struct FeatureAnalysisConfiguration: Codable, Sendable, Equatable, Hashab
   /// When the description composed at those shares does not hold up, alternatives are composed with a token,
   /// a class or the words at this share of the strong activation, and the one that holds up best is kept.
   public var descriptionFallbackShare: Double = 0.3
+  /// A feature whose strong firings hold no description that holds up may still have one where it fires
+  /// most strongly: composed from its firings at this fraction of its largest activation and tested at it
+  /// ("at its strongest, the word 'extent'"). At or below `descriptionStrongFraction`: not tried.
+  public var descriptionPeakFraction: Double = 0.65
   /// Firing words (most firings first) a WordNet common hypernym is sought for.
   public var descriptionMaxWords: Int = 12
   /// The common hypernym (or shared base form) must cover at least this share of the words' firings.
@@ -169,6 +173,7 @@ public struct FeatureAnalysisConfiguration: Codable, Sendable, Equatable, Hashab
     guard minHeldOutFirings >= 1 else { throw bad("minHeldOutFirings", "\(minHeldOutFirings)", "≥ 1") }
     for (field, value) in [("descriptionDominantShare", descriptionDominantShare), ("descriptionClassShare", descriptionClassShare),
                            ("descriptionFallbackShare", descriptionFallbackShare),
+                           ("descriptionPeakFraction", descriptionPeakFraction),
                            ("descriptionMinCoverage", descriptionMinCoverage), ("descriptionThreshold", descriptionThreshold),
                            ("descriptionMinPrecision", descriptionMinPrecision),
                            ("descriptionStrongFraction", descriptionStrongFraction),
@@ -225,6 +230,7 @@ extension FeatureAnalysisConfiguration {
     descriptionDominantShare = try value(.descriptionDominantShare, d.descriptionDominantShare)
     descriptionClassShare = try value(.descriptionClassShare, d.descriptionClassShare)
     descriptionFallbackShare = try value(.descriptionFallbackShare, d.descriptionFallbackShare)
+    descriptionPeakFraction = try value(.descriptionPeakFraction, d.descriptionPeakFraction)
     descriptionMaxWords = try value(.descriptionMaxWords, d.descriptionMaxWords)
     descriptionMinCoverage = try value(.descriptionMinCoverage, d.descriptionMinCoverage)
     descriptionThreshold = try value(.descriptionThreshold, d.descriptionThreshold)

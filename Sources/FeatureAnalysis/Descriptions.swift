@@ -194,6 +194,7 @@ struct DescriptionDraft: Sendable {
   var shownWords: [String]
   var grounding: String?
   var coverage: Double          // share of the feature's firings (its token counters) on `groups`
+  var floorFraction: Double? = nil   // composed and tested on firings from this fraction of the maximum (nil: the strong ones)
 
   static let empty = DescriptionDraft(text: "", kind: .unclear, groups: [], shownWords: [], grounding: nil, coverage: 0)
 }

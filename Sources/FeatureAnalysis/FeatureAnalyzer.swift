@@ -56,6 +56,7 @@ public final class FeatureAnalyzer {
   var stored: [Int: StoredWindow] = [:]
   var heldOut = HeldOutCounts(latents: 0)
   var strongFloor: [Float] = []       // [n] activation from which a held-out firing counts as strong (descriptions)
+  var candidateFloors: [[Float]] = [] // [n][candidates] the floor each candidate description is tested at
   var labels: [FeatureLabel] = []
   var descriptions: [FeatureDescription?] = []
   var flags: [[FeatureFlag]] = []
@@ -175,7 +176,10 @@ public final class FeatureAnalyzer {
     requestedWindows = Set(plan.window.map(Int.init)).union(heldOutWindows).sorted()
     heldOut = HeldOutCounts(latents: latents, candidates: descriptionCandidates.map(\.count))
     strongFloor = (0 ..< latents).map { Float(configuration.descriptionStrongFraction) * state.maxima[$0] }
-    descriptionTest.count(into: &heldOut, floor: strongFloor, candidates: descriptionCandidates)
+    candidateFloors = (0 ..< latents).map { f in
+      descriptionCandidates[f].map { Float($0.floorFraction ?? configuration.descriptionStrongFraction) * state.maxima[f] }
+    }
+    descriptionTest.count(into: &heldOut, floor: strongFloor, candidates: descriptionCandidates, floors: candidateFloors)
     phase = .secondPass
     return requestedWindows
   }
@@ -227,8 +231,19 @@ public final class FeatureAnalyzer {
           }
           var w = weights(from: Float(c.descriptionStrongFraction) * state.maxima[f])
           if w.count < c.descriptionMinSampled { w = weights(from: 0) }
-          target.value[f] = DescriptionComposer.candidates(groups: w.groups, total: max(1, w.total), context: context,
-                                                           configuration: c)
+          var candidates = DescriptionComposer.candidates(groups: w.groups, total: max(1, w.total), context: context,
+                                                          configuration: c)
+          // Where it fires most strongly, which its top examples show: composed and tested at a higher floor.
+          let peak = weights(from: Float(c.descriptionPeakFraction) * state.maxima[f])
+          if c.descriptionPeakFraction > c.descriptionStrongFraction, peak.count >= c.descriptionMinSampled {
+            for var d in DescriptionComposer.candidates(groups: peak.groups, total: max(1, peak.total), context: context,
+                                                       configuration: c) where d.kind != .unclear {
+              d.text = "at its strongest, " + d.text
+              d.floorFraction = c.descriptionPeakFraction
+              candidates.append(d)
+            }
+          }
+          target.value[f] = candidates
         }
       }
     }

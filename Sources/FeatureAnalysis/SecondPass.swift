@@ -51,21 +51,23 @@ struct ExamplePlan {
 struct HeldOutCounts {
   var positives: [Int]              // [n]
   var truePositives: [Int]          // [n]
-  var strongPositives: [Int]        // [n] firings at ≥ descriptionStrongFraction of the feature's maximum
-  var describedPositives: [[Int]]   // [n][candidates] strong firings on a token of each candidate description's word set
+  var strongPositives: [[Int]]      // [n][candidates] firings that reach each candidate description's floor
+  var describedPositives: [[Int]]   // [n][candidates] of those, firings on a token of the candidate's word set
 
   init(latents: Int, candidates: [Int] = []) {
     positives = [Int](repeating: 0, count: latents)
     truePositives = [Int](repeating: 0, count: latents)
-    strongPositives = [Int](repeating: 0, count: latents)
-    describedPositives = (0 ..< latents).map { [Int](repeating: 0, count: $0 < candidates.count ? candidates[$0] : 0) }
+    strongPositives = (0 ..< latents).map { [Int](repeating: 0, count: $0 < candidates.count ? candidates[$0] : 0) }
+    describedPositives = strongPositives
   }
 
-  /// Counts a strong firing of feature `f` on token group `group`, and on each candidate description whose
-  /// word set holds it.
-  mutating func countStrong(_ f: Int, group: Int32, candidates: [DescriptionDraft]) {
-    strongPositives[f] += 1
-    for (k, d) in candidates.enumerated() where d.groups.contains(group) { describedPositives[f][k] += 1 }
+  /// Counts a firing of feature `f` with activation `value` on token group `group` for each candidate
+  /// description whose floor (`floors`, activations) it reaches, and whether the candidate's word set holds it.
+  mutating func countStrong(_ f: Int, group: Int32, value: Float, candidates: [DescriptionDraft], floors: [Float]) {
+    for (k, d) in candidates.enumerated() where value >= floors[k] {
+      strongPositives[f][k] += 1
+      if d.groups.contains(group) { describedPositives[f][k] += 1 }
+    }
   }
 }
 
@@ -137,7 +139,8 @@ extension FeatureAnalyzer {
         heldOut.positives[f] += 1
         if drafts[f].matches(heldOutText, span, p, contextSpan: contextSpan) { heldOut.truePositives[f] += 1 }
         guard codes.values[e] >= strongFloor[f] else { continue }
-        heldOut.countStrong(f, group: heldOutText.groups[span.start + p], candidates: descriptionCandidates[f])
+        heldOut.countStrong(f, group: heldOutText.groups[span.start + p], value: codes.values[e], candidates: descriptionCandidates[f],
+                            floors: candidateFloors[f])
       }
     }
   }
@@ -188,7 +191,11 @@ extension FeatureAnalyzer {
     // max(by:) keeps the first of equal elements.
     if let best = held.max(by: { ($0.evidence?.balancedAccuracy ?? 0) < ($1.evidence?.balancedAccuracy ?? 0) }) {
       var out = best
-      out.note = strict.kind == .unclear
+      let peak = descriptionCandidates[f].first { $0.text == best.text }?.floorFraction
+      out.note = peak.map {
+        String(format: "composed and tested on its firings at ≥ %.0f%% of its largest activation only; ", $0 * 100)
+      } ?? ""
+      out.note! += strict.kind == .unclear
         ? "composed as an alternative: no token, class or word set holds the usual share of its strong activation"
         : "held up in place of “\(strict.text)”: \(tested[0].note ?? "that did not hold up")"
       return out
@@ -206,7 +213,8 @@ extension FeatureAnalyzer {
     }
     let matched = d.groups.reduce(0) { $0 + Int(counts.groups[Int($1)]) + descriptionTest.tokens(in: $1) }
     let described = k < heldOut.describedPositives[f].count ? heldOut.describedPositives[f][k] : 0
-    let evidence = FeatureLabeler.evidence(positives: heldOut.strongPositives[f], truePositives: described,
+    let strong = k < heldOut.strongPositives[f].count ? heldOut.strongPositives[f][k] : 0
+    let evidence = FeatureLabeler.evidence(positives: strong, truePositives: described,
                                            heldOutTokens: counts.tokens + descriptionTest.tokenCount, matched: matched)
     var hits = 0, tops = 0
     for id in plan.start[f] ..< plan.start[f] + Int(state.topWindows.sizes[f]) {
@@ -295,11 +303,11 @@ struct DescriptionTestText {
 
   /// Adds the strong firings, and those on each description's word set, to the held-out counts; then frees
   /// the firings (the token counts stay for `tokens(in:)`).
-  mutating func count(into heldOut: inout HeldOutCounts, floor: [Float], candidates: [[DescriptionDraft]]) {
+  mutating func count(into heldOut: inout HeldOutCounts, floor: [Float], candidates: [[DescriptionDraft]], floors: [[Float]]) {
     for i in latents.indices {
       let f = Int(latents[i])
       guard f < floor.count, values[i] >= floor[f] else { continue }
-      heldOut.countStrong(f, group: groups[i], candidates: candidates[f])
+      heldOut.countStrong(f, group: groups[i], value: values[i], candidates: candidates[f], floors: floors[f])
     }
     latents = []
     groups = []

@@ -104,7 +104,8 @@ struct DescriptionTests {
   /// windows descriptions are composed from and on motion verbs in those they are tested on; feature 9 fires
   /// on death, die and died; feature 10 fires on "too" and, at random, on 2 % of all tokens (so no token, class or
   /// word set holds half of its strong activation); feature 11 fires on city and urban, which no link of this planted WordNet
-  /// joins but urban's definition names ("located in or characteristic of a city").
+  /// joins but urban's definition names ("located in or characteristic of a city"); feature 12 fires at 4 on "run"
+  /// and at 2, half its maximum, on 10 % of all tokens.
   static let firing: [Set<Int>] = [[1, 2, 3], [5, 6, 7], [11], [12, 13, 14], [15], [], [8, 9, 10], [1, 2, 3], [], [22, 23, 24], [],
                                    [25, 26]]
 
@@ -118,13 +119,14 @@ struct DescriptionTests {
         for f in [0, 1, 2, 3, 4, 6, 9, 11] where firing[f].contains(t) { active.append((f, 1 + Float(p % 3))) }
         if noise.nextInt(below: 100) < 8 { active.append((5, 1)) }
         if t == 11 { active.append((10, 2.5)) } else if noise.nextInt(below: 100) < 2 { active.append((10, 2)) }
+        if t == 18 { active.append((12, 4)) } else if noise.nextInt(below: 100) < 10 { active.append((12, 2)) }
         if window.index < 8, firing[7].contains(t) { active.append((7, 2)) }
         let tested = FeatureAnalysisConfiguration().testsDescriptions(window: window.index)
         if (tested ? firing[1] : firing[0]).contains(t) { active.append((8, 2)) }
         return active
       })
     }
-    return try analyse(coded, latents: 12, sources: ["a", "b"], texts: texts, configuration: configuration, batch: 32,
+    return try analyse(coded, latents: 13, sources: ["a", "b"], texts: texts, configuration: configuration, batch: 32,
                        lexicon: lexicon).records
   }
 
@@ -178,6 +180,22 @@ struct DescriptionTests {
     let strictRecords = try Self.run(lexicon: try Self.lexicon(), configuration: strict)
     #expect(strictRecords[10].description?.status == .unclear)
     for f in [0, 1, 2, 3, 4, 6, 9] { #expect(strictRecords[f].description == records[f].description) }
+  }
+
+  @Test("A feature whose strong firings are mostly noise is described where it fires most strongly, and says so")
+  func peakDescription() throws {
+    let records = try Self.run(lexicon: try Self.lexicon())
+    let run = try #require(records[12].description)
+    #expect(run.text == "at its strongest, the word 'run'" && run.status == .supported)
+    #expect(run.note?.contains("65% of its largest activation") == true)
+    #expect(run.topPrecision == 1)
+    // Its evidence counts only the firings at that floor: those on "run", never the noise at half the maximum.
+    let evidence = try #require(run.evidence)
+    #expect(evidence.truePositiveRate == 1 && evidence.positives >= 20)
+    // Without the peak level the same feature is unclear.
+    var configuration = FeatureAnalysisConfiguration()
+    configuration.descriptionPeakFraction = configuration.descriptionStrongFraction
+    #expect(try Self.run(lexicon: try Self.lexicon(), configuration: configuration)[12].description?.status == .unclear)
   }
 
   @Test("A feature firing at random is unclear and shown with its top tokens, not dressed up")
