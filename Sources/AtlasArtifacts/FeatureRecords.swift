@@ -128,6 +128,16 @@ public struct FeatureDescription: Codable, Sendable, Equatable {
     self.note = note
   }
 
+  /// How a description composed where the feature fires most strongly begins ("at its strongest, the word 'too'").
+  public static let strongestPrefix = "at its strongest, "
+
+  /// The description's head, what it names without its example words or the strongest-firings prefix:
+  /// "diseases" for "diseases (measles, plague, fever)".
+  public var head: String {
+    let text = self.text.hasPrefix(Self.strongestPrefix) ? String(self.text.dropFirst(Self.strongestPrefix.count)) : self.text
+    return text.range(of: " (").map { String(text[..<$0.lowerBound]) } ?? text
+  }
+
   /// What a reader should see as the feature's name: the description when it is supported, else
   /// "unclear: " and the top tokens (or the insufficient description marked as such).
   public var headline: String {

@@ -139,7 +139,7 @@ public struct LayoutStage {
   /// token lists and corpus-source names never name a region.
   static func namingTerms(_ r: FeatureRecord) -> [String] {
     guard let d = r.description, d.kind != .unclear, d.status != .unclear else { return [] }
-    let head = d.text.range(of: " (").map { String(d.text[..<$0.lowerBound]) } ?? d.text
+    let head = d.head
     return head.isEmpty ? [] : [head]
   }
 

@@ -238,7 +238,7 @@ public final class FeatureAnalyzer {
           if c.descriptionPeakFraction > c.descriptionStrongFraction, peak.count >= c.descriptionMinSampled {
             for var d in DescriptionComposer.candidates(groups: peak.groups, total: max(1, peak.total), context: context,
                                                        configuration: c) where d.kind != .unclear {
-              d.text = "at its strongest, " + d.text
+              d.text = FeatureDescription.strongestPrefix + d.text
               d.floorFraction = c.descriptionPeakFraction
               candidates.append(d)
             }

@@ -231,3 +231,28 @@ struct CanonicalJSONTests {
     #expect(nan.count == 1 && nan[0].isNaN)
   }
 }
+
+@Suite("feature descriptions")
+struct FeatureDescriptionTests {
+  static func description(_ text: String, status: DescriptionStatus = .supported, kind: DescriptionKind = .concept)
+    -> FeatureDescription {
+    FeatureDescription(text: text, kind: kind, status: status, words: ["a", "b"], testedTokens: 2, grounding: nil, coverage: 0.5,
+                       evidence: nil, topPrecision: nil, note: nil)
+  }
+
+  @Test("A description's head drops its example words and the strongest-firings prefix; a region is named by heads")
+  func head() {
+    #expect(Self.description("diseases (measles, plague, fever)").head == "diseases")
+    #expect(Self.description("at its strongest, words about 'death' (kill, death)").head == "words about 'death'")
+    #expect(Self.description("at its strongest, the word 'too'").head == "the word 'too'")
+    #expect(Self.description("line breaks").head == "line breaks")
+  }
+
+  @Test("The name a reader sees: supported text, unconfirmed when too little evidence, unclear with the top tokens")
+  func headline() {
+    #expect(Self.description("the word 'too'").headline == "the word 'too'")
+    #expect(Self.description("the word 'too'", status: .insufficient).headline == "the word 'too' (unconfirmed)")
+    #expect(Self.description("diseases", status: .unclear).headline == "unclear: 'a' 'b'")
+    #expect(Self.description("unclear", status: .insufficient, kind: .unclear).headline == "unclear (too few firings)")
+  }
+}
