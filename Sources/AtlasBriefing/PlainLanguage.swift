@@ -145,7 +145,11 @@ package enum PlainLanguage {
   /// built from its label's kind (the label's `basis`).
   package static func sentence(_ r: FeatureRecord) -> String {
     if r.flags.contains(.dead) { return "It never fired on the text we used." }
-    if let d = supportedDescription(r) { return "It responds to \(Markup.displayable(d.text))." }
+    if let d = supportedDescription(r) {
+      let prefix = FeatureDescription.strongestPrefix
+      guard d.text.hasPrefix(prefix) else { return "It responds to \(Markup.displayable(d.text))." }
+      return "At its strongest, it responds to \(Markup.displayable(String(d.text.dropFirst(prefix.count))))."
+    }
     let label = r.label
     let basis = label.basis
     func words(_ parts: [String], _ conjunction: String = "and") -> String {

@@ -70,6 +70,9 @@ struct PlainLanguageTests {
     #expect(PlainLanguage.name(r) == "diseases (measles, plague, fever)")
     #expect(PlainLanguage.sentence(r) == "It responds to diseases (measles, plague, fever).")
     #expect(PlainLanguage.evidence(r) == "This description scored 88 out of 100 on new text.")
+    var strongest = r
+    strongest.description?.text = "at its strongest, the word 'too'"
+    #expect(PlainLanguage.sentence(strongest) == "At its strongest, it responds to the word 'too'.")
     // One that failed its test, or was tested on too few firings, is not shown: the pattern label speaks.
     for status in [DescriptionStatus.unclear, .insufficient] {
       r.description?.status = status
