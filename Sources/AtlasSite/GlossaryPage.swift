@@ -68,7 +68,9 @@ enum GlossaryPage {
          + "is never counted: the model treats it as an “attention sink” with an outsized internal state."),
       ("label", "Label and description",
        "A feature's pattern label names the tokens it fires on; its description (when there is one) names what those tokens have in "
-         + "common, in words, for instance a WordNet class. Both are guesses made from the analysed text and tested on held-out text."),
+         + "common, in words, for instance a WordNet class. Both are guesses made from the analysed text and tested on held-out text. "
+         + "A description that begins “at its strongest” was made from, and tested on, only the feature's firings at 65% or "
+         + "more of its largest activation (by default): it says what its top examples show, not everything it fires on."),
       ("evidence", "Evidence (balanced accuracy)",
        "How well a label predicts where the feature fires on held-out text it was not built from: the average of the share of firings "
          + "the label covers and the share of other tokens it correctly leaves out. 0.5 is chance, 1 is perfect. Shown green from 0.80, "
