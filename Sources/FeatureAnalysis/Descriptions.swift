@@ -39,6 +39,9 @@ enum TokenClass: UInt8, Sendable, CaseIterable {
     "dict", "tuple", "np", "nx", "param", "params", "bool", "float", "rtype", "attr", "const", "var", "func", "cls", "iter",
   ]
 
+  /// English words of two letters (function words aside, which `isKnownWord` knows).
+  static let twoLetterWords: Set<String> = FunctionWords.all.filter { $0.count == 2 }.union(["go", "up", "ok", "hi", "ox", "ax", "pi"])
+
   /// The class of a group key (trimmed and lower-cased text; white space kept when it is all there is).
   static func of(_ key: String, isKnownWord: (String) -> Bool) -> TokenClass {
     if key.contains("\n") { return .lineBreak }
@@ -47,7 +50,9 @@ enum TokenClass: UInt8, Sendable, CaseIterable {
     if trimmed.allSatisfy(\.isNumber) { return .digit }
     if trimmed.allSatisfy({ $0.isLetter || $0 == "'" || $0 == "-" }), trimmed.contains(where: \.isLetter) {
       if codeKeywords.contains(trimmed) { return .codeKeyword }
-      return trimmed.count >= 2 && isKnownWord(trimmed) || ["a", "i"].contains(trimmed) ? .word : .wordPiece
+      // Two letters WordNet knows are mostly symbols and abbreviations ("la", "ha", "ri"): a word only when English has it.
+      let long = trimmed.count >= 3 || twoLetterWords.contains(trimmed.lowercased())
+      return long && isKnownWord(trimmed) || ["a", "i"].contains(trimmed) ? .word : .wordPiece
     }
     if trimmed.contains(where: \.isLetter) { return trimmed.hasPrefix("_") || trimmed.hasSuffix("_") ? .underscore : .wordPiece }
     guard let first = trimmed.first else { return .otherSymbol }

@@ -328,6 +328,12 @@ public final class Lexicon: Sendable {
   public func pluralForm(_ noun: String) -> String {
     if let irregular = irregularPlurals[noun] { return irregular }
     if noun == "person" { return "people" }
+    // "body of water": the head before the preposition takes the plural ("bodies of water").
+    for preposition in [" of ", " in ", " for ", " on "] {
+      if let range = noun.range(of: preposition) {
+        return pluralForm(String(noun[..<range.lowerBound])) + String(noun[range.lowerBound...])
+      }
+    }
     if let space = noun.lastIndex(of: " ") {
       return String(noun[...space]) + pluralForm(String(noun[noun.index(after: space)...]))
     }

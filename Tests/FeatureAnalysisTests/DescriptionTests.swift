@@ -27,6 +27,7 @@ struct DescriptionTests {
         00000010 03 n 01 stone 0 001 @ 00000001 n 0000 | a lump of rock
         00000011 28 n 01 death 0 001 + 00000010 v 0101 | the end of life
         00000012 15 n 01 city 0 001 @ 00000001 n 0000 | a large and densely populated town
+        00000013 27 n 02 lanthanum 0 La 0 001 @ 00000001 n 0000 | a metallic element
 
         """,
       "index.noun": """
@@ -39,6 +40,8 @@ struct DescriptionTests {
         entity n 1 0 1 0 00000001
         fever n 1 1 @ 1 0 00000007
         illness n 1 1 @ 1 0 00000004
+        la n 1 1 @ 1 0 00000013
+        lanthanum n 1 1 @ 1 0 00000013
         measles n 1 1 @ 1 0 00000005
         plague n 1 1 @ 1 0 00000006
         stone n 1 1 @ 1 0 00000010
@@ -82,7 +85,7 @@ struct DescriptionTests {
   /// Planted tokens: diseases, motion verbs, forms of keep, "too", digits, line breaks, and other words.
   static let planted = ["<|endoftext|>", " measles", " plague", " fever", " cholera", " slide", " glide", " slip", " keep",
                         " kept", " keeps", " too", "1", "2", "3", "\n", " table", " stone", " run", " sing", " read", " write",
-                        " death", " die", " died", " city", " urban", " cities"]
+                        " death", " die", " died", " city", " urban", " cities", " la"]
 
   static func corpus() -> (texts: [String], windows: [AnalysisWindow]) {
     let texts = planted + (planted.count ..< 80).map { " w\($0)" }
@@ -105,9 +108,10 @@ struct DescriptionTests {
   /// on death, die and died; feature 10 fires on "too" and, at random, on 2 % of all tokens (so no token, class or
   /// word set holds half of its strong activation); feature 11 fires on city and urban, which no link of this planted WordNet
   /// joins but urban's definition names ("located in or characteristic of a city"); feature 12 fires at 4 on "run"
-  /// and at 2, half its maximum, on 10 % of all tokens.
+  /// and at 2, half its maximum, on 10 % of all tokens; feature 13 fires on "la", which WordNet knows only as a
+  /// chemical symbol.
   static let firing: [Set<Int>] = [[1, 2, 3], [5, 6, 7], [11], [12, 13, 14], [15], [], [8, 9, 10], [1, 2, 3], [], [22, 23, 24], [],
-                                   [25, 26]]
+                                   [25, 26], [], [28]]
 
   static func run(lexicon: Lexicon?, configuration: FeatureAnalysisConfiguration = .default) throws -> [FeatureRecord] {
     let (texts, windows) = corpus()
@@ -116,7 +120,7 @@ struct DescriptionTests {
       CodedWindow(window: window, rows: (1 ..< window.tokens.count).map { p in
         var active: [(latent: Int, value: Float)] = []
         let t = window.tokens[p]
-        for f in [0, 1, 2, 3, 4, 6, 9, 11] where firing[f].contains(t) { active.append((f, 1 + Float(p % 3))) }
+        for f in [0, 1, 2, 3, 4, 6, 9, 11, 13] where firing[f].contains(t) { active.append((f, 1 + Float(p % 3))) }
         if noise.nextInt(below: 100) < 8 { active.append((5, 1)) }
         if t == 11 { active.append((10, 2.5)) } else if noise.nextInt(below: 100) < 2 { active.append((10, 2)) }
         if t == 18 { active.append((12, 4)) } else if noise.nextInt(below: 100) < 10 { active.append((12, 2)) }
@@ -126,7 +130,7 @@ struct DescriptionTests {
         return active
       })
     }
-    return try analyse(coded, latents: 13, sources: ["a", "b"], texts: texts, configuration: configuration, batch: 32,
+    return try analyse(coded, latents: 14, sources: ["a", "b"], texts: texts, configuration: configuration, batch: 32,
                        lexicon: lexicon).records
   }
 
@@ -164,6 +168,8 @@ struct DescriptionTests {
     #expect(Set(about.words) == ["city", "urban"])
     #expect(about.grounding == "WordNet definition: urban — located in or characteristic of a city")
     #expect(about.testedTokens == 3)
+    // Two letters WordNet knows as a symbol are a piece of a word, not an English word.
+    #expect(d[13]?.text == "the word piece 'la'")
   }
 
   @Test("When nothing holds half of a feature's strong activation, an alternative that holds up on the test windows is shown, saying so")

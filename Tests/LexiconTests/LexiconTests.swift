@@ -67,13 +67,15 @@ struct LexiconTests {
     #expect(!l.isKind("mouse", of: Self.n(4)))
   }
 
-  @Test("Plurals use WordNet's irregular forms, then spelling rules, on the last word of a compound")
+  @Test("Plurals use WordNet's irregular forms, then spelling rules, on the last word of a compound or the head before its preposition")
   func plurals() throws {
     let l = try Self.fixture()
     #expect(l.pluralForm("child") == "children")
     #expect(l.pluralForm("mouse") == "mice")
     #expect(l.pluralForm("person") == "people")
     #expect(l.pluralForm("infectious disease") == "infectious diseases")
+    #expect(l.pluralForm("body of water") == "bodies of water")
+    #expect(l.pluralForm("point of view") == "points of view")
     #expect(l.pluralForm("city") == "cities")
     #expect(l.pluralForm("day") == "days")
     #expect(l.pluralForm("church") == "churches")
