@@ -372,7 +372,8 @@ enum DescriptionComposer {
       }
       // A concept: the WordNet synset the words share.
       let weighted = words.map { (word: v.groupKeys[Int($0.key)], weight: Double($0.value)) }
-      if let common = lexicon.commonHypernym(of: weighted, senses: senses, minimumCoverage: coverageMin) {
+      if let common = lexicon.commonHypernym(of: weighted, senses: senses, minimumCoverage: coverageMin),
+         !abstractClass(lexicon.synset(common.synset), lexicon: lexicon) {
         var set = Set(x.groupsUnder[common.synset] ?? [])
         set.formUnion(words.filter { common.covered.contains(v.groupKeys[Int($0.key)]) }.map(\.key))
         let examples = Array(common.covered.prefix(shown))
@@ -381,7 +382,7 @@ enum DescriptionComposer {
         switch common.synset.pos {
         case .noun: head = name
         case .verb: head = "ways to \(name)"
-        default: head = "words meaning \(name)"
+        default: head = plainAdjectiveClasses[name] ?? "words meaning \(name)"
         }
         let synset = lexicon.synset(common.synset)
         let grounding = "WordNet \(common.synset) " + (synset?.words.prefix(4).joined(separator: ", ") ?? name)
@@ -488,6 +489,25 @@ enum DescriptionComposer {
       lexicon.definition(of: keys[i], using: hub, senses: senses).map { (word: keys[i], text: $0) }
     }.first
     return (ordered.map { words[$0].key }, group.weight, hub, tested, definition)
+  }
+
+  /// WordNet's abstract noun files whose broad classes say nothing a reader can use: "cognitions (heaven,
+  /// examples)", "communications (code, version, file)", "measures (mar, mis)", "things (river, columbia)". A
+  /// class there names a feature only when it is narrow (at most `abstractClassMaximum` kinds below it:
+  /// "gestures", "months"). Nouns of files for concrete things (animals, foods, places, diseases) keep their
+  /// broad classes.
+  /// Tops, act, attribute, cognition, communication, process, quantity, relation.
+  static let abstractFiles: Set<Int> = [3, 4, 7, 9, 10, 22, 23, 24]
+  static let abstractClassMaximum = 60
+
+  /// Adjective classes whose WordNet head is a technical word: "numbers (two, three, four)", not "words meaning
+  /// cardinal (two, three, four)".
+  static let plainAdjectiveClasses = ["cardinal": "numbers", "ordinal": "ordinal numbers", "chromatic": "colours",
+                                      "achromatic": "black, white and grey"]
+
+  static func abstractClass(_ synset: Synset?, lexicon: Lexicon) -> Bool {
+    guard let synset, synset.id.pos == .noun, abstractFiles.contains(synset.lexicographerFile) else { return false }
+    return lexicon.hyponymCount(synset.id) > abstractClassMaximum
   }
 
   /// A single symbol in words: "the line break", "commas", "the digit '7'".

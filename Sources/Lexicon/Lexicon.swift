@@ -256,6 +256,9 @@ public final class Lexicon: Sendable {
     }
   }
 
+  /// How many synsets lie below this one (hyponyms at any depth, counted along every path).
+  public func hyponymCount(_ id: SynsetID) -> Int { descendants[id] ?? 0 }
+
   /// How specific a synset is, from 0 (a root above everything) to 1 (a leaf): 1 − log(1 + hyponyms) /
   /// log(1 + synsets of its part of speech). Adjectives and adverbs, which have no hypernym trees, count
   /// as specific.

@@ -55,6 +55,9 @@ public struct Synset: Sendable, Equatable {
   /// Per word, whether the file spells it with a capital: a name or an acronym ("York", "ARDS"); `words`
   /// are lower-case.
   public var capitalised: [Bool] = []
+  /// WordNet's lexicographer file (`lex_filenum`): 3 noun.Tops, 7 noun.attribute, 9 noun.cognition,
+  /// 10 noun.communication, 23 noun.quantity, 24 noun.relation, 5 noun.animal, 26 noun.state, …
+  public var lexicographerFile: Int = -1
 }
 
 /// What can go wrong reading WordNet's files. Each case says what was expected, what was found and what to do.
@@ -134,7 +137,7 @@ enum WordNetParser {
       }
       out[offset] = Synset(id: SynsetID(pos: pos, offset: offset), words: words, hypernyms: hypernyms, similar: similar,
                            isSatellite: f[2] == "s", derived: derived, gloss: String(gloss.trimmingCharacters(in: .whitespaces)),
-                           capitalised: capitalised)
+                           capitalised: capitalised, lexicographerFile: Int(f[1]) ?? -1)
     }
     return out
   }

@@ -156,6 +156,18 @@ struct LexiconTests {
     #expect(l.baseForms(of: "died") == ["die"])
   }
 
+  @Test("Real WordNet 3.0 (when installed): each synset knows its lexicographer file and how many kinds lie below it")
+  func realFiles() throws {
+    guard FileManager.default.fileExists(atPath: Lexicon.defaultDirectory.appendingPathComponent("data.noun").path) else { return }
+    let l = try Lexicon()
+    let cognition = try #require(l.synsets(of: "cognition", pos: .noun).first.flatMap(l.synset))
+    #expect(cognition.lexicographerFile == 3)          // noun.Tops
+    #expect(l.hyponymCount(cognition.id) > 1000)
+    let measles = try #require(l.synsets(of: "measles", pos: .noun).first.flatMap(l.synset))
+    #expect(measles.lexicographerFile == 26)           // noun.state
+    #expect(l.hyponymCount(measles.id) < 5)
+  }
+
   @Test("Real WordNet 3.0 (when installed): definitions name related words no link joins (remember: mind; Cretaceous: reptile)")
   func realDefinitions() throws {
     guard FileManager.default.fileExists(atPath: Lexicon.defaultDirectory.appendingPathComponent("data.noun").path) else { return }
