@@ -187,20 +187,20 @@ extension FeatureAnalyzer {
     guard state.firings[f] > 0, let strict = candidates.first, !strict.text.isEmpty else { return nil }
     let tested = candidates.indices.map { testDescription(f, candidate: $0, counts: counts) }
     if tested[0].status == .supported { return tested[0] }
-    let held = tested.dropFirst().filter { $0.status == .supported }
+    func accuracy(_ k: Int) -> Double { tested[k].evidence?.balancedAccuracy ?? 0 }
     // max(by:) keeps the first of equal elements.
-    if let best = held.max(by: { ($0.evidence?.balancedAccuracy ?? 0) < ($1.evidence?.balancedAccuracy ?? 0) }) {
-      var out = best
-      let peak = descriptionCandidates[f].first { $0.text == best.text }?.floorFraction
-      out.note = peak.map {
-        String(format: "composed and tested on its firings at ≥ %.0f%% of its largest activation only; ", $0 * 100)
-      } ?? ""
-      out.note! += strict.kind == .unclear
-        ? "composed as an alternative: no token, class or word set holds the usual share of its strong activation"
-        : "held up in place of “\(strict.text)”: \(tested[0].note ?? "that did not hold up")"
-      return out
+    guard let best = tested.indices.dropFirst().filter({ tested[$0].status == .supported }).max(by: { accuracy($0) < accuracy($1) })
+    else { return tested[0] }
+    var notes: [String] = []
+    if let fraction = candidates[best].floorFraction {
+      notes.append(String(format: "composed and tested on its firings at ≥ %.0f%% of its largest activation only", fraction * 100))
     }
-    return tested[0]
+    notes.append(strict.kind == .unclear
+      ? "an alternative: no token, class or word set holds the usual share of its strong activation"
+      : "held up in place of “\(strict.text)”: \(tested[0].note ?? "that did not hold up")")
+    var out = tested[best]
+    out.note = notes.joined(separator: "; ")
+    return out
   }
 
   /// One candidate's word set as a pattern on the held-out tokens, and its precision on the top examples.
