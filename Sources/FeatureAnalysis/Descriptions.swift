@@ -146,6 +146,21 @@ struct DescriptionContext: Sendable {
   }
 }
 
+extension FeatureDescription {
+  /// Whether it names function words: one of their grammatical classes ("prepositions (of, to, by)") or one of
+  /// them ("the word 'of'").
+  public var namesFunctionWords: Bool {
+    guard kind == .lexical else { return false }
+    let head = self.head
+    if FunctionWords.classNames.contains(head) { return true }
+    guard head.hasPrefix("the word '"), head.hasSuffix("'") else { return false }
+    return FunctionWords.all.contains(String(head.dropFirst("the word '".count).dropLast()).lowercased())
+  }
+
+  /// Whether it names one piece of a word ("the word piece 'br'").
+  public var namesWordPiece: Bool { kind == .lexical && head.hasPrefix("the word piece '") }
+}
+
 /// English words WordNet leaves out (it has nouns, verbs, adjectives and adverbs only): a feature on them
 /// is lexical ("the word 'against'"), never a WordNet concept.
 enum FunctionWords {
@@ -161,6 +176,9 @@ enum FunctionWords {
     "too", "very", "also", "only", "just", "there", "here", "thus", "hence", "o", "oh", "ay", "nay", "let", "shalt", "hath",
     "doth", "art", "thine", "ye", "unto", "s", "t", "d", "ll", "ve", "re", "m",
   ]
+
+  /// The names of the grammatical classes below.
+  static var classNames: Set<String> { Set(category.values) }
 
   /// Grammatical classes a reader can name, for features on several function words of one class.
   static let category: [String: String] = {

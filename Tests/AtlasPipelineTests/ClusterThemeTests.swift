@@ -3,7 +3,7 @@ import AtlasPipeline
 import Foundation
 import Testing
 
-@Suite("Cluster names: a syntax theme heads mostly syntactic clusters; names are unique within a level")
+@Suite("Cluster names: a syntax, function-word or word-piece theme heads clusters mostly of that kind; names are unique within a level")
 struct ClusterThemeTests {
   static func described(_ text: String, _ kind: DescriptionKind, _ words: [String],
                         status: DescriptionStatus = .supported) -> FeatureDescription {
@@ -22,6 +22,20 @@ struct ClusterThemeTests {
     #expect(ClusterTheme.theme(Array(unclear)) == nil)
     // Words are named by their terms, not by a theme.
     #expect(ClusterTheme.theme(["sir", "lord", "lady"].map { Self.described("the word '\($0)'", .lexical, [$0]) }) == nil)
+  }
+
+  @Test("Mostly function words, or their classes, make a function-word theme; mostly pieces of words a word-piece theme")
+  func functionWordsAndPieces() {
+    let function = [Self.described("prepositions (of, to, by)", .lexical, ["of", "to", "by"]),
+                    Self.described("the word 'the'", .lexical, ["the"]), Self.described("the word 'shall'", .lexical, ["shall"]),
+                    Self.described("diseases (measles, plague)", .concept, ["measles", "plague"])]
+    #expect(ClusterTheme.theme(function) == ClusterTheme.functionWords)
+    let pieces = [Self.described("the word piece 'br'", .lexical, ["br"]),
+                  Self.described("at its strongest, the word piece 'ch'", .lexical, ["ch"]),
+                  Self.described("the word piece 'x'", .lexical, ["x"]), Self.described("line breaks", .syntactic, ["↵"])]
+    #expect(ClusterTheme.theme(pieces) == ClusterTheme.wordPieces)
+    // Half and half is no theme.
+    #expect(ClusterTheme.theme(Array(function.prefix(2)) + Array(pieces.prefix(2))) == nil)
   }
 
   @Test("The name reads 'theme (term, term)', or the terms joined when there is no theme")
