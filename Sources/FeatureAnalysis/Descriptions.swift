@@ -150,11 +150,8 @@ extension FeatureDescription {
   /// Whether it names function words: one of their grammatical classes ("prepositions (of, to, by)") or one of
   /// them ("the word 'of'").
   public var namesFunctionWords: Bool {
-    guard kind == .lexical else { return false }
-    let head = self.head
-    if FunctionWords.classNames.contains(head) { return true }
-    guard head.hasPrefix("the word '"), head.hasSuffix("'") else { return false }
-    return FunctionWords.all.contains(String(head.dropFirst("the word '".count).dropLast()).lowercased())
+    guard kind == .lexical, !namesWordPiece else { return false }
+    return FunctionWords.classNames.contains(head) || (words.count == 1 && FunctionWords.all.contains(words[0].lowercased()))
   }
 
   /// Whether it names one piece of a word ("the word piece 'br'").
@@ -178,7 +175,7 @@ enum FunctionWords {
   ]
 
   /// The names of the grammatical classes below.
-  static var classNames: Set<String> { Set(category.values) }
+  static let classNames = Set(category.values)
 
   /// Grammatical classes a reader can name, for features on several function words of one class.
   static let category: [String: String] = {
@@ -429,23 +426,36 @@ enum DescriptionComposer {
   /// Nil without two linked words of different base forms.
   static func family(_ words: [(key: Int32, value: Int)], lexicon: Lexicon, context x: DescriptionContext)
     -> (members: [Int32], weight: Int, headShare: Double, head: String, lemmas: Set<String>, tested: Set<Int32>)? {
-    let keys = words.map { x.vocabulary.groupKeys[Int($0.key)] }
-    let bases = keys.map { lexicon.baseForms(of: $0) }
-    let primary = words.indices.map { bases[$0].contains(keys[$0]) ? keys[$0] : (bases[$0].sorted().first ?? keys[$0]) }
+    let (_, bases, primary) = forms(words, lexicon: lexicon, context: x)
     let relatives = bases.map { set in set.reduce(into: Set<String>()) { $0.formUnion(lexicon.derivationalRelatives(of: $1)) } }
     guard let (members, weight) = heaviestLinkedGroup(words, linked: { i, j in
       !bases[i].isDisjoint(with: bases[j]) || !relatives[i].isDisjoint(with: bases[j]) || !relatives[j].isDisjoint(with: bases[i])
     }), Set(members.map { primary[$0] }).count >= 2 else { return nil }
     let head = primary[members[0]]
     let headWeight = members.filter { bases[$0].contains(head) }.reduce(0) { $0 + words[$1].value }
-    var seen = Set<String>()
-    let firsts = members.filter { seen.insert(primary[$0]).inserted }
-    let ordered = firsts + members.filter { !firsts.contains($0) }
+    let ordered = differentWordsFirst(members, primary: primary)
     var lemmas = Set<String>()
     for i in members { lemmas.formUnion(bases[i]); lemmas.formUnion(relatives[i].filter { !$0.contains(" ") }) }
     var tested = Set(members.map { words[$0].key })
     for lemma in lemmas { tested.formUnion(x.groupsOfLemma[lemma] ?? []) }
     return (ordered.map { words[$0].key }, weight, Double(headWeight) / Double(max(1, weight)), head, lemmas, tested)
+  }
+
+  /// Each firing word's text, its WordNet base forms, and its primary form (itself when WordNet lists it, else
+  /// its first base form).
+  static func forms(_ words: [(key: Int32, value: Int)], lexicon: Lexicon, context x: DescriptionContext)
+    -> (keys: [String], bases: [Set<String>], primary: [String]) {
+    let keys = words.map { x.vocabulary.groupKeys[Int($0.key)] }
+    let bases = keys.map { lexicon.baseForms(of: $0) }
+    return (keys, bases, keys.indices.map { bases[$0].contains(keys[$0]) ? keys[$0] : (bases[$0].sorted().first ?? keys[$0]) })
+  }
+
+  /// Members in their order, one per primary form first, so the words shown are different words and not
+  /// inflections of one.
+  static func differentWordsFirst(_ members: [Int], primary: [String]) -> [Int] {
+    var seen = Set<String>()
+    let firsts = members.filter { seen.insert(primary[$0]).inserted }
+    return firsts + members.filter { !firsts.contains($0) }
   }
 
   /// The heaviest group (two words or more) of words linked, directly or through others, by `linked`:
@@ -475,9 +485,7 @@ enum DescriptionComposer {
   /// its members, every word sharing a base form with one, and every vocabulary word defined with the hub.
   static func definedTogether(_ words: [(key: Int32, value: Int)], lexicon: Lexicon, context x: DescriptionContext)
     -> (members: [Int32], weight: Int, hub: String, tested: Set<Int32>, definition: (word: String, text: String)?)? {
-    let keys = words.map { x.vocabulary.groupKeys[Int($0.key)] }
-    let bases = keys.map { lexicon.baseForms(of: $0) }
-    let primary = words.indices.map { bases[$0].contains(keys[$0]) ? keys[$0] : (bases[$0].sorted().first ?? keys[$0]) }
+    let (keys, bases, primary) = forms(words, lexicon: lexicon, context: x)
     let uses = words.map { x.definitionLemmas[$0.key] ?? [] }
     var about: [String: (weight: Int, members: [Int])] = [:]
     for i in words.indices {
@@ -496,9 +504,7 @@ enum DescriptionComposer {
         || ((a.value.weight, -a.key.count) == (b.value.weight, -b.key.count) && a.key < b.key)
     }) else { return nil }
     let members = group.members
-    var seen = Set<String>()
-    let firsts = members.filter { seen.insert(primary[$0]).inserted }
-    let ordered = firsts + members.filter { !firsts.contains($0) }
+    let ordered = differentWordsFirst(members, primary: primary)
     var tested = Set(members.map { words[$0].key })
     for i in members { for base in bases[i] { tested.formUnion(x.groupsOfLemma[base] ?? []) } }
     tested.formUnion(x.groupsDefinedWith[hub] ?? [])
