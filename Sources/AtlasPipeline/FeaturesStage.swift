@@ -41,6 +41,7 @@ public struct FeaturesStage {
     var inputs = inputs
     let (lexicon, lexiconDigest) = try Self.loadLexicon(lexiconDirectory, progress: progress)
     analyzer.lexicon = lexicon
+    analyzer.tokenEmbedding = model.model.weights.tokenEmbedding
     inputs["wordnet"] = lexiconDigest
     var cache: [Int: (windows: [AnalysisWindow], codes: LatentCodes)] = [:]
     var cachedEntries = 0

@@ -89,6 +89,16 @@ public struct FeatureAnalysisConfiguration: Codable, Sendable, Equatable, Hashab
   /// most strongly: composed from its firings at this fraction of its largest activation and tested at it
   /// ("at its strongest, the word 'extent'"). At or below `descriptionStrongFraction`: not tried.
   public var descriptionPeakFraction: Double = 0.65
+  /// A description with fewer than `descriptionMinFirings` strong firings in the test windows is tested again
+  /// on its firings from this fraction of the feature's largest activation: it holds up there, on enough
+  /// firings, or stays insufficient. At or above `descriptionStrongFraction` (or 0): not tried.
+  public var descriptionBroadFraction: Double = 0.2
+  /// Firing words at this cosine or more from one of them in the model's token embedding (centred, with its
+  /// `descriptionEmbeddingComponents` largest principal directions taken out) are words like it ("words like
+  /// 'joke' (joke, humor, laugh)"), when the other groundings find nothing that holds up. 0: not tried.
+  public var descriptionSimilarCosine: Double = 0.3
+  /// Principal directions of the token embedding taken out before words are compared (frequency and format).
+  public var descriptionEmbeddingComponents: Int = 8
   /// Firing words (most firings first) a WordNet common hypernym is sought for.
   public var descriptionMaxWords: Int = 12
   /// The common hypernym (or shared base form) must cover at least this share of the words' firings.
@@ -174,11 +184,16 @@ public struct FeatureAnalysisConfiguration: Codable, Sendable, Equatable, Hashab
     for (field, value) in [("descriptionDominantShare", descriptionDominantShare), ("descriptionClassShare", descriptionClassShare),
                            ("descriptionFallbackShare", descriptionFallbackShare),
                            ("descriptionPeakFraction", descriptionPeakFraction),
+                           ("descriptionSimilarCosine", descriptionSimilarCosine),
+                           ("descriptionBroadFraction", descriptionBroadFraction),
                            ("descriptionMinCoverage", descriptionMinCoverage), ("descriptionThreshold", descriptionThreshold),
                            ("descriptionMinPrecision", descriptionMinPrecision),
                            ("descriptionStrongFraction", descriptionStrongFraction),
                            ("descriptionTestShare", descriptionTestShare)] where !(0 ... 1).contains(value) {
       throw bad(field, "\(value)", "in [0, 1]")
+    }
+    guard descriptionEmbeddingComponents >= 0 else {
+      throw bad("descriptionEmbeddingComponents", "\(descriptionEmbeddingComponents)", "≥ 0")
     }
     guard descriptionMaxWords >= 2 else { throw bad("descriptionMaxWords", "\(descriptionMaxWords)", "≥ 2") }
     guard descriptionMinFirings >= 1 else { throw bad("descriptionMinFirings", "\(descriptionMinFirings)", "≥ 1") }
@@ -231,6 +246,9 @@ extension FeatureAnalysisConfiguration {
     descriptionClassShare = try value(.descriptionClassShare, d.descriptionClassShare)
     descriptionFallbackShare = try value(.descriptionFallbackShare, d.descriptionFallbackShare)
     descriptionPeakFraction = try value(.descriptionPeakFraction, d.descriptionPeakFraction)
+    descriptionSimilarCosine = try value(.descriptionSimilarCosine, d.descriptionSimilarCosine)
+    descriptionBroadFraction = try value(.descriptionBroadFraction, d.descriptionBroadFraction)
+    descriptionEmbeddingComponents = try value(.descriptionEmbeddingComponents, d.descriptionEmbeddingComponents)
     descriptionMaxWords = try value(.descriptionMaxWords, d.descriptionMaxWords)
     descriptionMinCoverage = try value(.descriptionMinCoverage, d.descriptionMinCoverage)
     descriptionThreshold = try value(.descriptionThreshold, d.descriptionThreshold)

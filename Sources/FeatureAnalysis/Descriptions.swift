@@ -1,6 +1,7 @@
 import AtlasArtifacts
 import Foundation
 import Lexicon
+import TensorMath
 
 /// What kind of token a token group is, for descriptions in words: a word, a piece of a word, or one of
 /// the syntactic classes a reader can name ("line breaks", "digits", "opening brackets", …).
@@ -87,13 +88,18 @@ struct DescriptionContext: Sendable {
   let groupsOfLemma: [String: [Int32]]   // WordNet base form -> word groups with it among their base forms
   let definitionLemmas: [Int32: Set<String>]   // word group -> lemmas its WordNet definitions use (not the common ones)
   let groupsDefinedWith: [String: [Int32]]     // lemma -> word groups whose definitions use it
+  let similarity: WordSimilarity?              // words that mean alike, from the model's token embedding
 
   /// A lemma the definitions of more than this share of the vocabulary's words use (and more than
   /// `commonDefinitionMinimum` of them: "person", "make", "one") says nothing about what two words share.
   static let commonDefinitionShare = 0.01
   static let commonDefinitionMinimum = 20
 
-  init(vocabulary v: TokenVocabulary, lexicon: Lexicon?, tokenCounts: [Int]) {
+  /// - Parameter embedding: the model's token embedding [vocab, dModel], for words that mean alike among the
+  ///   analysed text's words (`WordSimilarity`, at `similarCosine` with `components` directions taken out;
+  ///   nil or a cosine of 0: none).
+  init(vocabulary v: TokenVocabulary, lexicon: Lexicon?, tokenCounts: [Int], embedding: Matrix? = nil, components: Int = 0,
+       similarCosine: Double = 0) {
     vocabulary = v
     self.lexicon = lexicon
     var classes: [TokenClass] = []
@@ -143,6 +149,13 @@ struct DescriptionContext: Sendable {
     }
     definitionLemmas = definitions
     groupsDefinedWith = definedWith
+    if let embedding, similarCosine > 0 {
+      let words = (0 ..< v.groupCount).filter { classes[$0] == .word && counts[$0] > 0 && !FunctionWords.all.contains(v.groupKeys[$0]) }
+      similarity = WordSimilarity(embedding: embedding, vocabulary: v, groups: words.map(Int32.init), components: components,
+                                  minimumCosine: similarCosine)
+    } else {
+      similarity = nil
+    }
   }
 }
 
@@ -215,6 +228,7 @@ struct DescriptionDraft: Sendable {
   var grounding: String?
   var coverage: Double          // share of the feature's firings (its token counters) on `groups`
   var floorFraction: Double? = nil   // composed and tested on firings from this fraction of the maximum (nil: the strong ones)
+  var broadens: Int? = nil           // the candidate (index) whose test this one repeats at a lower floor, for too few strong firings
 
   static let empty = DescriptionDraft(text: "", kind: .unclear, groups: [], shownWords: [], grounding: nil, coverage: 0)
 }
@@ -414,8 +428,58 @@ enum DescriptionComposer {
                                  groups: about.tested, shownWords: examples, grounding: grounding,
                                  coverage: share(about.tested))) { return out }
       }
+      // Words that mean alike in the model's own token embedding: "words like 'joke' (joke, humor, laugh)".
+      if let like = similarWords(Array(words), lexicon: lexicon, context: x), Double(like.weight) >= coverageMin * wordWeight {
+        let examples = like.members.prefix(shown).map { v.groupKeys[Int($0)] }
+        let near = like.cosines.prefix(4).map { "\(v.groupKeys[Int($0.group)]) \(String(format: "%.2f", $0.cosine))" }
+        let grounding = "the model's token embedding: cosine to '\(like.hub)': " + near.joined(separator: ", ")
+        if done(DescriptionDraft(text: "words like '\(like.hub)' (\(examples.joined(separator: ", ")))", kind: .concept,
+                                 groups: like.tested, shownWords: examples, grounding: grounding,
+                                 coverage: share(like.tested))) { return out }
+      }
     }
     return out
+  }
+
+  /// The heaviest group of firing words that mean alike: a hub (one of them) and the words at
+  /// `WordSimilarity.minimumCosine` or more from it in the model's token embedding, with two different words
+  /// (not forms of one) at least. Tested on its members, every word sharing a base form with one, and every
+  /// analysed word as near to the hub. Ties: the shorter hub, then alphabetical. A firing word that begins
+  /// another one that is neither its form nor derived from it ('pow' and 'power', 'neigh' and 'neighbors';
+  /// not 'hope' and 'hoped') is most likely that word's first piece and takes no part.
+  static func similarWords(_ allWords: [(key: Int32, value: Int)], lexicon: Lexicon, context x: DescriptionContext)
+    -> (members: [Int32], weight: Int, hub: String, tested: Set<Int32>, cosines: [(group: Int32, cosine: Float)])? {
+    guard let similarity = x.similarity else { return nil }
+    let texts = allWords.map { x.vocabulary.groupKeys[Int($0.key)] }
+    func piece(_ a: String, of b: String) -> Bool {
+      a != b && b.hasPrefix(a) && !lexicon.baseForms(of: b).contains(a) && !lexicon.derivationalRelatives(of: b).contains(a)
+    }
+    let words = allWords.indices.filter { i in !texts.contains { piece(texts[i], of: $0) } }.map { allWords[$0] }
+    let (keys, bases, primary) = forms(words, lexicon: lexicon, context: x)
+    var best: (hub: Int, members: [Int], weight: Int)?
+    for h in words.indices {
+      let members = words.indices.filter { $0 == h || similarity.cosine(words[h].key, words[$0].key) != nil }
+      guard Set(members.map { primary[$0] }).count >= 2 else { continue }
+      let weight = members.reduce(0) { $0 + words[$1].value }
+      if let b = best {
+        let better = (weight, -keys[h].count) > (b.weight, -keys[b.hub].count)
+          || ((weight, -keys[h].count) == (b.weight, -keys[b.hub].count) && keys[h] < keys[b.hub])
+        if !better { continue }
+      }
+      best = (h, members, weight)
+    }
+    guard let (h, members, weight) = best else { return nil }
+    let ordered = differentWordsFirst(members, primary: primary)
+    var tested = Set(members.map { words[$0].key })
+    for i in members { for base in bases[i] { tested.formUnion(x.groupsOfLemma[base] ?? []) } }
+    let near = similarity.neighbours[words[h].key] ?? [:]
+    tested.formUnion(near.keys)
+    var cosines: [(group: Int32, cosine: Float)] = []
+    for i in members where i != h {
+      if let c = similarity.cosine(words[h].key, words[i].key) { cosines.append((words[i].key, c)) }
+    }
+    cosines.sort { a, b in a.cosine > b.cosine || (a.cosine == b.cosine && a.group < b.group) }
+    return (ordered.map { words[$0].key }, weight, primary[h], tested, cosines)
   }
 
   /// The heaviest group of firing words linked by a shared WordNet base form or by derivation (a word's

@@ -23,6 +23,10 @@ public final class FeatureAnalyzer {
   /// WordNet, for descriptions of concepts ("diseases (measles, plague, fever)"). Without it descriptions
   /// are only lexical and syntactic. Set it before `finishFirstPass`.
   public var lexicon: Lexicon?
+  /// The model's token embedding [vocab, dModel], for descriptions of words that mean alike ("words like
+  /// 'joke' (joke, humor, laugh)", `descriptionSimilarCosine`). Without it that grounding is not tried. Set it
+  /// before `finishFirstPass`.
+  public var tokenEmbedding: Matrix?
 
   enum Phase: String { case firstPass = "the first pass", secondPass = "the second pass", finished = "the finished state" }
   var phase = Phase.firstPass
@@ -55,7 +59,7 @@ public final class FeatureAnalyzer {
   var collected = Set<Int>()
   var stored: [Int: StoredWindow] = [:]
   var heldOut = HeldOutCounts(latents: 0)
-  var strongFloor: [Float] = []       // [n] activation from which a held-out firing counts as strong (descriptions)
+  var strongFloor: [Float] = []       // [n] the lowest floor of its candidate descriptions: below it a firing counts for none
   var candidateFloors: [[Float]] = [] // [n][candidates] the floor each candidate description is tested at
   var labels: [FeatureLabel] = []
   var descriptions: [FeatureDescription?] = []
@@ -175,10 +179,10 @@ public final class FeatureAnalyzer {
     plan = ExamplePlan(analyzer: self)
     requestedWindows = Set(plan.window.map(Int.init)).union(heldOutWindows).sorted()
     heldOut = HeldOutCounts(latents: latents, candidates: descriptionCandidates.map(\.count))
-    strongFloor = (0 ..< latents).map { Float(configuration.descriptionStrongFraction) * state.maxima[$0] }
     candidateFloors = (0 ..< latents).map { f in
       descriptionCandidates[f].map { Float($0.floorFraction ?? configuration.descriptionStrongFraction) * state.maxima[f] }
     }
+    strongFloor = (0 ..< latents).map { candidateFloors[$0].min() ?? Float(configuration.descriptionStrongFraction) * state.maxima[$0] }
     descriptionTest.count(into: &heldOut, floor: strongFloor, candidates: descriptionCandidates, floors: candidateFloors)
     phase = .secondPass
     return requestedWindows
@@ -208,7 +212,9 @@ public final class FeatureAnalyzer {
   /// strict description first, then its alternatives (`DescriptionComposer.candidates`). In parallel;
   /// deterministic.
   private func composeDescriptions() -> [[DescriptionDraft]] {
-    let context = DescriptionContext(vocabulary: vocabulary, lexicon: lexicon, tokenCounts: tokenCounts)
+    let context = DescriptionContext(vocabulary: vocabulary, lexicon: lexicon, tokenCounts: tokenCounts, embedding: tokenEmbedding,
+                                     components: configuration.descriptionEmbeddingComponents,
+                                     similarCosine: configuration.descriptionSimilarCosine)
     var out = [[DescriptionDraft]](repeating: [.empty], count: latents)
     let state = self.state, c = configuration, text = analysisText
     let composes = (state.samples?.array ?? []).map { sample in sample.heap.filter { !isDescriptionTest(Int($0.window)) } }
@@ -241,6 +247,15 @@ public final class FeatureAnalyzer {
               d.text = FeatureDescription.strongestPrefix + d.text
               d.floorFraction = c.descriptionPeakFraction
               candidates.append(d)
+            }
+          }
+          // Too few strong firings to test: the same descriptions, tested on firings from a lower floor.
+          if c.descriptionBroadFraction > 0, c.descriptionBroadFraction < c.descriptionStrongFraction {
+            for (k, d) in candidates.enumerated() where d.kind != .unclear && d.floorFraction == nil {
+              var broad = d
+              broad.floorFraction = c.descriptionBroadFraction
+              broad.broadens = k
+              candidates.append(broad)
             }
           }
           target.value[f] = candidates

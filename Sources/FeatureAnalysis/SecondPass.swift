@@ -181,23 +181,35 @@ extension FeatureAnalyzer {
   }
 
   /// The strict description if it holds up on the test windows, else the alternative that holds up best
-  /// (highest balanced accuracy; ties: the earlier), else the strict one with why it did not hold up.
+  /// (highest balanced accuracy; ties: the earlier), else the strict one with why it did not hold up. A
+  /// candidate repeated at a lower floor (`DescriptionDraft.broadens`) counts only where its original had
+  /// too few strong firings to be tested.
   private func testDescription(_ f: Int, counts: PatternCounts) -> FeatureDescription? {
     let candidates = descriptionCandidates[f]
     guard state.firings[f] > 0, let strict = candidates.first, !strict.text.isEmpty else { return nil }
     let tested = candidates.indices.map { testDescription(f, candidate: $0, counts: counts) }
     if tested[0].status == .supported { return tested[0] }
     func accuracy(_ k: Int) -> Double { tested[k].evidence?.balancedAccuracy ?? 0 }
+    func eligible(_ k: Int) -> Bool {
+      tested[k].status == .supported && candidates[k].broadens.map { tested[$0].status == .insufficient } ?? true
+    }
     // max(by:) keeps the first of equal elements.
-    guard let best = tested.indices.dropFirst().filter({ tested[$0].status == .supported }).max(by: { accuracy($0) < accuracy($1) })
+    guard let best = tested.indices.dropFirst().filter(eligible).max(by: { accuracy($0) < accuracy($1) })
     else { return tested[0] }
     var notes: [String] = []
-    if let fraction = candidates[best].floorFraction {
+    let original = candidates[best].broadens ?? best
+    if let fraction = candidates[best].floorFraction, candidates[best].broadens != nil {
+      let strong = tested[original].evidence?.positives ?? 0
+      notes.append(String(format: "tested on its firings at ≥ %.0f%% of its largest activation: only %d in the test windows reach %.0f%%",
+                          fraction * 100, strong, configuration.descriptionStrongFraction * 100))
+    } else if let fraction = candidates[best].floorFraction {
       notes.append(String(format: "composed and tested on its firings at ≥ %.0f%% of its largest activation only", fraction * 100))
     }
-    notes.append(strict.kind == .unclear
-      ? "an alternative: no token, class or word set holds the usual share of its strong activation"
-      : "held up in place of “\(strict.text)”: \(tested[0].note ?? "that did not hold up")")
+    if original != 0 {
+      notes.append(strict.kind == .unclear
+        ? "an alternative: no token, class or word set holds the usual share of its strong activation"
+        : "held up in place of “\(strict.text)”: \(tested[0].note ?? "that did not hold up")")
+    }
     var out = tested[best]
     out.note = notes.joined(separator: "; ")
     return out

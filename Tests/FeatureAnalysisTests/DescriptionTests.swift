@@ -28,6 +28,10 @@ struct DescriptionTests {
         00000011 28 n 01 death 0 001 + 00000010 v 0101 | the end of life
         00000012 15 n 01 city 0 001 @ 00000001 n 0000 | a large and densely populated town
         00000013 27 n 02 lanthanum 0 La 0 001 @ 00000001 n 0000 | a metallic element
+        00000014 10 n 01 joke 0 000 | a short story
+        00000015 07 n 01 humor 0 000 | the quality of being comic
+        00000016 10 n 01 laugh 0 000 | a sound of amusement
+        00000017 10 n 01 jest 0 000 | a playful remark
 
         """,
       "index.noun": """
@@ -39,8 +43,12 @@ struct DescriptionTests {
         disease n 1 1 @ 1 0 00000004
         entity n 1 0 1 0 00000001
         fever n 1 1 @ 1 0 00000007
+        humor n 1 0 1 0 00000015
         illness n 1 1 @ 1 0 00000004
+        jest n 1 0 1 0 00000017
+        joke n 1 0 1 0 00000014
         la n 1 1 @ 1 0 00000013
+        laugh n 1 0 1 0 00000016
         lanthanum n 1 1 @ 1 0 00000013
         measles n 1 1 @ 1 0 00000005
         plague n 1 1 @ 1 0 00000006
@@ -85,7 +93,7 @@ struct DescriptionTests {
   /// Planted tokens: diseases, motion verbs, forms of keep, "too", digits, line breaks, and other words.
   static let planted = ["<|endoftext|>", " measles", " plague", " fever", " cholera", " slide", " glide", " slip", " keep",
                         " kept", " keeps", " too", "1", "2", "3", "\n", " table", " stone", " run", " sing", " read", " write",
-                        " death", " die", " died", " city", " urban", " cities", " la"]
+                        " death", " die", " died", " city", " urban", " cities", " la", " joke", " humor", " laugh", " jest"]
 
   static func corpus() -> (texts: [String], windows: [AnalysisWindow]) {
     let texts = planted + (planted.count ..< 80).map { " w\($0)" }
@@ -109,18 +117,35 @@ struct DescriptionTests {
   /// word set holds half of its strong activation); feature 11 fires on city and urban, which no link of this planted WordNet
   /// joins but urban's definition names ("located in or characteristic of a city"); feature 12 fires at 4 on "run"
   /// and at 2, half its maximum, on 10 % of all tokens; feature 13 fires on "la", which WordNet knows only as a
-  /// chemical symbol.
+  /// chemical symbol; feature 14 fires on joke, humor and laugh, which only the planted token embedding
+  /// relates; feature 15 fires on "sing", at its maximum in every 20th window only and at 30 % of it elsewhere.
   static let firing: [Set<Int>] = [[1, 2, 3], [5, 6, 7], [11], [12, 13, 14], [15], [], [8, 9, 10], [1, 2, 3], [], [22, 23, 24], [],
-                                   [25, 26], [], [28]]
+                                   [25, 26], [], [28], [29, 30, 31]]
 
-  static func run(lexicon: Lexicon?, configuration: FeatureAnalysisConfiguration = .default) throws -> [FeatureRecord] {
+  /// A token embedding [80 tokens, 96] in which joke, humor, laugh and jest share a direction (cosine 0.69) and
+  /// every other pair is orthogonal, under eight directions of large variance that every token has (as frequency
+  /// and format in a real model's embedding) and that `descriptionEmbeddingComponents` = 8 takes out.
+  static func embedding() -> Matrix {
+    let d = 96
+    var rows = [Float](repeating: 0, count: 80 * d)
+    for i in 0 ..< 80 {
+      rows[i * d + i] = 1
+      if (29 ... 32).contains(i) { rows[i * d + 80] = 1.5 }
+      for k in 0 ..< 8 { rows[i * d + 88 + k] = Float((i * 7 + k * 3) % 11 - 5) * Float(2 + k) }
+    }
+    return Matrix(rows: 80, columns: d, storage: rows)
+  }
+
+  static func run(lexicon: Lexicon?, configuration: FeatureAnalysisConfiguration = .default,
+                  embedding: Matrix? = embedding()) throws -> [FeatureRecord] {
     let (texts, windows) = corpus()
     var noise = SplitMix64(seed: 3)
     let coded = windows.map { window in
       CodedWindow(window: window, rows: (1 ..< window.tokens.count).map { p in
         var active: [(latent: Int, value: Float)] = []
         let t = window.tokens[p]
-        for f in [0, 1, 2, 3, 4, 6, 9, 11, 13] where firing[f].contains(t) { active.append((f, 1 + Float(p % 3))) }
+        for f in [0, 1, 2, 3, 4, 6, 9, 11, 13, 14] where firing[f].contains(t) { active.append((f, 1 + Float(p % 3))) }
+        if t == 19 { active.append((15, window.index % 20 == 0 ? 4 : 1.2)) }
         if noise.nextInt(below: 100) < 8 { active.append((5, 1)) }
         if t == 11 { active.append((10, 2.5)) } else if noise.nextInt(below: 100) < 2 { active.append((10, 2)) }
         if t == 18 { active.append((12, 4)) } else if noise.nextInt(below: 100) < 10 { active.append((12, 2)) }
@@ -130,8 +155,8 @@ struct DescriptionTests {
         return active
       })
     }
-    return try analyse(coded, latents: 14, sources: ["a", "b"], texts: texts, configuration: configuration, batch: 32,
-                       lexicon: lexicon).records
+    return try analyse(coded, latents: 16, sources: ["a", "b"], texts: texts, configuration: configuration, batch: 32,
+                       lexicon: lexicon, tokenEmbedding: embedding).records
   }
 
   @Test("Features on planted word sets get the expected descriptions, supported by their held-out test")
@@ -202,6 +227,34 @@ struct DescriptionTests {
     var configuration = FeatureAnalysisConfiguration()
     configuration.descriptionPeakFraction = configuration.descriptionStrongFraction
     #expect(try Self.run(lexicon: try Self.lexicon(), configuration: configuration)[12].description?.status == .unclear)
+  }
+
+  @Test("Words that mean alike only in the model's token embedding are words like the heaviest of them, tested on its neighbours too")
+  func similarWords() throws {
+    let records = try Self.run(lexicon: try Self.lexicon())
+    let like = try #require(records[14].description)
+    #expect(like.text.hasPrefix("words like '") && like.kind == .concept && like.status == .supported)
+    #expect(Set(like.words) == ["joke", "humor", "laugh"])
+    #expect(like.grounding?.hasPrefix("the model's token embedding: cosine to 'joke': humor 0.6") == true)
+    #expect(like.testedTokens == 4)   // jest, near the hub, is tested although the feature never fired on it
+    #expect(try #require(like.evidence).balancedAccuracy >= 0.7)
+    // Without the embedding the same feature is unclear.
+    #expect(try Self.run(lexicon: try Self.lexicon(), embedding: nil)[14].description?.status == .unclear)
+  }
+
+  @Test("A description with too few strong firings to test is tested on its firings from a lower floor, and says so")
+  func broadFloor() throws {
+    let records = try Self.run(lexicon: try Self.lexicon())
+    let sing = try #require(records[15].description)
+    #expect(sing.text == "the word 'sing'" && sing.status == .supported)
+    #expect(sing.note?.contains("at ≥ 20% of its largest activation") == true)
+    #expect(try #require(sing.evidence).positives >= 20)
+    // Without the lower floor it is insufficient; a feature whose firings are all few stays insufficient with it (feature 7).
+    var strict = FeatureAnalysisConfiguration()
+    strict.descriptionBroadFraction = 0
+    let insufficient = try #require(try Self.run(lexicon: try Self.lexicon(), configuration: strict)[15].description)
+    #expect(insufficient.status == .insufficient && insufficient.text == "the word 'sing'")
+    #expect(records[7].description?.status == .insufficient)
   }
 
   @Test("A feature firing at random is unclear and shown with its top tokens, not dressed up")

@@ -30,11 +30,13 @@ func latentCodes(_ batch: ArraySlice<CodedWindow>) -> LatentCodes {
 /// pipeline that simply streams everything again would), finish, and the records of all features.
 func analyse(_ coded: [CodedWindow], latents: Int, sources: [String], texts: [String],
              configuration: FeatureAnalysisConfiguration = .default, workers: Int = 2, batch: Int = 4,
-             logitEffects: LogitEffects? = nil, decoderNeighbours: NeighbourTable? = nil, lexicon: Lexicon? = nil)
+             logitEffects: LogitEffects? = nil, decoderNeighbours: NeighbourTable? = nil, lexicon: Lexicon? = nil,
+             tokenEmbedding: Matrix? = nil)
   throws -> (summary: FeatureAnalysisSummary, records: [FeatureRecord], requested: [Int]) {
   let analyzer = try FeatureAnalyzer(latents: latents, sources: sources, vocabulary: TokenVocabulary(texts: texts),
                                      configuration: configuration, workers: workers)
   analyzer.lexicon = lexicon
+  analyzer.tokenEmbedding = tokenEmbedding
   for start in stride(from: 0, to: coded.count, by: batch) {
     let slice = coded[start ..< min(coded.count, start + batch)]
     try analyzer.accumulate(slice.map(\.window), codes: latentCodes(slice))
