@@ -90,7 +90,7 @@ public struct AtlasConfiguration: Codable, Sendable, Equatable {
   public var probe = ProbeConfiguration()
   public init() {}
 
-  /// Named starting points: `default` (≥ 300k tokens, 8,192 latents, ≤ 10 minutes here) and `quick`
+  /// Named starting points: `default` (≥ 300k tokens, 4,096 latents, k 16, ≤ 10 minutes here) and `quick`
   /// (a small atlas in under 2 minutes, for demos and the CI smoke test).
   public enum Preset: String, CaseIterable, Codable, Sendable {
     case `default`, quick
@@ -108,7 +108,12 @@ public struct AtlasConfiguration: Codable, Sendable, Equatable {
     var c = AtlasConfiguration()
     switch preset {
     case .default:
-      c.sae.training.latents = 8192
+      // 4,096 latents, k = 16, chosen for features a reader can name (README, "Latents and k"). On the default
+      // 302k tokens 4,096 latents reconstruct like 8,192 (held-out FVU 0.180 / 0.178) and hold supported
+      // descriptions for 60.4 % of live features instead of 46.8 %; k = 16 keeps that share, halves the unclear
+      // features' excess and lifts the median evidence a reader is shown from 0.79 to 0.83, for FVU 0.213.
+      c.sae.training.latents = 4096
+      c.sae.training.architecture = .topK(k: 16)
       c.sae.training.tokens = 1_600_000
     case .quick:
       c.title = "SmolLM2-135M-Instruct feature atlas (quick preset)"

@@ -36,7 +36,7 @@ struct ConfigurationTests {
     #expect(c.corpus.windowLength == base.corpus.windowLength)
     #expect(c.corpus.sources == [CorpusSourceSpecification(path: "/data/texts", weight: 2), CorpusSourceSpecification(default: true)])
     #expect(c.sae.training.latents == 2048)
-    #expect(c.sae.training.architecture == .batchTopK(k: 32))  // k kept: only `type` changed
+    #expect(c.sae.training.architecture == .batchTopK(k: base.sae.training.architecture.k ?? 0))  // k kept: only `type` changed
     #expect(c.sae.training.batchSize == base.sae.training.batchSize)
     #expect(c.steering.strengths == [1, 3])
     #expect(c.layout == base.layout)
@@ -58,11 +58,11 @@ struct ConfigurationTests {
     #expect(throws: PipelineError.self) { try AtlasConfiguration.preset("huge") }
   }
 
-  @Test("Presets: the default run is at least 300,000 tokens and 8,192 latents; quick is small")
+  @Test("Presets: the default run is at least 300,000 tokens and 4,096 latents; quick is small")
   func presets() throws {
     let standard = try AtlasConfiguration.preset("default")
     #expect(standard.corpus.tokens >= 300_000)
-    #expect(standard.sae.training.latents >= 8192)
+    #expect(standard.sae.training.latents >= 4096)
     let quick = try AtlasConfiguration.preset("quick")
     #expect(quick.corpus.tokens < standard.corpus.tokens)
     #expect(quick.sae.training.latents < standard.sae.training.latents)

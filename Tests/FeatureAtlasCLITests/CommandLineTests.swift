@@ -120,7 +120,7 @@ struct CommandLineTests {
     #expect(c.sae.training.batchSize == 64)
     #expect(c.sae.training.learningRate == 0.001)
     #expect(c.sae.training.seed == 3)
-    #expect(try configuration(base + ["--preset", "default"]).sae.training.latents == 8192)  // a preset replaces the saved one
+    #expect(try configuration(base + ["--preset", "default"]).sae.training.latents == 4096)  // a preset replaces the saved one
     #expect(refusal(base + ["--k", "0"])?.contains("--k must be positive") == true)
   }
 
