@@ -21,9 +21,10 @@ public struct ProbeConfiguration: Codable, Sendable, Equatable {
   /// A span counts as a firing when the feature reaches this share of its largest corpus activation.
   public var firingFraction = 0.1
   /// Relatives of a one-word topic added from the model's own token embedding: its nearest whole-word tokens
-  /// (cosine of mean-centred embedding rows at least `neighbourCosine`). 0 = none, the default: on SmolLM2
-  /// the nearest tokens of "love" were and, can, john, like, the (measured), which dilute the topic.
-  public var neighbours = 0
+  /// by cosine (at least `neighbourCosine`) of the rows as `TokenMeaning` gives them (centred, the 8 largest
+  /// directions out: money → funds, dollars, cash). 0 = none. With the rows only centred, the nearest tokens of
+  /// "love" were and, can, john, like, the (measured).
+  public var neighbours = 8
   public var neighbourCosine = 0.3
   /// Relatives of each topic word from WordNet (when installed): its synonyms, the kinds below it and its
   /// derivations (`Lexicon.topicRelatives`: disease → infection, plague, measles, …), at most this many per
@@ -391,29 +392,21 @@ public final class TopicProbe {
                       topicSpans: topicSpans, examples: sequences, extraInputs: ["examples": examplesDigest])
   }
 
-  /// The model's token embedding, mean-centred and with unit rows ([vocab, dModel]), loaded on first use.
+  /// The model's token embedding as `TokenMeaning` rows ([vocab, dModel]), loaded on first use.
   private var embedding: [Float]?
 
   /// The nearest whole-word tokens (" word", letters only) to each topic word that is one such token
-  /// itself, by cosine of the centred embedding rows; words with the topic word's stem are left out (the
+  /// itself, by cosine of the `TokenMeaning` rows; words with the topic word's stem are left out (the
   /// inflections cover them). Sorted, unique, lower-case.
   func embeddingNeighbours(of words: [String]) throws -> [String] {
     guard configuration.neighbours > 0, !words.isEmpty else { return [] }
     let vocab = tokenizer.vocabularySize
     if embedding == nil {
       let file = try GGUFFile(url: modelURL)
-      var e = try file.dequantize(try file.tensor(named: "token_embd.weight"))
+      let e = try file.dequantize(try file.tensor(named: "token_embd.weight"))
       let d = e.count / max(1, vocab)
-      var mean = [Float](repeating: 0, count: d)
-      for r in 0 ..< vocab { for i in 0 ..< d { mean[i] += e[r * d + i] } }
-      for i in 0 ..< d { mean[i] /= Float(max(1, vocab)) }
-      for r in 0 ..< vocab {
-        var norm: Float = 0
-        for i in 0 ..< d { e[r * d + i] -= mean[i]; norm += e[r * d + i] * e[r * d + i] }
-        let scale = norm > 0 ? 1 / norm.squareRoot() : 0
-        for i in 0 ..< d { e[r * d + i] *= scale }
-      }
-      embedding = e
+      guard d > 0, e.count == vocab * d else { return [] }
+      embedding = TokenMeaning.unitRows(Matrix(rows: vocab, columns: d, storage: e), removing: TokenMeaning.components).storage
     }
     guard let e = embedding else { return [] }
     let d = e.count / max(1, vocab)

@@ -98,7 +98,7 @@ public struct FeatureAnalysisConfiguration: Codable, Sendable, Equatable, Hashab
   /// 'joke' (joke, humor, laugh)"), when the other groundings find nothing that holds up. 0: not tried.
   public var descriptionSimilarCosine: Double = 0.3
   /// Principal directions of the token embedding taken out before words are compared (frequency and format).
-  public var descriptionEmbeddingComponents: Int = 8
+  public var descriptionEmbeddingComponents: Int = TokenMeaning.components
   /// Firing words (most firings first) a WordNet common hypernym is sought for.
   public var descriptionMaxWords: Int = 12
   /// The common hypernym (or shared base form) must cover at least this share of the words' firings.
