@@ -89,6 +89,8 @@ struct DescriptionContext: Sendable {
   let definitionLemmas: [Int32: Set<String>]   // word group -> lemmas its WordNet definitions use (not the common ones)
   let groupsDefinedWith: [String: [Int32]]     // lemma -> word groups whose definitions use it
   let similarity: WordSimilarity?              // words that mean alike, from the model's token embedding
+  let inflections: [Int32: [Inflection]]       // word group -> the grammatical forms it is (past tense, plural, …)
+  let groupsOfInflection: [[Int32]]            // [Inflection.allCases] word groups of each form
 
   /// A lemma the definitions of more than this share of the vocabulary's words use (and more than
   /// `commonDefinitionMinimum` of them: "person", "make", "one") says nothing about what two words share.
@@ -149,6 +151,18 @@ struct DescriptionContext: Sendable {
     }
     definitionLemmas = definitions
     groupsDefinedWith = definedWith
+    var forms: [Int32: [Inflection]] = [:]
+    var ofForm = [[Int32]](repeating: [], count: Inflection.allCases.count)
+    if let lexicon {
+      for g in 0 ..< v.groupCount where classes[g] == .word && !FunctionWords.all.contains(v.groupKeys[g]) {
+        let found = Inflection.of(v.groupKeys[g], lexicon: lexicon)
+        guard !found.isEmpty else { continue }
+        forms[Int32(g)] = found
+        for f in found { ofForm[f.rawValue].append(Int32(g)) }
+      }
+    }
+    inflections = forms
+    groupsOfInflection = ofForm
     if let embedding, similarCosine > 0 {
       let words = (0 ..< v.groupCount).filter { classes[$0] == .word && counts[$0] > 0 && !FunctionWords.all.contains(v.groupKeys[$0]) }
       similarity = WordSimilarity(embedding: embedding, vocabulary: v, groups: words.map(Int32.init), components: components,
@@ -436,6 +450,23 @@ enum DescriptionComposer {
         if done(DescriptionDraft(text: "words like '\(like.hub)' (\(examples.joined(separator: ", ")))", kind: .concept,
                                  groups: like.tested, shownWords: examples, grounding: grounding,
                                  coverage: share(like.tested))) { return out }
+      }
+      // One grammatical form of different words: "verbs in the past tense (listened, traveled, dealt)".
+      var formWeight = [Int](repeating: 0, count: Inflection.allCases.count)
+      var formMembers = [[Int32]](repeating: [], count: Inflection.allCases.count)
+      for (g, count) in words {
+        for f in x.inflections[g] ?? [] { formWeight[f.rawValue] += count; formMembers[f.rawValue].append(g) }
+      }
+      if let best = Inflection.allCases.max(by: { (formWeight[$0.rawValue], $1.rawValue) < (formWeight[$1.rawValue], $0.rawValue) }),
+         Double(formWeight[best.rawValue]) >= coverageMin * wordWeight,
+         Set(formMembers[best.rawValue].map { lexicon.baseForms(of: v.groupKeys[Int($0)]).sorted().first ?? "" }).count >= 3 {
+        let members = formMembers[best.rawValue]
+        let set = Set(x.groupsOfInflection[best.rawValue]).union(members)
+        let examples = members.prefix(shown).map { v.groupKeys[Int($0)] }
+        if done(DescriptionDraft(text: "\(best.phrase) (\(examples.joined(separator: ", ")))", kind: .wordForms, groups: set,
+                                 shownWords: examples, grounding: "WordNet morphology: \(best.phrase)", coverage: share(set))) {
+          return out
+        }
       }
     }
     return out

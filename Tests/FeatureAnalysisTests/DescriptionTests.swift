@@ -84,7 +84,7 @@ struct DescriptionTests {
         """,
       "data.adj": "00000001 00 a 01 urban 0 000 | located in or characteristic of a city; \"urban property\"\n",
       "index.adj": "urban a 1 0 1 0 00000001\n", "data.adv": "", "index.adv": "",
-      "verb.exc": "kept keep\n",
+      "verb.exc": "kept keep\nran run\nsang sing\nwrote write\n",
     ]
     for (name, text) in files { try Data(text.utf8).write(to: dir.appendingPathComponent(name)) }
     return try Lexicon(directory: dir)
@@ -94,9 +94,11 @@ struct DescriptionTests {
   static let planted = ["<|endoftext|>", " measles", " plague", " fever", " cholera", " slide", " glide", " slip", " keep",
                         " kept", " keeps", " too", "1", "2", "3", "\n", " table", " stone", " run", " sing", " read", " write",
                         " death", " die", " died", " city", " urban", " cities", " la", " joke", " humor", " laugh", " jest"]
+  /// Past tenses, drawn like the filler words (so the planted tokens keep their frequencies).
+  static let pastTenses = [" sang", " wrote", " ran"]
 
   static func corpus() -> (texts: [String], windows: [AnalysisWindow]) {
-    let texts = planted + (planted.count ..< 80).map { " w\($0)" }
+    let texts = planted + pastTenses + (planted.count + pastTenses.count ..< 80).map { " w\($0)" }
     var rng = SplitMix64(seed: 21)
     let windows = (0 ..< 600).map { w -> AnalysisWindow in
       var tokens = [0]
@@ -118,9 +120,10 @@ struct DescriptionTests {
   /// joins but urban's definition names ("located in or characteristic of a city"); feature 12 fires at 4 on "run"
   /// and at 2, half its maximum, on 10 % of all tokens; feature 13 fires on "la", which WordNet knows only as a
   /// chemical symbol; feature 14 fires on joke, humor and laugh, which only the planted token embedding
-  /// relates; feature 15 fires on "sing", at its maximum in every 20th window only and at 30 % of it elsewhere.
+  /// relates; feature 15 fires on "sing", at its maximum in every 20th window only and at 30 % of it elsewhere;
+  /// feature 16 fires on kept, sang, wrote and ran, past tenses of verbs that share nothing else.
   static let firing: [Set<Int>] = [[1, 2, 3], [5, 6, 7], [11], [12, 13, 14], [15], [], [8, 9, 10], [1, 2, 3], [], [22, 23, 24], [],
-                                   [25, 26], [], [28], [29, 30, 31]]
+                                   [25, 26], [], [28], [29, 30, 31], [], [9, 33, 34, 35]]
 
   /// A token embedding [80 tokens, 96] in which joke, humor, laugh and jest share a direction (cosine 0.69) and
   /// every other pair is orthogonal, under eight directions of large variance that every token has (as frequency
@@ -144,7 +147,7 @@ struct DescriptionTests {
       CodedWindow(window: window, rows: (1 ..< window.tokens.count).map { p in
         var active: [(latent: Int, value: Float)] = []
         let t = window.tokens[p]
-        for f in [0, 1, 2, 3, 4, 6, 9, 11, 13, 14] where firing[f].contains(t) { active.append((f, 1 + Float(p % 3))) }
+        for f in [0, 1, 2, 3, 4, 6, 9, 11, 13, 14, 16] where firing[f].contains(t) { active.append((f, 1 + Float(p % 3))) }
         if t == 19 { active.append((15, window.index % 20 == 0 ? 4 : 1.2)) }
         if noise.nextInt(below: 100) < 8 { active.append((5, 1)) }
         if t == 11 { active.append((10, 2.5)) } else if noise.nextInt(below: 100) < 2 { active.append((10, 2)) }
@@ -155,7 +158,7 @@ struct DescriptionTests {
         return active
       })
     }
-    return try analyse(coded, latents: 16, sources: ["a", "b"], texts: texts, configuration: configuration, batch: 32,
+    return try analyse(coded, latents: 17, sources: ["a", "b"], texts: texts, configuration: configuration, batch: 32,
                        lexicon: lexicon, tokenEmbedding: embedding).records
   }
 
@@ -240,6 +243,16 @@ struct DescriptionTests {
     #expect(try #require(like.evidence).balancedAccuracy >= 0.7)
     // Without the embedding the same feature is unclear.
     #expect(try Self.run(lexicon: try Self.lexicon(), embedding: nil)[14].description?.status == .unclear)
+  }
+
+  @Test("Different verbs in one grammatical form are named by that form, tested on every word of the vocabulary in it")
+  func inflections() throws {
+    let records = try Self.run(lexicon: try Self.lexicon())
+    let past = try #require(records[16].description)
+    #expect(past.text.hasPrefix("verbs in the past tense (") && past.kind == .wordForms && past.status == .supported)
+    #expect(Set(past.words).isSubset(of: ["kept", "sang", "wrote", "ran"]) && past.words.count == 3)
+    #expect(past.testedTokens == 5)   // died is a past tense too, on which it never fires
+    #expect(past.grounding == "WordNet morphology: verbs in the past tense")
   }
 
   @Test("A description with too few strong firings to test is tested on its firings from a lower floor, and says so")
