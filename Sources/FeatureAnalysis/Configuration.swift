@@ -117,8 +117,10 @@ public struct FeatureAnalysisConfiguration: Codable, Sendable, Equatable, Hashab
   /// from all its sampled firings in the composing windows, weighted by activation).
   public var descriptionMinSampled: Int = 5
   /// This share of the analysis windows (seeded) is kept apart for testing descriptions, with the held-out
-  /// windows: descriptions are composed from the other analysis windows.
-  public var descriptionTestShare: Double = 0.5
+  /// windows: descriptions are composed from the other analysis windows. On the default atlas 0.5 / 0.6 / 0.7
+  /// held supported descriptions for 60.8 / 62.6 / 63.2 % of live features (more are tested on ≥ 20 firings;
+  /// fewer compose at 0.7: unclear 29.1 / 29.8 / 30.8 %).
+  public var descriptionTestShare: Double = 0.6
 
   public var seed: UInt64 = 0x5EED_F00D
 
