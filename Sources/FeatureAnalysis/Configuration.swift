@@ -95,8 +95,10 @@ public struct FeatureAnalysisConfiguration: Codable, Sendable, Equatable, Hashab
   public var descriptionBroadFraction: Double = 0.2
   /// Firing words at this cosine or more from one of them in the model's token embedding (centred, with its
   /// `descriptionEmbeddingComponents` largest principal directions taken out) are words like it ("words like
-  /// 'joke' (joke, humor, laugh)"), when the other groundings find nothing that holds up. 0: not tried.
-  public var descriptionSimilarCosine: Double = 0.3
+  /// 'joke' (joke, humor, laugh)"), when the other groundings find nothing that holds up. 0: not tried. 0.25 is
+  /// above 99.9 % of random word pairs (0.22) and joins small, large and great; on the default atlas supported
+  /// descriptions 62.6 % at 0.3, 63.0 % at 0.25.
+  public var descriptionSimilarCosine: Double = 0.25
   /// Principal directions of the token embedding taken out before words are compared (frequency and format).
   public var descriptionEmbeddingComponents: Int = TokenMeaning.components
   /// Firing words (most firings first) a WordNet common hypernym is sought for.
