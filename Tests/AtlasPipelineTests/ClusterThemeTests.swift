@@ -34,8 +34,23 @@ struct ClusterThemeTests {
                   Self.described("at its strongest, the word piece 'ch'", .lexical, ["ch"]),
                   Self.described("the word piece 'x'", .lexical, ["x"]), Self.described("line breaks", .syntactic, ["↵"])]
     #expect(ClusterTheme.theme(pieces) == ClusterTheme.wordPieces)
-    // Half and half is no theme.
-    #expect(ClusterTheme.theme(Array(function.prefix(2)) + Array(pieces.prefix(2))) == nil)
+    // Half and half is a mixed theme, the heavier kind first (ties: function words before pieces).
+    #expect(ClusterTheme.theme(Array(function.prefix(2)) + Array(pieces.prefix(2))) == "function words and word pieces")
+  }
+
+  @Test("A region mostly of two kinds says which, the heavier first; when no two kinds hold 60 %, the terms stand alone")
+  func mixedThemes() {
+    let words = ["sir", "lord", "graph"].map { Self.described("the word '\($0)'", .lexical, [$0]) }
+    let concepts = [Self.described("diseases (measles, plague)", .concept, ["measles", "plague"]),
+                    Self.described("weapons (sword, knife)", .concept, ["sword", "knife"])]
+    #expect(ClusterTheme.theme(words + concepts) == "single words and concepts")
+    let forms = [Self.described("verbs in the past tense (came, went, sang)", .wordForms, ["came", "went", "sang"])]
+    #expect(ClusterTheme.theme(words + forms) == "single words and word forms")
+    // Four kinds spread evenly: no two hold 60 % (4 of 7).
+    let symbols = [Self.described("line breaks", .syntactic, ["↵"]), Self.described("commas", .syntactic, [","])]
+    #expect(ClusterTheme.theme(Array(words.prefix(2)) + concepts + symbols + forms) == nil)
+    #expect(ClusterTheme.label(theme: ClusterTheme.theme(words + concepts), terms: ["'sir'", "diseases"])
+      == "single words and concepts ('sir', diseases)")
   }
 
   @Test("The name reads 'theme (term, term)', or the terms joined when there is no theme")
