@@ -258,11 +258,13 @@ enum DescriptionComposer {
   /// The description a feature gets when it holds up: the first that composes at the configured shares
   /// (`descriptionDominantShare`, `descriptionClassShare`), as `compose` gives it.
   /// - Parameter byGroup: the weight of each token group among the feature's firings; `total` is the whole weight.
+  /// - Parameter insideWords: per group, the weight of its firings inside longer words ("Ephes|us"): a word
+  ///   mostly fired on there is named as a piece ("the word piece 'us'"), not as the word.
   static func compose(groups byGroup: [Int32: Int], total n: Int, context x: DescriptionContext,
-                      configuration c: FeatureAnalysisConfiguration) -> DescriptionDraft {
+                      configuration c: FeatureAnalysisConfiguration, insideWords: [Int32: Int] = [:]) -> DescriptionDraft {
     guard n > 0 else { return .empty }
     let strict = drafts(groups: byGroup, total: n, context: x, configuration: c, dominant: c.descriptionDominantShare,
-                        classShare: c.descriptionClassShare, firstOnly: true)
+                        classShare: c.descriptionClassShare, firstOnly: true, insideWords: insideWords)
     return strict.first ?? unclear(groups: byGroup, context: x)
   }
 
@@ -271,12 +273,12 @@ enum DescriptionComposer {
   /// strong, strength and stronger alike: "words related to 'strong'"). Each is tested on the test windows;
   /// the strict one is kept if it holds up, else the alternative that holds up best (`SecondPass`).
   static func candidates(groups byGroup: [Int32: Int], total n: Int, context x: DescriptionContext,
-                         configuration c: FeatureAnalysisConfiguration) -> [DescriptionDraft] {
-    let strict = compose(groups: byGroup, total: n, context: x, configuration: c)
+                         configuration c: FeatureAnalysisConfiguration, insideWords: [Int32: Int] = [:]) -> [DescriptionDraft] {
+    let strict = compose(groups: byGroup, total: n, context: x, configuration: c, insideWords: insideWords)
     guard n > 0, c.descriptionFallbackShare < max(c.descriptionDominantShare, c.descriptionClassShare) else { return [strict] }
     var out = [strict]
     for d in drafts(groups: byGroup, total: n, context: x, configuration: c, dominant: c.descriptionFallbackShare,
-                    classShare: c.descriptionFallbackShare, firstOnly: false)
+                    classShare: c.descriptionFallbackShare, firstOnly: false, insideWords: insideWords)
     where !out.contains(where: { $0.text == d.text }) && out.count < maxCandidates {
       out.append(d)
     }
@@ -297,7 +299,7 @@ enum DescriptionComposer {
   /// family, forms of one word, or a WordNet concept. With `firstOnly`, the first of them alone.
   private static func drafts(groups byGroup: [Int32: Int], total n: Int, context x: DescriptionContext,
                              configuration c: FeatureAnalysisConfiguration, dominant dominantMin: Double, classShare classMin: Double,
-                             firstOnly: Bool) -> [DescriptionDraft] {
+                             firstOnly: Bool, insideWords: [Int32: Int] = [:]) -> [DescriptionDraft] {
     guard n > 0 else { return [] }
     // A word set must cover this share of the words' weight: the configured share, or less for alternatives.
     let coverageMin = min(c.descriptionMinCoverage, classMin)
@@ -313,7 +315,9 @@ enum DescriptionComposer {
 
     // One token carries the feature.
     if Double(top.value) / total >= dominantMin {
-      let cls = x.classes[Int(top.key)]
+      var cls = x.classes[Int(top.key)]
+      // Mostly inside longer words (the 'us' of Ephesus and Coriolanus, the 'ion' of -ion): a piece, not the word.
+      if cls == .word || cls == .codeKeyword, 2 * (insideWords[top.key] ?? 0) >= top.value { cls = .wordPiece }
       let set: Set<Int32> = [top.key]
       let draft: DescriptionDraft
       switch cls {

@@ -116,7 +116,7 @@ public final class FeatureAnalyzer {
         heldOutText.append(window, groupOf: vocabulary.group)
         continue
       }
-      analysisText.append(window, groupOf: vocabulary.group)
+      analysisText.append(window, groupOf: vocabulary.group, vocabulary: vocabulary)
       let testsDescriptions = isDescriptionTest(window.index)
       for p in 1 ..< max(1, ids.count) {
         if testsDescriptions {
@@ -224,26 +224,29 @@ public final class FeatureAnalyzer {
       Parallel.chunks(latents, parts: parts) { range in
         for f in range where state.firings[f] > 0 {
           // Activation in 1/256 units per token group, over the strong firings if there are enough, else all.
-          func weights(from floor: Float) -> (groups: [Int32: Int], total: Int, count: Int) {
-            var groups: [Int32: Int] = [:], total = 0, count = 0
+          // Also the weight of each group's firings inside longer words ("Ephes|us"), to tell words from pieces.
+          func weights(from floor: Float) -> (groups: [Int32: Int], total: Int, count: Int, insideWords: [Int32: Int]) {
+            var groups: [Int32: Int] = [:], inside: [Int32: Int] = [:], total = 0, count = 0
             for firing in composes[f] where firing.value >= floor {
               guard let span = text.span(window: Int(firing.window)), Int(firing.position) < span.length else { continue }
               let weight = max(1, Int((Double(firing.value) * 256).rounded()))
-              groups[text.groups[span.start + Int(firing.position)], default: 0] += weight
+              let at = span.start + Int(firing.position)
+              groups[text.groups[at], default: 0] += weight
+              if text.insideWord[at] { inside[text.groups[at], default: 0] += weight }
               total += weight
               count += 1
             }
-            return (groups, total, count)
+            return (groups, total, count, inside)
           }
           var w = weights(from: Float(c.descriptionStrongFraction) * state.maxima[f])
           if w.count < c.descriptionMinSampled { w = weights(from: 0) }
           var candidates = DescriptionComposer.candidates(groups: w.groups, total: max(1, w.total), context: context,
-                                                          configuration: c)
+                                                          configuration: c, insideWords: w.insideWords)
           // Where it fires most strongly, which its top examples show: composed and tested at a higher floor.
           let peak = weights(from: Float(c.descriptionPeakFraction) * state.maxima[f])
           if c.descriptionPeakFraction > c.descriptionStrongFraction, peak.count >= c.descriptionMinSampled {
             for var d in DescriptionComposer.candidates(groups: peak.groups, total: max(1, peak.total), context: context,
-                                                       configuration: c) where d.kind != .unclear {
+                                                       configuration: c, insideWords: peak.insideWords) where d.kind != .unclear {
               d.text = FeatureDescription.strongestPrefix + d.text
               d.floorFraction = c.descriptionPeakFraction
               candidates.append(d)

@@ -87,6 +87,16 @@ public struct TokenVocabulary: Sendable {
 
   func members(ofGroup g: Int) -> ArraySlice<Int32> { members[memberStart[g] ..< memberStart[g + 1]] }
 
+  /// Whether the token at `p` is part of a longer word written without a space: it starts with a letter after
+  /// a token that ends in one ("Ephes|us", "rec|urs|ive"), or ends in a letter before a token that starts with
+  /// one ("gen|us"). A token with its own leading space starts a word.
+  func insideWord(_ tokens: [Int], at p: Int) -> Bool {
+    func text(_ i: Int) -> String? { i >= 0 && i < tokens.count && tokens[i] >= 0 && tokens[i] < texts.count ? texts[tokens[i]] : nil }
+    guard let own = text(p), let first = own.first, let last = own.last else { return false }
+    if first.isLetter, text(p - 1)?.last?.isLetter == true { return true }
+    return last.isLetter && text(p + 1)?.first?.isLetter == true
+  }
+
   /// Trimmed and lower-cased; a token that is only white space keeps its exact text.
   static func normalised(_ text: String) -> String {
     let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -8,6 +8,7 @@ struct StoredTokens: Sendable {
   }
 
   private(set) var groups: [Int32] = []     // [positions] token group of every position, position 0 included
+  private(set) var insideWord: [Bool] = []  // [positions] the token is part of a longer word (`TokenVocabulary.insideWord`)
   private(set) var sources: [Int32] = []    // [positions]
   private(set) var spans: [Span] = []       // windows in the order they arrived
   private(set) var windowIndex: [Int] = []  // [windows] capture index of each span
@@ -15,11 +16,12 @@ struct StoredTokens: Sendable {
   /// Positions 1..<T of every window: the tokens labels are counted and tested on.
   private(set) var countedTokens = 0
 
-  mutating func append(_ window: AnalysisWindow, groupOf group: [Int32]) {
+  mutating func append(_ window: AnalysisWindow, groupOf group: [Int32], vocabulary: TokenVocabulary? = nil) {
     spanOf[window.index] = Int32(spans.count)
     spans.append(Span(start: groups.count, length: window.tokens.count))
     windowIndex.append(window.index)
     for token in window.tokens { groups.append(group[token]) }
+    for p in window.tokens.indices { insideWord.append(vocabulary?.insideWord(window.tokens, at: p) ?? false) }
     for source in window.sources { sources.append(Int32(source)) }
     countedTokens += max(0, window.tokens.count - 1)
   }

@@ -94,8 +94,9 @@ struct DescriptionTests {
   static let planted = ["<|endoftext|>", " measles", " plague", " fever", " cholera", " slide", " glide", " slip", " keep",
                         " kept", " keeps", " too", "1", "2", "3", "\n", " table", " stone", " run", " sing", " read", " write",
                         " death", " die", " died", " city", " urban", " cities", " la", " joke", " humor", " laugh", " jest"]
-  /// Past tenses, drawn like the filler words (so the planted tokens keep their frequencies).
-  static let pastTenses = [" sang", " wrote", " ran"]
+  /// Past tenses, and "table" without a space (so inside longer words: "w47|table"), drawn like the filler words
+  /// (so the planted tokens keep their frequencies).
+  static let pastTenses = [" sang", " wrote", " ran", "table"]
 
   static func corpus() -> (texts: [String], windows: [AnalysisWindow]) {
     let texts = planted + pastTenses + (planted.count + pastTenses.count ..< 80).map { " w\($0)" }
@@ -121,9 +122,11 @@ struct DescriptionTests {
   /// and at 2, half its maximum, on 10 % of all tokens; feature 13 fires on "la", which WordNet knows only as a
   /// chemical symbol; feature 14 fires on joke, humor and laugh, which only the planted token embedding
   /// relates; feature 15 fires on "sing", at its maximum in every 20th window only and at 30 % of it elsewhere;
-  /// feature 16 fires on kept, sang, wrote and ran, past tenses of verbs that share nothing else.
+  /// feature 16 fires on kept, sang, wrote and ran, past tenses of verbs that share nothing else; feature 17 on
+  /// "table" when it ends a longer word (after a token that ends in a letter: "measles|table"), feature 18 on the
+  /// word " table".
   static let firing: [Set<Int>] = [[1, 2, 3], [5, 6, 7], [11], [12, 13, 14], [15], [], [8, 9, 10], [1, 2, 3], [], [22, 23, 24], [],
-                                   [25, 26], [], [28], [29, 30, 31], [], [9, 33, 34, 35]]
+                                   [25, 26], [], [28], [29, 30, 31], [], [9, 33, 34, 35], [36], [16]]
 
   /// A token embedding [80 tokens, 96] in which joke, humor, laugh and jest share a direction (cosine 0.69) and
   /// every other pair is orthogonal, under eight directions of large variance that every token has (as frequency
@@ -147,8 +150,9 @@ struct DescriptionTests {
       CodedWindow(window: window, rows: (1 ..< window.tokens.count).map { p in
         var active: [(latent: Int, value: Float)] = []
         let t = window.tokens[p]
-        for f in [0, 1, 2, 3, 4, 6, 9, 11, 13, 14, 16] where firing[f].contains(t) { active.append((f, 1 + Float(p % 3))) }
+        for f in [0, 1, 2, 3, 4, 6, 9, 11, 13, 14, 16, 18] where firing[f].contains(t) { active.append((f, 1 + Float(p % 3))) }
         if t == 19 { active.append((15, window.index % 20 == 0 ? 4 : 1.2)) }
+        if firing[17].contains(t), texts[window.tokens[p - 1]].last?.isLetter == true { active.append((17, 2)) }
         if noise.nextInt(below: 100) < 8 { active.append((5, 1)) }
         if t == 11 { active.append((10, 2.5)) } else if noise.nextInt(below: 100) < 2 { active.append((10, 2)) }
         if t == 18 { active.append((12, 4)) } else if noise.nextInt(below: 100) < 10 { active.append((12, 2)) }
@@ -158,7 +162,7 @@ struct DescriptionTests {
         return active
       })
     }
-    return try analyse(coded, latents: 17, sources: ["a", "b"], texts: texts, configuration: configuration, batch: 32,
+    return try analyse(coded, latents: 19, sources: ["a", "b"], texts: texts, configuration: configuration, batch: 32,
                        lexicon: lexicon, tokenEmbedding: embedding).records
   }
 
@@ -253,6 +257,13 @@ struct DescriptionTests {
     #expect(Set(past.words).isSubset(of: ["kept", "sang", "wrote", "ran"]) && past.words.count == 3)
     #expect(past.testedTokens == 5)   // died is a past tense too, on which it never fires
     #expect(past.grounding == "WordNet morphology: verbs in the past tense")
+  }
+
+  @Test("A word a feature fires on mostly inside longer words is named as a piece of a word, not as the word")
+  func piecesInsideWords() throws {
+    let records = try Self.run(lexicon: try Self.lexicon())
+    #expect(records[17].description?.text == "the word piece 'table'" && records[17].description?.status == .supported)
+    #expect(records[18].description?.text == "the word 'table'" && records[18].description?.status == .supported)
   }
 
   @Test("A description with too few strong firings to test is tested on its firings from a lower floor, and says so")
