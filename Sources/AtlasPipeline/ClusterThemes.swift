@@ -18,7 +18,7 @@ public enum ClusterTheme {
   public static let wordPieces = "pieces of words"
   /// Described members a theme needs, and the share of them it must hold.
   static let minimumDescribed = 3
-  static let share = 0.6
+  static let share = 0.55
 
   public static func theme(_ members: [FeatureDescription]) -> String? {
     let described = members.filter { $0.status == .supported && $0.kind != .unclear }

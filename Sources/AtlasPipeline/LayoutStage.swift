@@ -73,7 +73,7 @@ public struct LayoutStage {
         let terms = names[c.id]
         let theme = terms.first == themes[c.id] ? themes[c.id] : nil
         return terms.isEmpty ? "region \(c.id + 1) (no described features)"
-          : ClusterTheme.label(theme: theme, terms: terms.map { Self.displayTerm($0) })
+          : ClusterTheme.label(theme: theme, terms: terms.map { Self.displayTerm($0, theme: theme) })
       })
       let clusters = level.clusters.map { c -> ClusterRecord in
         let terms = names[c.id], label = labels[c.id]
@@ -144,10 +144,12 @@ public struct LayoutStage {
   }
 
   /// A term as it reads in a cluster name: spaces made visible only when the term is all space.
-  static func displayTerm(_ term: String) -> String {
+  static func displayTerm(_ term: String, theme: String? = nil) -> String {
     let trimmed = term.trimmingCharacters(in: .whitespacesAndNewlines)
     guard !trimmed.isEmpty else { return term.replacingOccurrences(of: "\n", with: "⏎").replacingOccurrences(of: " ", with: "␣") }
-    // "the word 'sir'" reads as 'sir' in a name; a piece of a word keeps saying so.
+    // "the word 'sir'" reads as 'sir' in a name; a piece of a word keeps saying so, unless the theme says it
+    // ("pieces of words ('en', 'g')").
+    if theme == ClusterTheme.wordPieces, trimmed.hasPrefix("the word piece '") { return String(trimmed.dropFirst("the word piece ".count)) }
     return trimmed.hasPrefix("the word '") ? String(trimmed.dropFirst("the word ".count)) : trimmed
   }
 
