@@ -132,11 +132,14 @@ extension SteeringStage {
     return carries(score.concept[feature] ?? zero, baseline: baseline.concept[feature] ?? zero, criteria: criteria)
   }
 
-  /// A feature steers when its chosen runs carry the concept in at least half the prompts and their median NLL
-  /// stays within the bound of the default continuations'.
+  /// A feature steers when its chosen runs carry the concept in at least half the prompts, each such run without
+  /// looping (distinct-2 ≥ `minimumDistinct2`: "Dear Sarah, Dear Sarah, …" carries "dear" but says nothing), and their
+  /// median NLL stays within the bound of the default continuations'.
   package static func steers(_ runs: [(Job, ContinuationScore)], feature: Int, baselines: [ContinuationScore],
                      configuration c: SteeringConfiguration, prompts: Int) -> Bool {
-    let carried = runs.filter { carries($0.1, feature: feature, baseline: baselines[$0.0.prompt], criteria: c.criteria) }.count
+    let carried = runs.filter {
+      $0.1.distinct2 >= c.minimumDistinct2 && carries($0.1, feature: feature, baseline: baselines[$0.0.prompt], criteria: c.criteria)
+    }.count
     let ratios = runs.map { $0.1.nll / max(baselines[$0.0.prompt].nll, 1e-6) }
     return 2 * carried >= prompts && median(ratios) <= c.maximumNLLRatio
   }

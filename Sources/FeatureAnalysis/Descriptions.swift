@@ -163,7 +163,7 @@ struct DescriptionContext: Sendable {
     }
     inflections = forms
     groupsOfInflection = ofForm
-    if let embedding, similarCosine > 0 {
+    if let embedding, lexicon != nil, similarCosine > 0 {   // "words like" needs WordNet's forms (`similarWords`)
       let words = (0 ..< v.groupCount).filter { classes[$0] == .word && counts[$0] > 0 && !FunctionWords.all.contains(v.groupKeys[$0]) }
       similarity = WordSimilarity(embedding: embedding, vocabulary: v, groups: words.map(Int32.init), components: components,
                                   minimumCosine: similarCosine)

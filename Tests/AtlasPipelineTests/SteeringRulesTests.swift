@@ -128,13 +128,15 @@ struct SteeringRulesTests {
     let batch = SteeringBatch(jobs: jobs, tokens: jobs.map { _ in [] }, scores: runs, baselines: baselines)
     #expect(SteeringStage.fluentCarries(batch, configuration: c) == [f: 1])
     #expect(SteeringStage.fluentCarries(batch, configuration: c, nll: false) == [f: 2])
-    // The verdict on full-length runs: three of four carry (the loop counts for the concept), median NLL ratio 1.35:
-    // steers; two of four still do; one does not; all carrying with a median NLL ratio of 3 does not.
+    // The verdict on full-length runs: two of four carry without looping (the loop does not count), median NLL
+    // ratio 1.35: steers; one carrying and one loop do not; one does not; all carrying with a median NLL ratio of 3
+    // does not.
     func steers(_ picked: [Int]) -> Bool {
       SteeringStage.steers(Array(zip(jobs, picked.map { runs[$0] })), feature: f, baselines: baselines, configuration: c, prompts: 4)
     }
     #expect(steers([0, 1, 2, 3]))
-    #expect(steers([0, 2, 3, 3]))
+    #expect(steers([0, 0, 2, 3]))
+    #expect(!steers([0, 2, 3, 3]))
     #expect(!steers([0, 3, 3, 3]))
     #expect(!steers([1, 1, 1, 0]))
   }
