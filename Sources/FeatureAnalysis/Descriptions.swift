@@ -477,7 +477,7 @@ enum DescriptionComposer {
   }
 
   /// The heaviest group of firing words that mean alike: a hub (one of them) and the words at
-  /// `WordSimilarity.minimumCosine` or more from it in the model's token embedding, with two different words
+  /// `descriptionSimilarCosine` or more from it in the model's token embedding, with two different words
   /// (not forms of one) at least. Tested on its members, every word sharing a base form with one, and every
   /// analysed word as near to the hub. Ties: the shorter hub, then alphabetical. A firing word that begins
   /// another one that is neither its form nor derived from it ('pow' and 'power', 'neigh' and 'neighbors';

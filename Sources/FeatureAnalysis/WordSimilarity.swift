@@ -14,7 +14,6 @@ import TensorMath
 struct WordSimilarity: Sendable {
   /// Per word group, its neighbours (other groups of the set at the cosine or more) and their cosines.
   let neighbours: [Int32: [Int32: Float]]
-  let minimumCosine: Float
 
   static let blockRows = 256
 
@@ -23,18 +22,16 @@ struct WordSimilarity: Sendable {
   ///   - groups: the word groups to relate (sorted or not; each once).
   ///   - components: principal directions taken out of the centred rows.
   init(embedding: Matrix, vocabulary v: TokenVocabulary, groups: [Int32], components: Int, minimumCosine: Double) {
-    self.minimumCosine = Float(minimumCosine)
     let d = embedding.columns, rows = min(embedding.rows, v.size)
     guard d > 0, rows > 1, !groups.isEmpty else { neighbours = [:]; return }
     let meaning = TokenMeaning.unitRows(embedding, removing: components)
-    func unitRow(_ r: Int) -> ArraySlice<Float> { meaning.row(r) }
     // One unit vector per group: the mean of its tokens' unit rows.
     let m = groups.count
     var vectors = [Float](repeating: 0, count: m * d)
     for (j, g) in groups.enumerated() {
       var sum = [Float](repeating: 0, count: d)
       for token in v.members(ofGroup: Int(g)) where Int(token) < rows {
-        for (i, value) in unitRow(Int(token)).enumerated() { sum[i] += value }
+        for (i, value) in meaning.row(Int(token)).enumerated() { sum[i] += value }
       }
       let u = Self.unit(sum)
       for i in 0 ..< d { vectors[j * d + i] = u[i] }
@@ -42,7 +39,7 @@ struct WordSimilarity: Sendable {
     // Every pair at the cosine or more, one block of rows per task.
     let blocks = (m + Self.blockRows - 1) / Self.blockRows
     var found = [[(Int32, Int32, Float)]](repeating: [], count: blocks)
-    let threshold = self.minimumCosine
+    let threshold = Float(minimumCosine)
     found.withUnsafeMutableBufferPointer { out in
       let target = UnsafeSendable(out.baseAddress!), source = UnsafeSendable(vectors)
       Parallel.forEach(blocks) { b in
