@@ -30,14 +30,15 @@ struct DescriptionView: MustacheParent {
     switch d.kind {
     case .concept: kind = "concept"
     case .wordForms: kind = "word family"
-    case .lexical: kind = "one word"
+    case .lexical: kind = d.testedTokens == 0 ? "pieces of words" : "one word"   // no tokens: a part of a word is tested
     case .syntactic: kind = "syntax"
     case .unclear: kind = "unclear"
     }
     var parts: [String] = []
     if let g = d.grounding { parts.append("Grounded in " + g + ".") }
     if let e = d.evidence {
-      parts.append("Tested as “fires strongly on one of its \(Format.count(d.testedTokens)) tokens”: balanced accuracy "
+      let pattern = d.testedTokens > 0 ? "one of its \(Format.count(d.testedTokens)) tokens" : "any token that is such a piece of a word"
+      parts.append("Tested as “fires strongly on \(pattern)”: balanced accuracy "
         + "\(Format.fixed(e.balancedAccuracy, digits: 2)) on \(Format.count(e.positives)) strong firings and "
         + "\(Format.count(e.negatives)) other tokens of text the description was not composed from (held-out windows "
         + "and the analysis windows kept for testing).")

@@ -181,8 +181,15 @@ extension FeatureDescription {
     return FunctionWords.classNames.contains(head) || (words.count == 1 && FunctionWords.all.contains(words[0].lowercased()))
   }
 
-  /// Whether it names one piece of a word ("the word piece 'br'").
-  public var namesWordPiece: Bool { kind == .lexical && head.hasPrefix("the word piece '") }
+  /// Whether it names one piece of a word ("the word piece 'br'") or pieces of words ("the first piece of long
+  /// or rare words").
+  public var namesWordPiece: Bool { kind == .lexical && (head.hasPrefix("the word piece '") || Self.piecesHeads[head] != nil) }
+
+  /// The heads of descriptions of pieces of words, each with its forms in a cluster name: "first pieces of words",
+  /// and "first pieces" where the theme already says pieces ("pieces of words (first pieces, last pieces)").
+  public static let piecesHeads = Dictionary(uniqueKeysWithValues: WordPart.allCases.map {
+    ($0.piecesHead.full, (term: $0.piecesHead.term, short: $0.piecesHead.short))
+  })
 }
 
 /// English words WordNet leaves out (it has nouns, verbs, adjectives and adverbs only): a feature on them
@@ -233,6 +240,16 @@ enum FunctionWords {
   }()
 }
 
+/// A feature's firings on pieces of longer words, per `WordPart`: the weight of each token group there, and
+/// of each whole word (its pieces' group keys joined: "knowlton|ii" is "knowltonii").
+struct PieceWeights: Sendable {
+  var groups = [[Int32: Int]](repeating: [:], count: WordPart.allCases.count)
+  var words = [[String: Int]](repeating: [:], count: WordPart.allCases.count)
+
+  /// Per group, the weight of its firings as any piece of a longer word.
+  var insideWords: [Int32: Int] { groups.reduce(into: [:]) { $0.merge($1, uniquingKeysWith: +) } }
+}
+
 /// A description before its held-out test: the text, the groups the test checks, the grounding.
 struct DescriptionDraft: Sendable {
   var text: String
@@ -243,8 +260,15 @@ struct DescriptionDraft: Sendable {
   var coverage: Double          // share of the feature's firings (its token counters) on `groups`
   var floorFraction: Double? = nil   // composed and tested on firings from this fraction of the maximum (nil: the strong ones)
   var broadens: Int? = nil           // the candidate (index) whose test this one repeats at a lower floor, for too few strong firings
+  var parts: Set<WordPart> = []      // the test's pattern instead of `groups` (then empty): any token that is such a piece of a word
 
   static let empty = DescriptionDraft(text: "", kind: .unclear, groups: [], shownWords: [], grounding: nil, coverage: 0)
+
+  /// Whether a token of this group, sitting as `part` in its word, is one the description names.
+  @inline(__always) func holds(group: Int32, part: WordPart) -> Bool { groups.contains(group) || parts.contains(part) }
+
+  /// Token groups the test checks; 0 for a description of pieces of words, which holds for any token there.
+  var testedTokens: Int { parts.isEmpty ? groups.count : 0 }
 }
 
 /// Descriptions in words from a feature's firing tokens: one dominant token is lexical ("the word
@@ -258,13 +282,14 @@ enum DescriptionComposer {
   /// The description a feature gets when it holds up: the first that composes at the configured shares
   /// (`descriptionDominantShare`, `descriptionClassShare`), as `compose` gives it.
   /// - Parameter byGroup: the weight of each token group among the feature's firings; `total` is the whole weight.
-  /// - Parameter insideWords: per group, the weight of its firings inside longer words ("Ephes|us"): a word
-  ///   mostly fired on there is named as a piece ("the word piece 'us'"), not as the word.
+  /// - Parameter pieces: per `WordPart`, the weight of each group's firings as that piece of a longer word
+  ///   ("Ephes|us"): a word mostly fired on inside longer words is named as a piece ("the word piece 'us'"), not
+  ///   as the word; firings mostly on pieces of words are described as such ("the first piece of long or rare words").
   static func compose(groups byGroup: [Int32: Int], total n: Int, context x: DescriptionContext,
-                      configuration c: FeatureAnalysisConfiguration, insideWords: [Int32: Int] = [:]) -> DescriptionDraft {
+                      configuration c: FeatureAnalysisConfiguration, pieces: PieceWeights = PieceWeights()) -> DescriptionDraft {
     guard n > 0 else { return .empty }
     let strict = drafts(groups: byGroup, total: n, context: x, configuration: c, dominant: c.descriptionDominantShare,
-                        classShare: c.descriptionClassShare, firstOnly: true, insideWords: insideWords)
+                        classShare: c.descriptionClassShare, firstOnly: true, pieces: pieces)
     return strict.first ?? unclear(groups: byGroup, context: x)
   }
 
@@ -273,12 +298,12 @@ enum DescriptionComposer {
   /// strong, strength and stronger alike: "words related to 'strong'"). Each is tested on the test windows;
   /// the strict one is kept if it holds up, else the alternative that holds up best (`SecondPass`).
   static func candidates(groups byGroup: [Int32: Int], total n: Int, context x: DescriptionContext,
-                         configuration c: FeatureAnalysisConfiguration, insideWords: [Int32: Int] = [:]) -> [DescriptionDraft] {
-    let strict = compose(groups: byGroup, total: n, context: x, configuration: c, insideWords: insideWords)
+                         configuration c: FeatureAnalysisConfiguration, pieces: PieceWeights = PieceWeights()) -> [DescriptionDraft] {
+    let strict = compose(groups: byGroup, total: n, context: x, configuration: c, pieces: pieces)
     guard n > 0, c.descriptionFallbackShare < max(c.descriptionDominantShare, c.descriptionClassShare) else { return [strict] }
     var out = [strict]
     for d in drafts(groups: byGroup, total: n, context: x, configuration: c, dominant: c.descriptionFallbackShare,
-                    classShare: c.descriptionFallbackShare, firstOnly: false, insideWords: insideWords)
+                    classShare: c.descriptionFallbackShare, firstOnly: false, pieces: pieces)
     where !out.contains(where: { $0.text == d.text }) && out.count < maxCandidates {
       out.append(d)
     }
@@ -299,8 +324,9 @@ enum DescriptionComposer {
   /// family, forms of one word, or a WordNet concept. With `firstOnly`, the first of them alone.
   private static func drafts(groups byGroup: [Int32: Int], total n: Int, context x: DescriptionContext,
                              configuration c: FeatureAnalysisConfiguration, dominant dominantMin: Double, classShare classMin: Double,
-                             firstOnly: Bool, insideWords: [Int32: Int] = [:]) -> [DescriptionDraft] {
+                             firstOnly: Bool, pieces: PieceWeights = PieceWeights()) -> [DescriptionDraft] {
     guard n > 0 else { return [] }
+    let insideWords = pieces.insideWords
     // A word set must cover this share of the words' weight: the configured share, or less for alternatives.
     let coverageMin = min(c.descriptionMinCoverage, classMin)
     var out: [DescriptionDraft] = []
@@ -473,7 +499,34 @@ enum DescriptionComposer {
         }
       }
     }
+
+    // Pieces of words the tokenizer splits: "the first piece of long or rare words ('qu', 'pl', 'sp')" when
+    // one part holds `piecePartShare` of them, else "pieces of long or rare words ('coc', 'oc', 'cc')".
+    if let piece = piecesDraft(pieces, total: total, classMin: classMin), done(piece) { return out }
     return out
+  }
+
+  /// A part of a word must hold this share of the firings on pieces to be named alone.
+  static let piecePartShare = 0.7
+
+  /// The description of a feature that fires on pieces of longer words, whichever the piece, shown by the
+  /// words they are pieces of: tested on every token that sits as that part of a word. Nil when pieces hold
+  /// less than `classMin` of the weight.
+  static func piecesDraft(_ pieces: PieceWeights, total: Double, classMin: Double) -> DescriptionDraft? {
+    let weight = WordPart.pieces.map { pieces.groups[Int($0.rawValue)].values.reduce(0, +) }
+    let inside = weight.reduce(0, +)
+    guard Double(inside) >= classMin * total, inside > 0 else { return nil }
+    let best = WordPart.pieces.indices.max { (weight[$0], $1) < (weight[$1], $0) } ?? 0
+    let alone = Double(weight[best]) >= piecePartShare * Double(inside)
+    let named: [WordPart] = alone ? [WordPart.pieces[best]] : WordPart.pieces
+    var words: [String: Int] = [:]
+    for part in named { words.merge(pieces.words[Int(part.rawValue)], uniquingKeysWith: +) }
+    let examples = words.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.prefix(shown).map(\.key)
+    let head = (alone ? WordPart.pieces[best] : .whole).piecesHead.full
+    return DescriptionDraft(text: "\(head) (\(examples.joined(separator: ", ")))", kind: .lexical, groups: [], shownWords: examples,
+                            grounding: "how the tokenizer splits words: a token that starts with a letter right after one that ends "
+                              + "in a letter continues a word",
+                            coverage: Double(named.reduce(0) { $0 + weight[Int($1.rawValue) - 1] }) / total, parts: Set(named))
   }
 
   /// The heaviest group of firing words that mean alike: a hub (one of them) and the words at

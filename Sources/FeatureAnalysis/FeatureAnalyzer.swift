@@ -113,16 +113,17 @@ public final class FeatureAnalyzer {
       let ids = window.tokens
       if window.heldOut {
         heldOutWindows.insert(window.index)
-        heldOutText.append(window, groupOf: vocabulary.group)
+        heldOutText.append(window, vocabulary: vocabulary)
         continue
       }
-      analysisText.append(window, groupOf: vocabulary.group, vocabulary: vocabulary)
+      analysisText.append(window, vocabulary: vocabulary)
       let testsDescriptions = isDescriptionTest(window.index)
       for p in 1 ..< max(1, ids.count) {
         if testsDescriptions {
           let r = rowOffsets[w] + p - 1
-          descriptionTest.add(group: vocabulary.group[ids[p]], latents: codes.latents[codes.rowStart[r] ..< codes.rowStart[r + 1]],
-                              values: codes.values[codes.rowStart[r] ..< codes.rowStart[r + 1]])
+          let entries = codes.rowStart[r] ..< codes.rowStart[r + 1]
+          descriptionTest.add(group: vocabulary.group[ids[p]], part: vocabulary.wordPart(ids, at: p), latents: codes.latents[entries],
+                              values: codes.values[entries])
         }
         tokenCounts[ids[p]] += 1
         sourceTokens[window.sources[p]] += 1
@@ -216,7 +217,7 @@ public final class FeatureAnalyzer {
                                      components: configuration.descriptionEmbeddingComponents,
                                      similarCosine: configuration.descriptionSimilarCosine)
     var out = [[DescriptionDraft]](repeating: [.empty], count: latents)
-    let state = self.state, c = configuration, text = analysisText
+    let state = self.state, c = configuration, text = analysisText, keys = vocabulary.groupKeys
     let composes = (state.samples?.array ?? []).map { sample in sample.heap.filter { !isDescriptionTest(Int($0.window)) } }
     guard composes.count == latents else { return out }
     out.withUnsafeMutableBufferPointer { buffer in
@@ -224,29 +225,35 @@ public final class FeatureAnalyzer {
       Parallel.chunks(latents, parts: parts) { range in
         for f in range where state.firings[f] > 0 {
           // Activation in 1/256 units per token group, over the strong firings if there are enough, else all.
-          // Also the weight of each group's firings inside longer words ("Ephes|us"), to tell words from pieces.
-          func weights(from floor: Float) -> (groups: [Int32: Int], total: Int, count: Int, insideWords: [Int32: Int]) {
-            var groups: [Int32: Int] = [:], inside: [Int32: Int] = [:], total = 0, count = 0
+          // Also per part of a word, the weight of each group's firings as that piece of a longer word ("Ephes|us"),
+          // to tell words from pieces.
+          func weights(from floor: Float) -> (groups: [Int32: Int], total: Int, count: Int, pieces: PieceWeights) {
+            var groups: [Int32: Int] = [:], total = 0, count = 0
+            var pieces = PieceWeights()
             for firing in composes[f] where firing.value >= floor {
               guard let span = text.span(window: Int(firing.window)), Int(firing.position) < span.length else { continue }
               let weight = max(1, Int((Double(firing.value) * 256).rounded()))
               let at = span.start + Int(firing.position)
               groups[text.groups[at], default: 0] += weight
-              if text.insideWord[at] { inside[text.groups[at], default: 0] += weight }
+              if text.parts[at] != .whole {
+                let part = Int(text.parts[at].rawValue)
+                pieces.groups[part][text.groups[at], default: 0] += weight
+                pieces.words[part][text.word(at: at, in: span, keys: keys), default: 0] += weight
+              }
               total += weight
               count += 1
             }
-            return (groups, total, count, inside)
+            return (groups, total, count, pieces)
           }
           var w = weights(from: Float(c.descriptionStrongFraction) * state.maxima[f])
           if w.count < c.descriptionMinSampled { w = weights(from: 0) }
           var candidates = DescriptionComposer.candidates(groups: w.groups, total: max(1, w.total), context: context,
-                                                          configuration: c, insideWords: w.insideWords)
+                                                          configuration: c, pieces: w.pieces)
           // Where it fires most strongly, which its top examples show: composed and tested at a higher floor.
           let peak = weights(from: Float(c.descriptionPeakFraction) * state.maxima[f])
           if c.descriptionPeakFraction > c.descriptionStrongFraction, peak.count >= c.descriptionMinSampled {
             for var d in DescriptionComposer.candidates(groups: peak.groups, total: max(1, peak.total), context: context,
-                                                       configuration: c, insideWords: peak.insideWords) where d.kind != .unclear {
+                                                       configuration: c, pieces: peak.pieces) where d.kind != .unclear {
               d.text = FeatureDescription.strongestPrefix + d.text
               d.floorFraction = c.descriptionPeakFraction
               candidates.append(d)

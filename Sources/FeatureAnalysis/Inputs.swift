@@ -37,6 +37,26 @@ public struct LatentCodes: Sendable, Equatable {
   public var rows: Int { max(0, rowStart.count - 1) }
 }
 
+/// Where a token sits in a word the tokenizer split into pieces: a word of its own (or no word at all: a
+/// symbol, a number), or the first, a middle or the last piece of a longer word ("Bolingb|roke": first, last;
+/// "rec|urs|ive": first, middle, last).
+enum WordPart: UInt8, Sendable, CaseIterable {
+  case whole, first, middle, last
+
+  static let pieces: [WordPart] = [.first, .middle, .last]
+
+  /// How a description names firings on this piece of words (`.whole`: on any piece); how a cluster name
+  /// shortens it; and how it shortens it further where its theme already says "pieces".
+  var piecesHead: (full: String, term: String, short: String) {
+    switch self {
+    case .whole: ("pieces of long or rare words", "pieces of words", "any piece")
+    case .first: ("the first piece of long or rare words", "first pieces of words", "first pieces")
+    case .middle: ("a middle piece of long or rare words", "middle pieces of words", "middle pieces")
+    case .last: ("the last piece of long or rare words", "last pieces of words", "last pieces")
+    }
+  }
+}
+
 /// Token texts, and groups of tokens that differ only by case or surrounding white space (" the", "The",
 /// "the"): labels count and test a group as one term.
 public struct TokenVocabulary: Sendable {
@@ -87,14 +107,20 @@ public struct TokenVocabulary: Sendable {
 
   func members(ofGroup g: Int) -> ArraySlice<Int32> { members[memberStart[g] ..< memberStart[g + 1]] }
 
-  /// Whether the token at `p` is part of a longer word written without a space: it starts with a letter after
-  /// a token that ends in one ("Ephes|us", "rec|urs|ive"), or ends in a letter before a token that starts with
-  /// one ("gen|us"). A token with its own leading space starts a word.
-  func insideWord(_ tokens: [Int], at p: Int) -> Bool {
+  /// Where the token at `p` sits in a word written without spaces: it continues a word when it starts with a
+  /// letter after a token that ends in one ("Ephes|us", "rec|urs|ive"), and is continued when it ends in a letter
+  /// before a token that starts with one ("gen|us"). A token with its own leading space starts a word.
+  func wordPart(_ tokens: [Int], at p: Int) -> WordPart {
     func text(_ i: Int) -> String? { i >= 0 && i < tokens.count && tokens[i] >= 0 && tokens[i] < texts.count ? texts[tokens[i]] : nil }
-    guard let own = text(p), let first = own.first, let last = own.last else { return false }
-    if first.isLetter, text(p - 1)?.last?.isLetter == true { return true }
-    return last.isLetter && text(p + 1)?.first?.isLetter == true
+    guard let own = text(p), let first = own.first, let last = own.last else { return .whole }
+    let continues = first.isLetter && text(p - 1)?.last?.isLetter == true
+    let continued = last.isLetter && text(p + 1)?.first?.isLetter == true
+    switch (continues, continued) {
+    case (false, false): return .whole
+    case (false, true): return .first
+    case (true, true): return .middle
+    case (true, false): return .last
+    }
   }
 
   /// Trimmed and lower-cased; a token that is only white space keeps its exact text.

@@ -8,7 +8,7 @@ struct StoredTokens: Sendable {
   }
 
   private(set) var groups: [Int32] = []     // [positions] token group of every position, position 0 included
-  private(set) var insideWord: [Bool] = []  // [positions] the token is part of a longer word (`TokenVocabulary.insideWord`)
+  private(set) var parts: [WordPart] = []   // [positions] where the token sits in its word (`TokenVocabulary.wordPart`)
   private(set) var sources: [Int32] = []    // [positions]
   private(set) var spans: [Span] = []       // windows in the order they arrived
   private(set) var windowIndex: [Int] = []  // [windows] capture index of each span
@@ -16,17 +16,25 @@ struct StoredTokens: Sendable {
   /// Positions 1..<T of every window: the tokens labels are counted and tested on.
   private(set) var countedTokens = 0
 
-  mutating func append(_ window: AnalysisWindow, groupOf group: [Int32], vocabulary: TokenVocabulary? = nil) {
+  mutating func append(_ window: AnalysisWindow, vocabulary: TokenVocabulary) {
     spanOf[window.index] = Int32(spans.count)
     spans.append(Span(start: groups.count, length: window.tokens.count))
     windowIndex.append(window.index)
-    for token in window.tokens { groups.append(group[token]) }
-    for p in window.tokens.indices { insideWord.append(vocabulary?.insideWord(window.tokens, at: p) ?? false) }
+    for token in window.tokens { groups.append(vocabulary.group[token]) }
+    for p in window.tokens.indices { parts.append(vocabulary.wordPart(window.tokens, at: p)) }
     for source in window.sources { sources.append(Int32(source)) }
     countedTokens += max(0, window.tokens.count - 1)
   }
 
   func span(window: Int) -> Span? { spanOf[window].map { spans[Int($0)] } }
+
+  /// The whole word the token at flat position `at` of `span` is a piece of: the group keys of its pieces joined.
+  func word(at: Int, in span: Span, keys: [String]) -> String {
+    var first = at, last = at
+    while first > span.start, parts[first] == .middle || parts[first] == .last { first -= 1 }
+    while last + 1 < span.start + span.length, parts[last] == .first || parts[last] == .middle { last += 1 }
+    return (first ... last).map { keys[Int(groups[$0])] }.joined()
+  }
 
   /// The distinct groups among the `span` tokens before flat position i (never position 0 of the window).
   @inline(__always)
@@ -67,6 +75,7 @@ struct PatternCounts: Sendable {
   var groups: [Int32]              // [groups] tokens in the group
   var next: [Int32]                // [groups] tokens followed, in their window, by a token of the group
   var sources: [Int]               // [sources]
+  var parts = [Int](repeating: 0, count: WordPart.allCases.count)   // [WordPart] tokens in each part of a word
   var bigrams: [UInt64: Int32] = [:]
   var trigrams: [UInt64: Int32] = [:]
   var groupsInSources: [UInt64: Int32] = [:]
@@ -82,6 +91,7 @@ struct PatternCounts: Sendable {
         tokens += 1
         groups[Int(g)] += 1
         sources[Int(s)] += 1
+        parts[Int(t.parts[i].rawValue)] += 1
         if p + 1 < span.length { next[Int(t.groups[i + 1])] += 1 }
         bigrams[PatternKey.bigram(t.groups[i - 1], g), default: 0] += 1
         if trigrams, p >= 2 { self.trigrams[PatternKey.trigram(t.groups[i - 2], t.groups[i - 1], g), default: 0] += 1 }

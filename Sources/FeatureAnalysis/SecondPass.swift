@@ -61,12 +61,12 @@ struct HeldOutCounts {
     describedPositives = strongPositives
   }
 
-  /// Counts a firing of feature `f` with activation `value` on token group `group` for each candidate
-  /// description whose floor (`floors`, activations) it reaches, and whether the candidate's word set holds it.
-  mutating func countStrong(_ f: Int, group: Int32, value: Float, candidates: [DescriptionDraft], floors: [Float]) {
+  /// Counts a firing of feature `f` with activation `value` on token group `group` (as `part` of its word) for
+  /// each candidate description whose floor (`floors`, activations) it reaches, and whether the candidate holds it.
+  mutating func countStrong(_ f: Int, group: Int32, part: WordPart, value: Float, candidates: [DescriptionDraft], floors: [Float]) {
     for (k, d) in candidates.enumerated() where value >= floors[k] {
       strongPositives[f][k] += 1
-      if d.groups.contains(group) { describedPositives[f][k] += 1 }
+      if d.holds(group: group, part: part) { describedPositives[f][k] += 1 }
     }
   }
 }
@@ -139,8 +139,8 @@ extension FeatureAnalyzer {
         heldOut.positives[f] += 1
         if drafts[f].matches(heldOutText, span, p, contextSpan: contextSpan) { heldOut.truePositives[f] += 1 }
         guard codes.values[e] >= strongFloor[f] else { continue }
-        heldOut.countStrong(f, group: heldOutText.groups[span.start + p], value: codes.values[e], candidates: descriptionCandidates[f],
-                            floors: candidateFloors[f])
+        heldOut.countStrong(f, group: heldOutText.groups[span.start + p], part: heldOutText.parts[span.start + p], value: codes.values[e],
+                            candidates: descriptionCandidates[f], floors: candidateFloors[f])
       }
     }
   }
@@ -224,6 +224,7 @@ extension FeatureAnalyzer {
                                 note: "its firing tokens share no word class, concept or word form")
     }
     let matched = d.groups.reduce(0) { $0 + Int(counts.groups[Int($1)]) + descriptionTest.tokens(in: $1) }
+      + d.parts.reduce(0) { $0 + counts.parts[Int($1.rawValue)] + descriptionTest.tokens(in: $1) }
     let described = k < heldOut.describedPositives[f].count ? heldOut.describedPositives[f][k] : 0
     let strong = k < heldOut.strongPositives[f].count ? heldOut.strongPositives[f][k] : 0
     let evidence = FeatureLabeler.evidence(positives: strong, truePositives: described,
@@ -232,7 +233,8 @@ extension FeatureAnalyzer {
     for id in plan.start[f] ..< plan.start[f] + Int(state.topWindows.sizes[f]) {
       guard let window = stored[Int(plan.window[id])], Int(plan.position[id]) < window.tokens.count else { continue }
       tops += 1
-      if d.groups.contains(vocabulary.group[window.tokens[Int(plan.position[id])]]) { hits += 1 }
+      let p = Int(plan.position[id])
+      if d.holds(group: vocabulary.group[window.tokens[p]], part: vocabulary.wordPart(window.tokens, at: p)) { hits += 1 }
     }
     let precision = tops > 0 ? Double(hits) / Double(tops) : nil
     var status = DescriptionStatus.supported, note: String?
@@ -247,7 +249,7 @@ extension FeatureAnalyzer {
       note = String(format: "only %.0f%% of the top examples peak on its words (need %.0f%%)", precision * 100,
                     c.descriptionMinPrecision * 100)
     }
-    return FeatureDescription(text: d.text, kind: d.kind, status: status, words: d.shownWords, testedTokens: d.groups.count,
+    return FeatureDescription(text: d.text, kind: d.kind, status: status, words: d.shownWords, testedTokens: d.testedTokens,
                               grounding: d.grounding, coverage: d.coverage, evidence: evidence, topPrecision: precision, note: note)
   }
 
@@ -293,25 +295,31 @@ public struct FeatureAnalysisSummary: Sendable, Equatable {
 /// The analysis windows descriptions are tested on, beside the held-out windows: descriptions are composed
 /// from the other analysis windows only, so these are held out from the description, and the test sees
 /// several times more strong firings than the held-out windows alone hold. Kept as flat firings (feature,
-/// token group, activation) because what counts as a strong firing is known only when the first pass ends.
+/// token group, part of a word, activation) because what counts as a strong firing is known only when the
+/// first pass ends.
 struct DescriptionTestText {
   private var latents: [Int32] = []
   private var groups: [Int32] = []
+  private var parts: [WordPart] = []
   private var values: [Float] = []
   private var groupTokens: [Int32: Int] = [:]
+  private var partTokens = [Int](repeating: 0, count: WordPart.allCases.count)
   private(set) var tokenCount = 0
 
-  mutating func add(group: Int32, latents l: ArraySlice<Int32>, values v: ArraySlice<Float>) {
+  mutating func add(group: Int32, part: WordPart, latents l: ArraySlice<Int32>, values v: ArraySlice<Float>) {
     tokenCount += 1
     groupTokens[group, default: 0] += 1
+    partTokens[Int(part.rawValue)] += 1
     for (latent, value) in zip(l, v) where value > 0 {
       latents.append(latent)
       groups.append(group)
+      parts.append(part)
       values.append(value)
     }
   }
 
   func tokens(in group: Int32) -> Int { groupTokens[group] ?? 0 }
+  func tokens(in part: WordPart) -> Int { partTokens[Int(part.rawValue)] }
 
   /// Adds the strong firings, and those on each description's word set, to the held-out counts; then frees
   /// the firings (the token counts stay for `tokens(in:)`).
@@ -319,10 +327,11 @@ struct DescriptionTestText {
     for i in latents.indices {
       let f = Int(latents[i])
       guard f < floor.count, values[i] >= floor[f] else { continue }
-      heldOut.countStrong(f, group: groups[i], value: values[i], candidates: candidates[f], floors: floors[f])
+      heldOut.countStrong(f, group: groups[i], part: parts[i], value: values[i], candidates: candidates[f], floors: floors[f])
     }
     latents = []
     groups = []
+    parts = []
     values = []
   }
 }

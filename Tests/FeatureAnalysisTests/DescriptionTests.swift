@@ -94,9 +94,9 @@ struct DescriptionTests {
   static let planted = ["<|endoftext|>", " measles", " plague", " fever", " cholera", " slide", " glide", " slip", " keep",
                         " kept", " keeps", " too", "1", "2", "3", "\n", " table", " stone", " run", " sing", " read", " write",
                         " death", " die", " died", " city", " urban", " cities", " la", " joke", " humor", " laugh", " jest"]
-  /// Past tenses, and "table" without a space (so inside longer words: "w47|table"), drawn like the filler words
-  /// (so the planted tokens keep their frequencies).
-  static let pastTenses = [" sang", " wrote", " ran", "table"]
+  /// Past tenses, and "table", "ique", "ism" and "ous" without a space (so inside longer words: "w47|table",
+  /// "measles|ique"), drawn like the filler words (so the planted tokens keep their frequencies).
+  static let pastTenses = [" sang", " wrote", " ran", "table", "ique", "ism", "ous"]
 
   static func corpus() -> (texts: [String], windows: [AnalysisWindow]) {
     let texts = planted + pastTenses + (planted.count + pastTenses.count ..< 80).map { " w\($0)" }
@@ -124,7 +124,8 @@ struct DescriptionTests {
   /// relates; feature 15 fires on "sing", at its maximum in every 20th window only and at 30 % of it elsewhere;
   /// feature 16 fires on kept, sang, wrote and ran, past tenses of verbs that share nothing else; feature 17 on
   /// "table" when it ends a longer word (after a token that ends in a letter: "measles|table"), feature 18 on the
-  /// word " table".
+  /// word " table"; feature 19 on whatever token begins a longer word ("measles" of "measles|ique", "w52" of
+  /// "w52|ism"), feature 20 on the first and the last pieces of longer words alike.
   static let firing: [Set<Int>] = [[1, 2, 3], [5, 6, 7], [11], [12, 13, 14], [15], [], [8, 9, 10], [1, 2, 3], [], [22, 23, 24], [],
                                    [25, 26], [], [28], [29, 30, 31], [], [9, 33, 34, 35], [36], [16]]
 
@@ -152,6 +153,11 @@ struct DescriptionTests {
         let t = window.tokens[p]
         for f in [0, 1, 2, 3, 4, 6, 9, 11, 13, 14, 16, 18] where firing[f].contains(t) { active.append((f, 1 + Float(p % 3))) }
         if t == 19 { active.append((15, window.index % 20 == 0 ? 4 : 1.2)) }
+        let startsWord = texts[t].last?.isLetter == true && p + 1 < window.tokens.count
+          && texts[window.tokens[p + 1]].first?.isLetter == true
+        let endsWord = texts[t].first?.isLetter == true && texts[window.tokens[p - 1]].last?.isLetter == true
+        if startsWord { active.append((19, 2)) }
+        if startsWord || endsWord { active.append((20, 2)) }
         if firing[17].contains(t), texts[window.tokens[p - 1]].last?.isLetter == true { active.append((17, 2)) }
         if noise.nextInt(below: 100) < 8 { active.append((5, 1)) }
         if t == 11 { active.append((10, 2.5)) } else if noise.nextInt(below: 100) < 2 { active.append((10, 2)) }
@@ -162,7 +168,7 @@ struct DescriptionTests {
         return active
       })
     }
-    return try analyse(coded, latents: 19, sources: ["a", "b"], texts: texts, configuration: configuration, batch: 32,
+    return try analyse(coded, latents: 21, sources: ["a", "b"], texts: texts, configuration: configuration, batch: 32,
                        lexicon: lexicon, tokenEmbedding: embedding).records
   }
 
@@ -264,6 +270,21 @@ struct DescriptionTests {
     let records = try Self.run(lexicon: try Self.lexicon())
     #expect(records[17].description?.text == "the word piece 'table'" && records[17].description?.status == .supported)
     #expect(records[18].description?.text == "the word 'table'" && records[18].description?.status == .supported)
+  }
+
+  @Test("A feature on pieces of longer words, whichever the piece, is described by the part of the word, shown with whole words, and tested on every such piece")
+  func piecesOfWords() throws {
+    let records = try Self.run(lexicon: try Self.lexicon())
+    let first = try #require(records[19].description)
+    #expect(first.text.hasPrefix("the first piece of long or rare words (") && first.kind == .lexical && first.status == .supported)
+    #expect(first.words.count == 3 && first.words.allSatisfy { w in ["ique", "ism", "ous", "table"].contains { w.hasSuffix($0) } })
+    #expect(first.testedTokens == 0 && first.topPrecision == 1)
+    #expect(try #require(first.evidence).balancedAccuracy > 0.95)
+    let any = try #require(records[20].description)
+    #expect(any.text.hasPrefix("pieces of long or rare words (") && any.status == .supported)
+    #expect(try #require(any.evidence).balancedAccuracy > 0.95)
+    // A feature firing at random, inside words or not, stays unclear.
+    #expect(records[5].description?.status == .unclear)
   }
 
   @Test("A description with too few strong firings to test is tested on its firings from a lower floor, and says so")
