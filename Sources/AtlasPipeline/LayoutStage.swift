@@ -140,16 +140,21 @@ public struct LayoutStage {
   static func namingTerms(_ r: FeatureRecord) -> [String] {
     guard let d = r.description, d.kind != .unclear, d.status != .unclear else { return [] }
     let head = d.head
+    // Pieces of words share four heads: the word they are most often a piece of tells such regions apart.
+    if FeatureDescription.piecesHeads[head] != nil, let word = d.words.first { return [head, "'\(word)'"] }
     return head.isEmpty ? [] : [head]
   }
 
   /// A term as it reads in a cluster name: spaces made visible only when the term is all space.
-  static func displayTerm(_ term: String, theme: String? = nil) -> String {
+  public static func displayTerm(_ term: String, theme: String? = nil) -> String {
     let trimmed = term.trimmingCharacters(in: .whitespacesAndNewlines)
     guard !trimmed.isEmpty else { return term.replacingOccurrences(of: "\n", with: "⏎").replacingOccurrences(of: " ", with: "␣") }
     // "the word 'sir'" reads as 'sir' in a name; a piece of a word keeps saying so, unless the theme says it
-    // ("pieces of words ('en', 'g')").
+    // ("pieces of words ('en', 'g')", "single words and word pieces (first pieces, 'in')").
     if theme == ClusterTheme.wordPieces, trimmed.hasPrefix("the word piece '") { return String(trimmed.dropFirst("the word piece ".count)) }
+    // "the first piece of long or rare words" reads as "first pieces of words", or "first pieces" where the
+    // theme says pieces.
+    if let forms = FeatureDescription.piecesHeads[trimmed] { return theme?.contains("pieces") == true ? forms.short : forms.term }
     return trimmed.hasPrefix("the word '") ? String(trimmed.dropFirst("the word ".count)) : trimmed
   }
 

@@ -34,6 +34,15 @@ struct ClusterThemeTests {
                   Self.described("at its strongest, the word piece 'ch'", .lexical, ["ch"]),
                   Self.described("the word piece 'x'", .lexical, ["x"]), Self.described("line breaks", .syntactic, ["↵"])]
     #expect(ClusterTheme.theme(pieces) == ClusterTheme.wordPieces)
+    // Descriptions of pieces of words, whichever the piece, count as pieces too; their terms shorten in a name.
+    let split = ["the first piece of long or rare words (recursive, quench)", "a middle piece of long or rare words (katharina)",
+                 "pieces of long or rare words (goddamn, damned)"].map { Self.described($0, .lexical, ["recursive"]) }
+    #expect(split.allSatisfy { $0.namesWordPiece })
+    #expect(ClusterTheme.theme(split + [Self.described("line breaks", .syntactic, ["↵"])]) == ClusterTheme.wordPieces)
+    #expect(LayoutStage.displayTerm("the first piece of long or rare words", theme: ClusterTheme.wordPieces) == "first pieces")
+    #expect(LayoutStage.displayTerm("pieces of long or rare words", theme: "single words and word pieces") == "any piece")
+    #expect(LayoutStage.displayTerm("the last piece of long or rare words", theme: ClusterTheme.syntax) == "last pieces of words")
+    #expect(LayoutStage.displayTerm("a middle piece of long or rare words") == "middle pieces of words")
     // Half and half is a mixed theme, the heavier kind first (ties: function words before pieces).
     #expect(ClusterTheme.theme(Array(function.prefix(2)) + Array(pieces.prefix(2))) == "function words and word pieces")
   }
