@@ -80,8 +80,9 @@ enum TokenClass: UInt8, Sendable, CaseIterable {
 struct DescriptionContext: Sendable {
   let vocabulary: TokenVocabulary
   let lexicon: Lexicon?
-  let classes: [TokenClass]              // [groups]
-  let classMembers: [[Int32]]            // [TokenClass.allCases] groups of each class
+  let keys: [String]                     // [ids] the text of each word-set id: token groups, then whole words (`WholeWords`)
+  let classes: [TokenClass]              // [ids]
+  let classMembers: [[Int32]]            // [TokenClass.allCases] token groups of each class
   let groupsUnder: [SynsetID: [Int32]]   // synset -> word groups with it among their first senses' ancestors
   let wordCounts: [Int]                  // [groups] analysed tokens per group (for display order)
   let groupOfKey: [String: Int32]        // normalised text -> group
@@ -100,17 +101,21 @@ struct DescriptionContext: Sendable {
   /// - Parameter embedding: the model's token embedding [vocab, dModel], for words that mean alike among the
   ///   analysed text's words (`WordSimilarity`, at `similarCosine` with `components` directions taken out;
   ///   nil or a cosine of 0: none).
-  init(vocabulary v: TokenVocabulary, lexicon: Lexicon?, tokenCounts: [Int], embedding: Matrix? = nil, components: Int = 0,
-       similarCosine: Double = 0) {
+  /// - Parameter wholeWords: the words split into pieces (`WholeWords.keys`), which take ids after the token groups
+  ///   and count as words wherever WordNet knows them.
+  init(vocabulary v: TokenVocabulary, wholeWords: [String] = [], lexicon: Lexicon?, tokenCounts: [Int], embedding: Matrix? = nil,
+       components: Int = 0, similarCosine: Double = 0) {
     vocabulary = v
     self.lexicon = lexicon
+    let keys = v.groupKeys + wholeWords
+    self.keys = keys
     var classes: [TokenClass] = []
-    classes.reserveCapacity(v.groupCount)
+    classes.reserveCapacity(keys.count)
     var under: [SynsetID: [Int32]] = [:]
     var counts = [Int](repeating: 0, count: v.groupCount)
     for (token, count) in tokenCounts.enumerated() { counts[Int(v.group[token])] += count }
-    for g in 0 ..< v.groupCount {
-      let key = v.groupKeys[g]
+    for g in 0 ..< keys.count {
+      let key = keys[g]
       let c = TokenClass.of(key) { word in
         guard let lexicon else { return FunctionWords.all.contains(word) || word.count >= 3 }
         return FunctionWords.all.contains(word) || lexicon.knows(word)
@@ -122,25 +127,25 @@ struct DescriptionContext: Sendable {
       for s in reached { under[s, default: []].append(Int32(g)) }
     }
     var members = [[Int32]](repeating: [], count: TokenClass.allCases.count)
-    for (g, c) in classes.enumerated() { members[Int(c.rawValue)].append(Int32(g)) }
+    for (g, c) in classes.prefix(v.groupCount).enumerated() { members[Int(c.rawValue)].append(Int32(g)) }
     self.classes = classes
     classMembers = members
     groupsUnder = under
     wordCounts = counts
-    var keys: [String: Int32] = [:]
-    for g in 0 ..< v.groupCount where keys[v.groupKeys[g]] == nil { keys[v.groupKeys[g]] = Int32(g) }
-    groupOfKey = keys
+    var byKey: [String: Int32] = [:]
+    for g in 0 ..< v.groupCount where byKey[v.groupKeys[g]] == nil { byKey[v.groupKeys[g]] = Int32(g) }
+    groupOfKey = byKey
     var lemmas: [String: [Int32]] = [:]
     if let lexicon {
-      for g in 0 ..< v.groupCount where classes[g] == .word && !FunctionWords.all.contains(v.groupKeys[g]) {
-        for base in lexicon.baseForms(of: v.groupKeys[g]) { lemmas[base, default: []].append(Int32(g)) }
+      for g in 0 ..< keys.count where classes[g] == .word && !FunctionWords.all.contains(keys[g]) {
+        for base in lexicon.baseForms(of: keys[g]) { lemmas[base, default: []].append(Int32(g)) }
       }
     }
     groupsOfLemma = lemmas
     var definitions: [Int32: Set<String>] = [:], definedWith: [String: [Int32]] = [:]
     if let lexicon {
-      for g in 0 ..< v.groupCount where classes[g] == .word && !FunctionWords.all.contains(v.groupKeys[g]) {
-        let used = lexicon.definitionLemmas(of: v.groupKeys[g], senses: DescriptionComposer.senses)
+      for g in 0 ..< keys.count where classes[g] == .word && !FunctionWords.all.contains(keys[g]) {
+        let used = lexicon.definitionLemmas(of: keys[g], senses: DescriptionComposer.senses)
         definitions[Int32(g)] = used
         for lemma in used { definedWith[lemma, default: []].append(Int32(g)) }
       }
@@ -154,8 +159,8 @@ struct DescriptionContext: Sendable {
     var forms: [Int32: [Inflection]] = [:]
     var ofForm = [[Int32]](repeating: [], count: Inflection.allCases.count)
     if let lexicon {
-      for g in 0 ..< v.groupCount where classes[g] == .word && !FunctionWords.all.contains(v.groupKeys[g]) {
-        let found = Inflection.of(v.groupKeys[g], lexicon: lexicon)
+      for g in 0 ..< keys.count where classes[g] == .word && !FunctionWords.all.contains(keys[g]) {
+        let found = Inflection.of(keys[g], lexicon: lexicon)
         guard !found.isEmpty else { continue }
         forms[Int32(g)] = found
         for f in found { ofForm[f.rawValue].append(Int32(g)) }
@@ -241,13 +246,15 @@ enum FunctionWords {
 }
 
 /// A feature's firings on pieces of longer words, per `WordPart`: the weight of each token group there, and
-/// of each whole word (its pieces' group keys joined: "knowlton|ii" is "knowltonii").
+/// of each whole word (`WholeWords` id: "knowlton|ii" is "knowltonii").
 struct PieceWeights: Sendable {
   var groups = [[Int32: Int]](repeating: [:], count: WordPart.allCases.count)
-  var words = [[String: Int]](repeating: [:], count: WordPart.allCases.count)
+  var words = [[Int32: Int]](repeating: [:], count: WordPart.allCases.count)
 
   /// Per group, the weight of its firings as any piece of a longer word.
   var insideWords: [Int32: Int] { groups.reduce(into: [:]) { $0.merge($1, uniquingKeysWith: +) } }
+  /// Per whole word, the weight of the firings on its pieces.
+  var wholeWords: [Int32: Int] { words.reduce(into: [:]) { $0.merge($1, uniquingKeysWith: +) } }
 }
 
 /// A description before its held-out test: the text, the groups the test checks, the grounding.
@@ -264,8 +271,11 @@ struct DescriptionDraft: Sendable {
 
   static let empty = DescriptionDraft(text: "", kind: .unclear, groups: [], shownWords: [], grounding: nil, coverage: 0)
 
-  /// Whether a token of this group, sitting as `part` in its word, is one the description names.
-  @inline(__always) func holds(group: Int32, part: WordPart) -> Bool { groups.contains(group) || parts.contains(part) }
+  /// Whether a token of this group, sitting as `part` in the whole word `word` (-1: none), is one the
+  /// description names: its group or its whole word is in the word set, or it is such a piece of a word.
+  @inline(__always) func holds(group: Int32, word: Int32, part: WordPart) -> Bool {
+    groups.contains(group) || (word >= 0 && groups.contains(word)) || parts.contains(part)
+  }
 
   /// Token groups the test checks; 0 for a description of pieces of words, which holds for any token there.
   var testedTokens: Int { parts.isEmpty ? groups.count : 0 }
@@ -337,7 +347,7 @@ enum DescriptionComposer {
     guard let top = groups.first else { return [] }
     let total = Double(n)
     func share(_ set: Set<Int32>) -> Double { Double(groups.reduce(0) { set.contains($1.key) ? $0 + $1.value : $0 }) / total }
-    func quoted(_ g: Int32) -> String { "'" + TokenVocabulary.labelText(v.groupKeys[Int(g)]) + "'" }
+    func quoted(_ g: Int32) -> String { "'" + TokenVocabulary.labelText(x.keys[Int(g)]) + "'" }
 
     // One token carries the feature.
     if Double(top.value) / total >= dominantMin {
@@ -349,13 +359,13 @@ enum DescriptionComposer {
       switch cls {
       case .word, .codeKeyword:
         draft = DescriptionDraft(text: "the word \(quoted(top.key))", kind: .lexical, groups: set,
-                                 shownWords: [v.groupKeys[Int(top.key)]], grounding: nil, coverage: share(set))
+                                 shownWords: [x.keys[Int(top.key)]], grounding: nil, coverage: share(set))
       case .wordPiece:
         draft = DescriptionDraft(text: "the word piece \(quoted(top.key))", kind: .lexical, groups: set,
-                                 shownWords: [v.groupKeys[Int(top.key)]], grounding: nil, coverage: share(set))
+                                 shownWords: [x.keys[Int(top.key)]], grounding: nil, coverage: share(set))
       default:
-        draft = DescriptionDraft(text: singleSymbolPhrase(v.groupKeys[Int(top.key)], cls), kind: .syntactic, groups: set,
-                                 shownWords: [v.groupKeys[Int(top.key)]], grounding: nil, coverage: share(set))
+        draft = DescriptionDraft(text: singleSymbolPhrase(x.keys[Int(top.key)], cls), kind: .syntactic, groups: set,
+                                 shownWords: [x.keys[Int(top.key)]], grounding: nil, coverage: share(set))
       }
       if done(draft) { return out }
     }
@@ -368,7 +378,7 @@ enum DescriptionComposer {
        classShare[Int(best.rawValue)] >= classMin {
       let set = Set(x.classMembers[Int(best.rawValue)])
       let examples = groups.filter { x.classes[Int($0.key)] == best }.prefix(shown).map {
-        TokenVocabulary.labelText(v.groupKeys[Int($0.key)])
+        TokenVocabulary.labelText(x.keys[Int($0.key)])
       }
       if done(DescriptionDraft(text: best.phrase, kind: .syntactic, groups: set, shownWords: examples, grounding: nil,
                                coverage: share(set))) { return out }
@@ -384,7 +394,7 @@ enum DescriptionComposer {
     if symbolicShare >= classMin, let first = symbolic.first, classShare[Int(first.rawValue)] >= 0.1 {
       let named = symbolic.prefix(3).filter { classShare[Int($0.rawValue)] >= 0.1 }
       let set = Set(named.flatMap { x.classMembers[Int($0.rawValue)] })
-      let examples = groups.filter { set.contains($0.key) }.prefix(shown).map { TokenVocabulary.labelText(v.groupKeys[Int($0.key)]) }
+      let examples = groups.filter { set.contains($0.key) }.prefix(shown).map { TokenVocabulary.labelText(x.keys[Int($0.key)]) }
       let phrases = named.map { $0.phrase.components(separatedBy: " (").first ?? $0.phrase }
       if done(DescriptionDraft(text: "punctuation and layout (\(phrases.joined(separator: ", ")))", kind: .syntactic,
                                groups: set, shownWords: examples, grounding: nil, coverage: share(set))) { return out }
@@ -393,7 +403,7 @@ enum DescriptionComposer {
     // Function words of one grammatical class: "conjunctions (or, as, and)".
     var categoryShare: [String: (share: Double, groups: [Int32])] = [:]
     for (g, count) in groups {
-      guard let category = FunctionWords.category[v.groupKeys[Int(g)]] else { continue }
+      guard let category = FunctionWords.category[x.keys[Int(g)]] else { continue }
       categoryShare[category, default: (0, [])].share += Double(count) / total
       categoryShare[category, default: (0, [])].groups.append(g)
     }
@@ -401,21 +411,25 @@ enum DescriptionComposer {
        best.value.share >= classMin, best.value.groups.count >= 2 {
       let set = Set(FunctionWords.category.filter { $0.value == best.key }.keys.compactMap { x.groupOfKey[$0] })
         .union(best.value.groups)
-      let examples = best.value.groups.prefix(shown).map { v.groupKeys[Int($0)] }
+      let examples = best.value.groups.prefix(shown).map { x.keys[Int($0)] }
       if done(DescriptionDraft(text: "\(best.key) (\(examples.joined(separator: ", ")))", kind: .lexical, groups: set,
                                shownWords: examples, grounding: nil, coverage: share(set))) { return out }
     }
 
-    // Words: a WordNet concept, or forms of one word.
-    let words = groups.filter { x.classes[Int($0.key)] == .word && !FunctionWords.all.contains(v.groupKeys[Int($0.key)]) }
-      .prefix(c.descriptionMaxWords)
+    // Words: a WordNet concept, or forms of one word. A word the tokenizer splits counts as the whole word
+    // ("polio|myelitis"), a token fired on mostly inside longer words ("bef|ore") not as a word of its own.
+    func isWord(_ g: Int32) -> Bool { x.classes[Int(g)] == .word && !FunctionWords.all.contains(x.keys[Int(g)]) }
+    var wordWeight = pieces.wholeWords.filter { isWord($0.key) }
+    for (g, count) in groups where isWord(g) && 2 * (insideWords[g] ?? 0) < count { wordWeight[g, default: 0] += count }
+    let words = wordWeight.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
+      .prefix(c.descriptionMaxWords).map { (key: $0.key, value: $0.value) }
     let wordShare = Double(words.reduce(0) { $0 + $1.value }) / total
     if let lexicon = x.lexicon, words.count >= 2, wordShare >= classMin {
       // A word family across parts of speech: words WordNet derives from one another (death, die, dead;
       // city, urban), unless the forms of its head hold 80 % of its weight (then it is "forms of …" below).
       if let family = family(Array(words), lexicon: lexicon, context: x), family.headShare < 0.8,
          Double(family.weight) >= coverageMin * Double(words.reduce(0) { $0 + $1.value }) {
-        let examples = family.members.prefix(shown).map { v.groupKeys[Int($0)] }
+        let examples = family.members.prefix(shown).map { x.keys[Int($0)] }
         let draft = DescriptionDraft(text: "words related to '\(family.head)' (\(examples.joined(separator: ", ")))",
                                      kind: .wordForms, groups: family.tested, shownWords: examples,
                                      grounding: "WordNet derivation: " + family.lemmas.sorted().prefix(8).joined(separator: ", "),
@@ -426,7 +440,7 @@ enum DescriptionComposer {
       var baseWeight: [String: (weight: Int, members: [Int32])] = [:]
       for (g, count) in words {
         var bases = Set<String>()
-        for pos in PartOfSpeech.allCases { bases.formUnion(lexicon.baseForms(of: v.groupKeys[Int(g)], pos: pos)) }
+        for pos in PartOfSpeech.allCases { bases.formUnion(lexicon.baseForms(of: x.keys[Int(g)], pos: pos)) }
         for b in bases {
           baseWeight[b, default: (0, [])].weight += count
           baseWeight[b, default: (0, [])].members.append(g)
@@ -437,18 +451,18 @@ enum DescriptionComposer {
          best.value.members.count >= 2, Double(best.value.weight) >= coverageMin * wordWeight {
         let base = best.key, entry = best.value
         let set = Set(entry.members)
-        let examples = entry.members.prefix(shown).map { v.groupKeys[Int($0)] }
+        let examples = entry.members.prefix(shown).map { x.keys[Int($0)] }
         let draft = DescriptionDraft(text: "forms of '\(base)' (\(examples.joined(separator: ", ")))", kind: .wordForms,
                                      groups: set, shownWords: examples, grounding: "WordNet morphology: base form '\(base)'",
                                      coverage: share(set))
         if done(draft) { return out }
       }
       // A concept: the WordNet synset the words share.
-      let weighted = words.map { (word: v.groupKeys[Int($0.key)], weight: Double($0.value)) }
+      let weighted = words.map { (word: x.keys[Int($0.key)], weight: Double($0.value)) }
       if let common = lexicon.commonHypernym(of: weighted, senses: senses, minimumCoverage: coverageMin),
          !abstractClass(lexicon.synset(common.synset), lexicon: lexicon) {
         var set = Set(x.groupsUnder[common.synset] ?? [])
-        set.formUnion(words.filter { common.covered.contains(v.groupKeys[Int($0.key)]) }.map(\.key))
+        set.formUnion(words.filter { common.covered.contains(x.keys[Int($0.key)]) }.map(\.key))
         let examples = Array(common.covered.prefix(shown))
         let name = lexicon.name(common.synset)
         let head: String
@@ -466,7 +480,7 @@ enum DescriptionComposer {
       // Words whose WordNet definitions use one another: "words about 'city' (city, urban)".
       if let about = definedTogether(Array(words), lexicon: lexicon, context: x),
          Double(about.weight) >= coverageMin * wordWeight {
-        let examples = about.members.prefix(shown).map { v.groupKeys[Int($0)] }
+        let examples = about.members.prefix(shown).map { x.keys[Int($0)] }
         let grounding = about.definition.map { "WordNet definition: \($0.word) — \($0.text.prefix(160))" }
         if done(DescriptionDraft(text: "words about '\(about.hub)' (\(examples.joined(separator: ", ")))", kind: .concept,
                                  groups: about.tested, shownWords: examples, grounding: grounding,
@@ -474,8 +488,8 @@ enum DescriptionComposer {
       }
       // Words that mean alike in the model's own token embedding: "words like 'joke' (joke, humor, laugh)".
       if let like = similarWords(Array(words), lexicon: lexicon, context: x), Double(like.weight) >= coverageMin * wordWeight {
-        let examples = like.members.prefix(shown).map { v.groupKeys[Int($0)] }
-        let near = like.cosines.prefix(4).map { "\(v.groupKeys[Int($0.group)]) \(String(format: "%.2f", $0.cosine))" }
+        let examples = like.members.prefix(shown).map { x.keys[Int($0)] }
+        let near = like.cosines.prefix(4).map { "\(x.keys[Int($0.group)]) \(String(format: "%.2f", $0.cosine))" }
         let grounding = "the model's token embedding: cosine to '\(like.hub)': " + near.joined(separator: ", ")
         if done(DescriptionDraft(text: "words like '\(like.hub)' (\(examples.joined(separator: ", ")))", kind: .concept,
                                  groups: like.tested, shownWords: examples, grounding: grounding,
@@ -489,10 +503,10 @@ enum DescriptionComposer {
       }
       if let best = Inflection.allCases.max(by: { (formWeight[$0.rawValue], $1.rawValue) < (formWeight[$1.rawValue], $0.rawValue) }),
          Double(formWeight[best.rawValue]) >= coverageMin * wordWeight,
-         Set(formMembers[best.rawValue].map { lexicon.baseForms(of: v.groupKeys[Int($0)]).sorted().first ?? "" }).count >= 3 {
+         Set(formMembers[best.rawValue].map { lexicon.baseForms(of: x.keys[Int($0)]).sorted().first ?? "" }).count >= 3 {
         let members = formMembers[best.rawValue]
         let set = Set(x.groupsOfInflection[best.rawValue]).union(members)
-        let examples = members.prefix(shown).map { v.groupKeys[Int($0)] }
+        let examples = members.prefix(shown).map { x.keys[Int($0)] }
         if done(DescriptionDraft(text: "\(best.phrase) (\(examples.joined(separator: ", ")))", kind: .wordForms, groups: set,
                                  shownWords: examples, grounding: "WordNet morphology: \(best.phrase)", coverage: share(set))) {
           return out
@@ -500,9 +514,9 @@ enum DescriptionComposer {
       }
     }
 
-    // Pieces of words the tokenizer splits: "the first piece of long or rare words ('qu', 'pl', 'sp')" when
-    // one part holds `piecePartShare` of them, else "pieces of long or rare words ('coc', 'oc', 'cc')".
-    if let piece = piecesDraft(pieces, total: total, classMin: classMin), done(piece) { return out }
+    // Pieces of words the tokenizer splits: "the first piece of long or rare words (polixenes, indochina)" when
+    // one part holds `piecePartShare` of them, else "pieces of long or rare words (recursive, recursion)".
+    if let piece = piecesDraft(pieces, total: total, classMin: classMin, context: x), done(piece) { return out }
     return out
   }
 
@@ -512,21 +526,23 @@ enum DescriptionComposer {
   /// The description of a feature that fires on pieces of longer words, whichever the piece, shown by the
   /// words they are pieces of: tested on every token that sits as that part of a word. Nil when pieces hold
   /// less than `classMin` of the weight.
-  static func piecesDraft(_ pieces: PieceWeights, total: Double, classMin: Double) -> DescriptionDraft? {
+  static func piecesDraft(_ pieces: PieceWeights, total: Double, classMin: Double, context x: DescriptionContext) -> DescriptionDraft? {
     let weight = WordPart.pieces.map { pieces.groups[Int($0.rawValue)].values.reduce(0, +) }
     let inside = weight.reduce(0, +)
     guard Double(inside) >= classMin * total, inside > 0 else { return nil }
     let best = WordPart.pieces.indices.max { (weight[$0], $1) < (weight[$1], $0) } ?? 0
     let alone = Double(weight[best]) >= piecePartShare * Double(inside)
     let named: [WordPart] = alone ? [WordPart.pieces[best]] : WordPart.pieces
-    var words: [String: Int] = [:]
+    var words: [Int32: Int] = [:]
     for part in named { words.merge(pieces.words[Int(part.rawValue)], uniquingKeysWith: +) }
-    let examples = words.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.prefix(shown).map(\.key)
+    let examples = words.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.prefix(shown)
+      .map { x.keys[Int($0.key)] }
     let head = (alone ? WordPart.pieces[best] : .whole).piecesHead.full
     return DescriptionDraft(text: "\(head) (\(examples.joined(separator: ", ")))", kind: .lexical, groups: [], shownWords: examples,
                             grounding: "how the tokenizer splits words: a token that starts with a letter right after one that ends "
                               + "in a letter continues a word",
-                            coverage: Double(named.reduce(0) { $0 + weight[Int($1.rawValue) - 1] }) / total, parts: Set(named))
+                            coverage: Double(named.reduce(0) { $0 + pieces.groups[Int($1.rawValue)].values.reduce(0, +) }) / total,
+                            parts: Set(named))
   }
 
   /// The heaviest group of firing words that mean alike: a hub (one of them) and the words at
@@ -538,7 +554,7 @@ enum DescriptionComposer {
   static func similarWords(_ allWords: [(key: Int32, value: Int)], lexicon: Lexicon, context x: DescriptionContext)
     -> (members: [Int32], weight: Int, hub: String, tested: Set<Int32>, cosines: [(group: Int32, cosine: Float)])? {
     guard let similarity = x.similarity else { return nil }
-    let texts = allWords.map { x.vocabulary.groupKeys[Int($0.key)] }
+    let texts = allWords.map { x.keys[Int($0.key)] }
     func piece(_ a: String, of b: String) -> Bool {
       a != b && b.hasPrefix(a) && !lexicon.baseForms(of: b).contains(a) && !lexicon.derivationalRelatives(of: b).contains(a)
     }
@@ -597,7 +613,7 @@ enum DescriptionComposer {
   /// its first base form).
   static func forms(_ words: [(key: Int32, value: Int)], lexicon: Lexicon, context x: DescriptionContext)
     -> (keys: [String], bases: [Set<String>], primary: [String]) {
-    let keys = words.map { x.vocabulary.groupKeys[Int($0.key)] }
+    let keys = words.map { x.keys[Int($0.key)] }
     let bases = keys.map { lexicon.baseForms(of: $0) }
     return (keys, bases, keys.indices.map { bases[$0].contains(keys[$0]) ? keys[$0] : (bases[$0].sorted().first ?? keys[$0]) })
   }

@@ -40,6 +40,7 @@ public final class FeatureAnalyzer {
   var heldOutWindows = Set<Int>()
   var analysisText = StoredTokens()      // released when the first pass ends
   var heldOutText = StoredTokens()       // released when the second pass ends
+  var wholeWords: WholeWords             // words split into pieces in the analysed and held-out text
   var descriptionTest = DescriptionTestText()   // analysis windows descriptions are tested on, not composed from
   var coactivationRowStart = [0]         // [counted tokens + 1]
   var coactivationLatents: [Int32] = []  // active latents of the counted tokens
@@ -80,6 +81,7 @@ public final class FeatureAnalyzer {
     self.latents = latents
     self.sourceNames = sources
     self.vocabulary = vocabulary
+    wholeWords = WholeWords(vocabulary: vocabulary)
     self.configuration = configuration
     self.parts = max(1, workers)
     state = FirstPassState(latents: latents, sources: sources.count, parts: parts, configuration: configuration)
@@ -113,17 +115,19 @@ public final class FeatureAnalyzer {
       let ids = window.tokens
       if window.heldOut {
         heldOutWindows.insert(window.index)
-        heldOutText.append(window, vocabulary: vocabulary)
+        heldOutText.append(window, vocabulary: vocabulary, wholeWords: &wholeWords)
         continue
       }
-      analysisText.append(window, vocabulary: vocabulary)
+      analysisText.append(window, vocabulary: vocabulary, wholeWords: &wholeWords)
+      let start = analysisText.spans[analysisText.spans.count - 1].start
       let testsDescriptions = isDescriptionTest(window.index)
       for p in 1 ..< max(1, ids.count) {
         if testsDescriptions {
           let r = rowOffsets[w] + p - 1
           let entries = codes.rowStart[r] ..< codes.rowStart[r + 1]
-          descriptionTest.add(group: vocabulary.group[ids[p]], part: vocabulary.wordPart(ids, at: p), latents: codes.latents[entries],
-                              values: codes.values[entries])
+          let at = start + p
+          descriptionTest.add(group: analysisText.groups[at], word: analysisText.words[at], part: analysisText.parts[at],
+                              latents: codes.latents[entries], values: codes.values[entries])
         }
         tokenCounts[ids[p]] += 1
         sourceTokens[window.sources[p]] += 1
@@ -213,11 +217,12 @@ public final class FeatureAnalyzer {
   /// strict description first, then its alternatives (`DescriptionComposer.candidates`). In parallel;
   /// deterministic.
   private func composeDescriptions() -> [[DescriptionDraft]] {
-    let context = DescriptionContext(vocabulary: vocabulary, lexicon: lexicon, tokenCounts: tokenCounts, embedding: tokenEmbedding,
+    let context = DescriptionContext(vocabulary: vocabulary, wholeWords: wholeWords.keys, lexicon: lexicon, tokenCounts: tokenCounts,
+                                     embedding: tokenEmbedding,
                                      components: configuration.descriptionEmbeddingComponents,
                                      similarCosine: configuration.descriptionSimilarCosine)
     var out = [[DescriptionDraft]](repeating: [.empty], count: latents)
-    let state = self.state, c = configuration, text = analysisText, keys = vocabulary.groupKeys
+    let state = self.state, c = configuration, text = analysisText
     let composes = (state.samples?.array ?? []).map { sample in sample.heap.filter { !isDescriptionTest(Int($0.window)) } }
     guard composes.count == latents else { return out }
     out.withUnsafeMutableBufferPointer { buffer in
@@ -238,7 +243,7 @@ public final class FeatureAnalyzer {
               if text.parts[at] != .whole {
                 let part = Int(text.parts[at].rawValue)
                 pieces.groups[part][text.groups[at], default: 0] += weight
-                pieces.words[part][text.word(at: at, in: span, keys: keys), default: 0] += weight
+                pieces.words[part][text.words[at], default: 0] += weight
               }
               total += weight
               count += 1

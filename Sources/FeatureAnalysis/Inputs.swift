@@ -57,6 +57,35 @@ enum WordPart: UInt8, Sendable, CaseIterable {
   }
 }
 
+/// Words the tokenizer splits into pieces, as met in the analysed text, each with an id in the token groups'
+/// id space, so a description's word set holds token groups and whole words alike: "diseases (cholera,
+/// poliomyelitis)" is tested on the token " cholera" and on every piece of "polio|myelitis". A whole word that is
+/// also one token somewhere ("fun|gus" and " fungus") takes that token's group id; the others take ids after the
+/// groups (`base` + k) in the order of their first appearance — the windows arrive in capture order, so the ids
+/// are deterministic.
+struct WholeWords: Sendable {
+  let base: Int32                          // the vocabulary's group count
+  private(set) var keys: [String] = []     // [ids from base] the pieces' group keys joined ("knowlton|ii": "knowltonii")
+  private var ids: [String: Int32]
+
+  init(vocabulary v: TokenVocabulary) {
+    base = Int32(v.groupCount)
+    var ids: [String: Int32] = [:]
+    for (g, key) in v.groupKeys.enumerated() where key.first?.isLetter == true && ids[key] == nil { ids[key] = Int32(g) }
+    self.ids = ids
+  }
+
+  mutating func intern(_ key: String) -> Int32 {
+    if let id = ids[key] { return id }
+    let id = base + Int32(keys.count)
+    ids[key] = id
+    keys.append(key)
+    return id
+  }
+
+  func id(of key: String) -> Int32? { ids[key] }
+}
+
 /// Token texts, and groups of tokens that differ only by case or surrounding white space (" the", "The",
 /// "the"): labels count and test a group as one term.
 public struct TokenVocabulary: Sendable {
@@ -121,6 +150,16 @@ public struct TokenVocabulary: Sendable {
     case (true, true): return .middle
     case (true, false): return .last
     }
+  }
+
+  /// The whole word the token at `p` is a piece of, its pieces' group keys joined ("knowlton|ii" is
+  /// "knowltonii"); nil when the token is not a piece of a longer word.
+  func wholeWord(_ tokens: [Int], at p: Int) -> String? {
+    guard wordPart(tokens, at: p) != .whole else { return nil }
+    var first = p, last = p
+    while first > 0, [.middle, .last].contains(wordPart(tokens, at: first)) { first -= 1 }
+    while last + 1 < tokens.count, [.first, .middle].contains(wordPart(tokens, at: last)) { last += 1 }
+    return (first ... last).map { groupKeys[Int(group[tokens[$0]])] }.joined()
   }
 
   /// Trimmed and lower-cased; a token that is only white space keeps its exact text.

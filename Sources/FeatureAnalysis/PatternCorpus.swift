@@ -9,6 +9,7 @@ struct StoredTokens: Sendable {
 
   private(set) var groups: [Int32] = []     // [positions] token group of every position, position 0 included
   private(set) var parts: [WordPart] = []   // [positions] where the token sits in its word (`TokenVocabulary.wordPart`)
+  private(set) var words: [Int32] = []      // [positions] the whole word (`WholeWords` id) the token is a piece of, or -1
   private(set) var sources: [Int32] = []    // [positions]
   private(set) var spans: [Span] = []       // windows in the order they arrived
   private(set) var windowIndex: [Int] = []  // [windows] capture index of each span
@@ -16,25 +17,30 @@ struct StoredTokens: Sendable {
   /// Positions 1..<T of every window: the tokens labels are counted and tested on.
   private(set) var countedTokens = 0
 
-  mutating func append(_ window: AnalysisWindow, vocabulary: TokenVocabulary) {
+  mutating func append(_ window: AnalysisWindow, vocabulary: TokenVocabulary, wholeWords: inout WholeWords) {
+    let start = groups.count
     spanOf[window.index] = Int32(spans.count)
-    spans.append(Span(start: groups.count, length: window.tokens.count))
+    spans.append(Span(start: start, length: window.tokens.count))
     windowIndex.append(window.index)
     for token in window.tokens { groups.append(vocabulary.group[token]) }
     for p in window.tokens.indices { parts.append(vocabulary.wordPart(window.tokens, at: p)) }
+    // Each run of pieces, first … last, is one whole word.
+    words.append(contentsOf: repeatElement(-1, count: window.tokens.count))
+    var p = 0
+    while p < window.tokens.count {
+      guard parts[start + p] == .first else { p += 1; continue }
+      var end = p + 1
+      while end < window.tokens.count, parts[start + end] == .middle { end += 1 }
+      guard end < window.tokens.count, parts[start + end] == .last else { p = end; continue }
+      let id = wholeWords.intern((p ... end).map { vocabulary.groupKeys[Int(groups[start + $0])] }.joined())
+      for q in p ... end { words[start + q] = id }
+      p = end + 1
+    }
     for source in window.sources { sources.append(Int32(source)) }
     countedTokens += max(0, window.tokens.count - 1)
   }
 
   func span(window: Int) -> Span? { spanOf[window].map { spans[Int($0)] } }
-
-  /// The whole word the token at flat position `at` of `span` is a piece of: the group keys of its pieces joined.
-  func word(at: Int, in span: Span, keys: [String]) -> String {
-    var first = at, last = at
-    while first > span.start, parts[first] == .middle || parts[first] == .last { first -= 1 }
-    while last + 1 < span.start + span.length, parts[last] == .first || parts[last] == .middle { last += 1 }
-    return (first ... last).map { keys[Int(groups[$0])] }.joined()
-  }
 
   /// The distinct groups among the `span` tokens before flat position i (never position 0 of the window).
   @inline(__always)
@@ -76,9 +82,13 @@ struct PatternCounts: Sendable {
   var next: [Int32]                // [groups] tokens followed, in their window, by a token of the group
   var sources: [Int]               // [sources]
   var parts = [Int](repeating: 0, count: WordPart.allCases.count)   // [WordPart] tokens in each part of a word
+  var wholeWords: [Int32: Int] = [:]                                // whole word -> tokens that are its pieces
   var bigrams: [UInt64: Int32] = [:]
   var trigrams: [UInt64: Int32] = [:]
   var groupsInSources: [UInt64: Int32] = [:]
+
+  /// Tokens matching a word-set id: those of a token group and the pieces of a whole word (`WholeWords`) with it.
+  func tokens(in id: Int32) -> Int { (Int(id) < groups.count ? Int(groups[Int(id)]) : 0) + (wholeWords[id] ?? 0) }
 
   init(_ t: StoredTokens, groups groupCount: Int, sources sourceCount: Int, trigrams: Bool) {
     groups = [Int32](repeating: 0, count: groupCount)
@@ -92,6 +102,7 @@ struct PatternCounts: Sendable {
         groups[Int(g)] += 1
         sources[Int(s)] += 1
         parts[Int(t.parts[i].rawValue)] += 1
+        if t.words[i] >= 0 { wholeWords[t.words[i], default: 0] += 1 }
         if p + 1 < span.length { next[Int(t.groups[i + 1])] += 1 }
         bigrams[PatternKey.bigram(t.groups[i - 1], g), default: 0] += 1
         if trigrams, p >= 2 { self.trigrams[PatternKey.trigram(t.groups[i - 2], t.groups[i - 1], g), default: 0] += 1 }

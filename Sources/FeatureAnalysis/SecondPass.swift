@@ -61,12 +61,14 @@ struct HeldOutCounts {
     describedPositives = strongPositives
   }
 
-  /// Counts a firing of feature `f` with activation `value` on token group `group` (as `part` of its word) for
-  /// each candidate description whose floor (`floors`, activations) it reaches, and whether the candidate holds it.
-  mutating func countStrong(_ f: Int, group: Int32, part: WordPart, value: Float, candidates: [DescriptionDraft], floors: [Float]) {
+  /// Counts a firing of feature `f` with activation `value` on token group `group` (as `part` of the whole word
+  /// `word`, or -1) for each candidate description whose floor (`floors`, activations) it reaches, and whether
+  /// the candidate holds it.
+  mutating func countStrong(_ f: Int, group: Int32, word: Int32, part: WordPart, value: Float, candidates: [DescriptionDraft],
+                            floors: [Float]) {
     for (k, d) in candidates.enumerated() where value >= floors[k] {
       strongPositives[f][k] += 1
-      if d.holds(group: group, part: part) { describedPositives[f][k] += 1 }
+      if d.holds(group: group, word: word, part: part) { describedPositives[f][k] += 1 }
     }
   }
 }
@@ -139,8 +141,9 @@ extension FeatureAnalyzer {
         heldOut.positives[f] += 1
         if drafts[f].matches(heldOutText, span, p, contextSpan: contextSpan) { heldOut.truePositives[f] += 1 }
         guard codes.values[e] >= strongFloor[f] else { continue }
-        heldOut.countStrong(f, group: heldOutText.groups[span.start + p], part: heldOutText.parts[span.start + p], value: codes.values[e],
-                            candidates: descriptionCandidates[f], floors: candidateFloors[f])
+        let at = span.start + p
+        heldOut.countStrong(f, group: heldOutText.groups[at], word: heldOutText.words[at], part: heldOutText.parts[at],
+                            value: codes.values[e], candidates: descriptionCandidates[f], floors: candidateFloors[f])
       }
     }
   }
@@ -223,7 +226,7 @@ extension FeatureAnalyzer {
                                 grounding: nil, coverage: 0, evidence: nil, topPrecision: nil,
                                 note: "its firing tokens share no word class, concept or word form")
     }
-    let matched = d.groups.reduce(0) { $0 + Int(counts.groups[Int($1)]) + descriptionTest.tokens(in: $1) }
+    let matched = d.groups.reduce(0) { $0 + counts.tokens(in: $1) + descriptionTest.tokens(in: $1) }
       + d.parts.reduce(0) { $0 + counts.parts[Int($1.rawValue)] + descriptionTest.tokens(in: $1) }
     let described = k < heldOut.describedPositives[f].count ? heldOut.describedPositives[f][k] : 0
     let strong = k < heldOut.strongPositives[f].count ? heldOut.strongPositives[f][k] : 0
@@ -234,7 +237,8 @@ extension FeatureAnalyzer {
       guard let window = stored[Int(plan.window[id])], Int(plan.position[id]) < window.tokens.count else { continue }
       tops += 1
       let p = Int(plan.position[id])
-      if d.holds(group: vocabulary.group[window.tokens[p]], part: vocabulary.wordPart(window.tokens, at: p)) { hits += 1 }
+      let word = vocabulary.wholeWord(window.tokens, at: p).flatMap { wholeWords.id(of: $0) } ?? -1
+      if d.holds(group: vocabulary.group[window.tokens[p]], word: word, part: vocabulary.wordPart(window.tokens, at: p)) { hits += 1 }
     }
     let precision = tops > 0 ? Double(hits) / Double(tops) : nil
     var status = DescriptionStatus.supported, note: String?
@@ -300,25 +304,30 @@ public struct FeatureAnalysisSummary: Sendable, Equatable {
 struct DescriptionTestText {
   private var latents: [Int32] = []
   private var groups: [Int32] = []
+  private var words: [Int32] = []
   private var parts: [WordPart] = []
   private var values: [Float] = []
-  private var groupTokens: [Int32: Int] = [:]
+  private var idTokens: [Int32: Int] = [:]   // token group or whole word -> tokens
   private var partTokens = [Int](repeating: 0, count: WordPart.allCases.count)
   private(set) var tokenCount = 0
 
-  mutating func add(group: Int32, part: WordPart, latents l: ArraySlice<Int32>, values v: ArraySlice<Float>) {
+  /// - Parameter word: the whole word (`WholeWords` id) the token is a piece of, or -1.
+  mutating func add(group: Int32, word: Int32, part: WordPart, latents l: ArraySlice<Int32>, values v: ArraySlice<Float>) {
     tokenCount += 1
-    groupTokens[group, default: 0] += 1
+    idTokens[group, default: 0] += 1
+    if word >= 0 { idTokens[word, default: 0] += 1 }
     partTokens[Int(part.rawValue)] += 1
     for (latent, value) in zip(l, v) where value > 0 {
       latents.append(latent)
       groups.append(group)
+      words.append(word)
       parts.append(part)
       values.append(value)
     }
   }
 
-  func tokens(in group: Int32) -> Int { groupTokens[group] ?? 0 }
+  /// Tokens matching a word-set id: a token group, or a whole word.
+  func tokens(in id: Int32) -> Int { idTokens[id] ?? 0 }
   func tokens(in part: WordPart) -> Int { partTokens[Int(part.rawValue)] }
 
   /// Adds the strong firings, and those on each description's word set, to the held-out counts; then frees
@@ -327,10 +336,12 @@ struct DescriptionTestText {
     for i in latents.indices {
       let f = Int(latents[i])
       guard f < floor.count, values[i] >= floor[f] else { continue }
-      heldOut.countStrong(f, group: groups[i], part: parts[i], value: values[i], candidates: candidates[f], floors: floors[f])
+      heldOut.countStrong(f, group: groups[i], word: words[i], part: parts[i], value: values[i], candidates: candidates[f],
+                          floors: floors[f])
     }
     latents = []
     groups = []
+    words = []
     parts = []
     values = []
   }

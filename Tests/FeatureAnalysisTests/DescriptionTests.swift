@@ -32,6 +32,7 @@ struct DescriptionTests {
         00000015 07 n 01 humor 0 000 | the quality of being comic
         00000016 10 n 01 laugh 0 000 | a sound of amusement
         00000017 10 n 01 jest 0 000 | a playful remark
+        00000018 26 n 01 poliomyelitis 0 001 @ 00000004 n 0000 | an acute viral disease
 
         """,
       "index.noun": """
@@ -52,6 +53,7 @@ struct DescriptionTests {
         lanthanum n 1 1 @ 1 0 00000013
         measles n 1 1 @ 1 0 00000005
         plague n 1 1 @ 1 0 00000006
+        poliomyelitis n 1 1 @ 1 0 00000018
         stone n 1 1 @ 1 0 00000010
         table n 1 1 @ 1 0 00000009
 
@@ -95,8 +97,9 @@ struct DescriptionTests {
                         " kept", " keeps", " too", "1", "2", "3", "\n", " table", " stone", " run", " sing", " read", " write",
                         " death", " die", " died", " city", " urban", " cities", " la", " joke", " humor", " laugh", " jest"]
   /// Past tenses, and "table", "ique", "ism" and "ous" without a space (so inside longer words: "w47|table",
-  /// "measles|ique"), drawn like the filler words (so the planted tokens keep their frequencies).
-  static let pastTenses = [" sang", " wrote", " ran", "table", "ique", "ism", "ous"]
+  /// "measles|ique"), drawn like the filler words (so the planted tokens keep their frequencies); " polio", always
+  /// followed by "myelitis" (the disease WordNet knows only as one word, "polio|myelitis").
+  static let pastTenses = [" sang", " wrote", " ran", "table", "ique", "ism", "ous", " polio", "myelitis"]
 
   static func corpus() -> (texts: [String], windows: [AnalysisWindow]) {
     let texts = planted + pastTenses + (planted.count + pastTenses.count ..< 80).map { " w\($0)" }
@@ -107,6 +110,8 @@ struct DescriptionTests {
         tokens.append(rng.nextInt(below: 100) < 45 ? 1 + rng.nextInt(below: planted.count - 1) : planted.count
                         + rng.nextInt(below: texts.count - planted.count))
       }
+      let polio = texts.firstIndex(of: " polio") ?? 0, myelitis = texts.firstIndex(of: "myelitis") ?? 0
+      for p in 1 ..< tokens.count - 1 where tokens[p] == polio { tokens[p + 1] = myelitis }
       return AnalysisWindow(index: w, tokens: tokens, sources: [Int](repeating: w % 2, count: 48),
                             documents: [Int](repeating: w, count: 48), heldOut: w % 5 == 4)
     }
@@ -125,7 +130,8 @@ struct DescriptionTests {
   /// feature 16 fires on kept, sang, wrote and ran, past tenses of verbs that share nothing else; feature 17 on
   /// "table" when it ends a longer word (after a token that ends in a letter: "measles|table"), feature 18 on the
   /// word " table"; feature 19 on whatever token begins a longer word ("measles" of "measles|ique", "w52" of
-  /// "w52|ism"), feature 20 on the first and the last pieces of longer words alike.
+  /// "w52|ism"), feature 20 on the first and the last pieces of longer words alike; feature 21 on cholera and on
+  /// "myelitis" of "polio|myelitis".
   static let firing: [Set<Int>] = [[1, 2, 3], [5, 6, 7], [11], [12, 13, 14], [15], [], [8, 9, 10], [1, 2, 3], [], [22, 23, 24], [],
                                    [25, 26], [], [28], [29, 30, 31], [], [9, 33, 34, 35], [36], [16]]
 
@@ -158,6 +164,7 @@ struct DescriptionTests {
         let endsWord = texts[t].first?.isLetter == true && texts[window.tokens[p - 1]].last?.isLetter == true
         if startsWord { active.append((19, 2)) }
         if startsWord || endsWord { active.append((20, 2)) }
+        if texts[t] == " cholera" || (texts[t] == "myelitis" && texts[window.tokens[p - 1]] == " polio") { active.append((21, 2)) }
         if firing[17].contains(t), texts[window.tokens[p - 1]].last?.isLetter == true { active.append((17, 2)) }
         if noise.nextInt(below: 100) < 8 { active.append((5, 1)) }
         if t == 11 { active.append((10, 2.5)) } else if noise.nextInt(below: 100) < 2 { active.append((10, 2)) }
@@ -168,7 +175,7 @@ struct DescriptionTests {
         return active
       })
     }
-    return try analyse(coded, latents: 21, sources: ["a", "b"], texts: texts, configuration: configuration, batch: 32,
+    return try analyse(coded, latents: 22, sources: ["a", "b"], texts: texts, configuration: configuration, batch: 32,
                        lexicon: lexicon, tokenEmbedding: embedding).records
   }
 
@@ -181,7 +188,7 @@ struct DescriptionTests {
     #expect(disease.text.hasPrefix("diseases ("))
     #expect(Set(disease.words) == ["measles", "plague", "fever"])
     #expect(disease.status == .supported)
-    #expect(disease.testedTokens == 4)   // the test covers every disease word, cholera included
+    #expect(disease.testedTokens == 5)   // the test covers every disease word, cholera and polio|myelitis included
     #expect(disease.grounding?.contains("disease") == true)
     #expect(disease.topPrecision == 1)
     #expect(try #require(disease.evidence).balancedAccuracy > 0.9)
@@ -277,7 +284,7 @@ struct DescriptionTests {
     let records = try Self.run(lexicon: try Self.lexicon())
     let first = try #require(records[19].description)
     #expect(first.text.hasPrefix("the first piece of long or rare words (") && first.kind == .lexical && first.status == .supported)
-    #expect(first.words.count == 3 && first.words.allSatisfy { w in ["ique", "ism", "ous", "table"].contains { w.hasSuffix($0) } })
+    #expect(first.words.count == 3 && first.words.allSatisfy { w in ["ique", "ism", "ous", "table", "myelitis"].contains { w.hasSuffix($0) } })
     #expect(first.testedTokens == 0 && first.topPrecision == 1)
     #expect(try #require(first.evidence).balancedAccuracy > 0.95)
     let any = try #require(records[20].description)
@@ -285,6 +292,25 @@ struct DescriptionTests {
     #expect(try #require(any.evidence).balancedAccuracy > 0.95)
     // A feature firing at random, inside words or not, stays unclear.
     #expect(records[5].description?.status == .unclear)
+  }
+
+  @Test("Real WordNet 3.0 (when installed): a plural is a plural noun only of a word that is mainly a noun")
+  func realPlurals() throws {
+    guard FileManager.default.fileExists(atPath: Lexicon.defaultDirectory.appendingPathComponent("data.noun").path) else { return }
+    let l = try Lexicon()
+    for word in ["cities", "tables", "diseases", "swords"] { #expect(Inflection.of(word, lexicon: l).contains(.pluralNoun), "\(word)") }
+    for word in ["comes", "lies", "goes", "makes", "thunders"] { #expect(!Inflection.of(word, lexicon: l).contains(.pluralNoun), "\(word)") }
+    #expect(Inflection.of("settled", lexicon: l) == [.pastTense] && Inflection.of("singing", lexicon: l).contains(.ingForm))
+  }
+
+  @Test("A word the tokenizer splits takes part in word descriptions as the whole word, and the test checks its pieces")
+  func wholeWords() throws {
+    let records = try Self.run(lexicon: try Self.lexicon())
+    let disease = try #require(records[21].description)
+    #expect(disease.text.hasPrefix("diseases (") && disease.kind == .concept && disease.status == .supported)
+    #expect(Set(disease.words) == ["cholera", "poliomyelitis"])
+    #expect(disease.testedTokens == 5)   // the four disease tokens and the whole word
+    #expect(disease.topPrecision == 1 && (disease.evidence?.balancedAccuracy ?? 0) > 0.95)
   }
 
   @Test("A description with too few strong firings to test is tested on its firings from a lower floor, and says so")
