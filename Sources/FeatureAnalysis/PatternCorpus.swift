@@ -1,6 +1,7 @@
-/// The token groups and sources of a set of windows, kept flat so label patterns can be counted over the
-/// corpus and checked at any firing. Costs 8 bytes per token (the analysis windows until the first pass
-/// ends, the held-out windows until `finish`), next to the 4 × k bytes per token of the co-activation rows.
+/// The token groups, sources and word pieces of a set of windows, kept flat so label patterns and descriptions
+/// can be counted over the corpus and checked at any firing. Costs 13 bytes per token (the analysis windows until
+/// the first pass ends, the held-out windows until `finish`), next to the 4 × k bytes per token of the
+/// co-activation rows.
 struct StoredTokens: Sendable {
   struct Span: Sendable {
     var start: Int    // flat index of the window's position 0 (the sink)
