@@ -84,7 +84,6 @@ struct DescriptionContext: Sendable {
   let classes: [TokenClass]              // [ids]
   let classMembers: [[Int32]]            // [TokenClass.allCases] token groups of each class
   let groupsUnder: [SynsetID: [Int32]]   // synset -> word groups with it among their first senses' ancestors
-  let wordCounts: [Int]                  // [groups] analysed tokens per group (for display order)
   let groupOfKey: [String: Int32]        // normalised text -> group
   let groupsOfLemma: [String: [Int32]]   // WordNet base form -> word groups with it among their base forms
   let definitionLemmas: [Int32: Set<String>]   // word group -> lemmas its WordNet definitions use (not the common ones)
@@ -131,7 +130,6 @@ struct DescriptionContext: Sendable {
     self.classes = classes
     classMembers = members
     groupsUnder = under
-    wordCounts = counts
     var byKey: [String: Int32] = [:]
     for g in 0 ..< v.groupCount where byKey[v.groupKeys[g]] == nil { byKey[v.groupKeys[g]] = Int32(g) }
     groupOfKey = byKey

@@ -152,15 +152,26 @@ public struct TokenVocabulary: Sendable {
     }
   }
 
-  /// The whole word the token at `p` is a piece of, its pieces' group keys joined ("knowlton|ii" is
-  /// "knowltonii"); nil when the token is not a piece of a longer word.
-  func wholeWord(_ tokens: [Int], at p: Int) -> String? {
-    guard wordPart(tokens, at: p) != .whole else { return nil }
-    var first = p, last = p
-    while first > 0, [.middle, .last].contains(wordPart(tokens, at: first)) { first -= 1 }
-    while last + 1 < tokens.count, [.first, .middle].contains(wordPart(tokens, at: last)) { last += 1 }
-    return (first ... last).map { groupKeys[Int(group[tokens[$0]])] }.joined()
+  /// Where each token of a window sits in its word (`wordPart`).
+  func wordParts(_ tokens: [Int]) -> [WordPart] { tokens.indices.map { wordPart(tokens, at: $0) } }
+
+  /// The runs of pieces that make whole words (first … last), as index ranges of `parts`.
+  static func wordRuns(_ parts: [WordPart]) -> [ClosedRange<Int>] {
+    var runs: [ClosedRange<Int>] = []
+    var p = 0
+    while p < parts.count {
+      guard parts[p] == .first else { p += 1; continue }
+      var end = p + 1
+      while end < parts.count, parts[end] == .middle { end += 1 }
+      guard end < parts.count, parts[end] == .last else { p = end; continue }
+      runs.append(p ... end)
+      p = end + 1
+    }
+    return runs
   }
+
+  /// A whole word's key: its pieces' group keys joined ("knowlton|ii" is "knowltonii").
+  func wordKey(_ tokens: [Int], _ run: ClosedRange<Int>) -> String { run.map { groupKeys[Int(group[tokens[$0]])] }.joined() }
 
   /// Trimmed and lower-cased; a token that is only white space keeps its exact text.
   static func normalised(_ text: String) -> String {

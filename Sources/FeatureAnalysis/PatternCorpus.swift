@@ -24,18 +24,12 @@ struct StoredTokens: Sendable {
     spans.append(Span(start: start, length: window.tokens.count))
     windowIndex.append(window.index)
     for token in window.tokens { groups.append(vocabulary.group[token]) }
-    for p in window.tokens.indices { parts.append(vocabulary.wordPart(window.tokens, at: p)) }
-    // Each run of pieces, first … last, is one whole word.
+    let own = vocabulary.wordParts(window.tokens)
+    parts.append(contentsOf: own)
     words.append(contentsOf: repeatElement(-1, count: window.tokens.count))
-    var p = 0
-    while p < window.tokens.count {
-      guard parts[start + p] == .first else { p += 1; continue }
-      var end = p + 1
-      while end < window.tokens.count, parts[start + end] == .middle { end += 1 }
-      guard end < window.tokens.count, parts[start + end] == .last else { p = end; continue }
-      let id = wholeWords.intern((p ... end).map { vocabulary.groupKeys[Int(groups[start + $0])] }.joined())
-      for q in p ... end { words[start + q] = id }
-      p = end + 1
+    for run in TokenVocabulary.wordRuns(own) {
+      let id = wholeWords.intern(vocabulary.wordKey(window.tokens, run))
+      for q in run { words[start + q] = id }
     }
     for source in window.sources { sources.append(Int32(source)) }
     countedTokens += max(0, window.tokens.count - 1)

@@ -6,6 +6,8 @@ struct StoredWindow: Sendable {
   var tokens: [Int]       // [T]
   var sources: [Int]      // [T]
   var documents: [Int]    // [T]
+  var parts: [WordPart]   // [T] where each token sits in its word
+  var words: [Int32]      // [T] the whole word (`WholeWords` id) each token is a piece of, or -1
 }
 
 /// The examples every feature shows, fixed when the first pass ends and filled by the second.
@@ -100,7 +102,14 @@ extension FeatureAnalyzer {
   private func extractExamples(from window: AnalysisWindow, firstRow: Int, codes: LatentCodes) {
     guard let ids = plan.byWindow[window.index] else { return }
     let T = window.tokens.count
-    stored[window.index] = StoredWindow(tokens: window.tokens, sources: window.sources, documents: window.documents)
+    let parts = vocabulary.wordParts(window.tokens)
+    var words = [Int32](repeating: -1, count: T)
+    for run in TokenVocabulary.wordRuns(parts) {
+      let id = wholeWords.id(of: vocabulary.wordKey(window.tokens, run)) ?? -1
+      for q in run { words[q] = id }
+    }
+    stored[window.index] = StoredWindow(tokens: window.tokens, sources: window.sources, documents: window.documents,
+                                        parts: parts, words: words)
     var slots: [Int32: Int] = [:]
     for id in ids where slots[plan.feature[Int(id)]] == nil { slots[plan.feature[Int(id)]] = slots.count }
     var dense = [Float](repeating: 0, count: slots.count * T)   // [features here, T]
@@ -237,8 +246,7 @@ extension FeatureAnalyzer {
       guard let window = stored[Int(plan.window[id])], Int(plan.position[id]) < window.tokens.count else { continue }
       tops += 1
       let p = Int(plan.position[id])
-      let word = vocabulary.wholeWord(window.tokens, at: p).flatMap { wholeWords.id(of: $0) } ?? -1
-      if d.holds(group: vocabulary.group[window.tokens[p]], word: word, part: vocabulary.wordPart(window.tokens, at: p)) { hits += 1 }
+      if d.holds(group: vocabulary.group[window.tokens[p]], word: window.words[p], part: window.parts[p]) { hits += 1 }
     }
     let precision = tops > 0 ? Double(hits) / Double(tops) : nil
     var status = DescriptionStatus.supported, note: String?
