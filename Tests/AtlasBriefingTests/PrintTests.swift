@@ -34,12 +34,22 @@ struct PrintTests {
     let (atlas, report) = try Self.printed.get()
     let pdf = try #require(report.pdf, "\(report.pdfProblem ?? "no PDF")")
     let first = try Data(contentsOf: pdf)
+    let firstPage = try Data(contentsOf: pdf.deletingLastPathComponent().appendingPathComponent("briefing.html"))
     let again = try BriefingFixture.brief(atlas, topics: ["london"], pdf: true)
     let second = try Data(contentsOf: try #require(again.pdf))
-    var a = SHA256(), b = SHA256()
-    a.update(first)
-    b.update(second)
-    #expect(a.hexDigest() == b.hexDigest())
+    let secondPage = try Data(contentsOf: pdf.deletingLastPathComponent().appendingPathComponent("briefing.html"))
+    #expect(firstPage == secondPage, "the briefing page itself differs between two runs")
+    if first != second {
+      // Keep both prints beside the atlas and say where they part, so a failure can be read.
+      let kept = atlas.root.appendingPathComponent("unequal-prints")
+      try FileManager.default.createDirectory(at: kept, withIntermediateDirectories: true)
+      try first.write(to: kept.appendingPathComponent("first.pdf"))
+      try second.write(to: kept.appendingPathComponent("second.pdf"))
+      let a = [UInt8](first), b = [UInt8](second)
+      let at = (0 ..< min(a.count, b.count)).first { a[$0] != b[$0] } ?? min(a.count, b.count)
+      let context = { (d: Data) in String(decoding: d[max(0, at - 80) ..< min(d.count, at + 80)], as: UTF8.self).debugDescription }
+      Issue.record("the prints differ (\(first.count) and \(second.count) bytes) first at byte \(at): \(context(first)) vs \(context(second)); both kept in \(kept.path)")
+    }
     let record = try AtlasRecord.read(from: atlas.atlasRecord)
     let digits = String(record.createdAt.filter(\.isNumber).prefix(14))
     let text = String(decoding: first, as: UTF8.self)
