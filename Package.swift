@@ -8,12 +8,16 @@ import PackageDescription
 
 /// Numeric kernels: hand-written SIMD loops need a CPU target (without it `SIMD8<Float>` FMAs become per-lane
 /// libm calls), and indexed `[Float]` loops need `-Ounchecked`. Only the modules whose hot loops are
-/// kernels get it; everything that parses input (GGUF headers, safetensors, tokenizer, corpus,
+/// kernels get `-Ounchecked`; everything that parses input (GGUF headers, safetensors, tokenizer, corpus,
 /// configuration, artifacts) keeps Swift's bounds checks and preconditions.
 /// The project targets Linux x86_64 (AVX2 + FMA at least).
 let kernels: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"])]
-/// GGUF parses untrusted headers (checked) but dequantizes with SIMD (needs the CPU target).
-let simdChecked: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+/// Every other module (given below the package): the CPU target, checks on. The target is one choice for the
+/// whole program, because TensorMath's kernels are `@inlinable`: each module that calls one compiles its own
+/// copy, the copies share a symbol name, and the linker keeps one of them for every caller. A module built
+/// without the target (a pipeline helper calling `Kernels.dot`) made a copy with per-lane `fmaf` calls that the
+/// forward pass then ran: capture was 6 % slower. `KernelBuildTests` checks the built binary for such calls.
+let cpuTarget: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
 
 let package = Package(
   name: "feature-atlas",
@@ -36,7 +40,7 @@ let package = Package(
 
     // MARK: - Math and model
     .target(name: "TensorMath", dependencies: ["COpenBLAS"], swiftSettings: kernels),
-    .target(name: "GGUF", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")], swiftSettings: simdChecked),
+    .target(name: "GGUF", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
     .target(name: "Tokenization"),
     .target(
       name: "Corpus",
@@ -97,6 +101,10 @@ let package = Package(
   ],
   swiftLanguageModes: [.v6]
 )
+
+for target in package.targets where target.type != .system && target.swiftSettings == nil {
+  target.swiftSettings = cpuTarget
+}
 
 // MARK: - Fuzz targets (libFuzzer entries in Tests/Fuzz): declared only when scripts/fuzz.sh (`make fuzz`) sets
 // FEATURE_ATLAS_FUZZ, so `swift build` and `swift test` never see them.
