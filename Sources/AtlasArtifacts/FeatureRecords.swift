@@ -16,9 +16,13 @@ public struct ExampleWindow: Codable, Sendable, Equatable {
   public var source: String          // corpus source name
   public var document: Int
   public var window: Int             // window index in the capture
-  public init(tokens: [String], activations: [Float], peak: Int, source: String, document: Int, window: Int) {
+  /// Where `tokens` begin among the window's display pieces (0 = the first token after the attention
+  /// sink), so that examples cut from one window can share its text; nil where not known (older atlases,
+  /// windows that are not capture windows).
+  public var start: Int?
+  public init(tokens: [String], activations: [Float], peak: Int, source: String, document: Int, window: Int, start: Int? = nil) {
     self.tokens = tokens; self.activations = activations; self.peak = peak; self.source = source
-    self.document = document; self.window = window
+    self.document = document; self.window = window; self.start = start
   }
 }
 

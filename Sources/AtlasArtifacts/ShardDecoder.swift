@@ -355,7 +355,7 @@ package enum ShardDecoder {
   }
 
   private static func window(_ r: inout JSONReader) throws -> ExampleWindow {
-    var tokens: [String]?, activations: [Float]?, peak: Int?, source: String?, document: Int?, window: Int?
+    var tokens: [String]?, activations: [Float]?, peak: Int?, source: String?, document: Int?, window: Int?, start: Int?
     try r.object { r, key in
       switch key {
       case "tokens": tokens = try r.array { try $0.string() }
@@ -364,11 +364,13 @@ package enum ShardDecoder {
       case "source": source = try r.string()
       case "document": document = try r.int()
       case "window": window = try r.int()
+      case "start": start = try r.int()
       default: throw unknown(key)
       }
     }
     guard let tokens, let activations, let peak, let source, let document, let window else { throw missing("window field") }
-    return ExampleWindow(tokens: tokens, activations: activations, peak: peak, source: source, document: document, window: window)
+    return ExampleWindow(tokens: tokens, activations: activations, peak: peak, source: source, document: document, window: window,
+                         start: start)
   }
 
   private static func group(_ r: inout JSONReader) throws -> SampleGroup {

@@ -57,6 +57,7 @@ struct BenchSite: ParsableCommand {
       synthetic.featuresPerShard = 256
       synthetic.clusters = [12, max(24, n / 256), max(48, n / 48)]
       synthetic.steeredFeatures = 8
+      synthetic.windowStarts = false      // every example's text inline: an upper bound (a real atlas shares its windows)
       var start = Date()
       let atlas = try SyntheticAtlas.write(to: root, options: synthetic)
       let generated = Date().timeIntervalSince(start)

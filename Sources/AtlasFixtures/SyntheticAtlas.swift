@@ -19,6 +19,10 @@ package struct SyntheticAtlasOptions: Sendable {
   /// Put hostile strings (script tags, quote breakers, control bytes, ...) into labels, tokens,
   /// cluster names, prompts, source names and the configuration.
   package var hostile = false
+  /// Say where each top example starts in its capture window (a window of its own), as the features stage
+  /// does, so pages draw that text from the site's shared `data/windows.js`; the band samples keep their
+  /// text inline (`start` nil, as in atlases from before the field). Off, every example is inline.
+  package var windowStarts = true
   package var seed: UInt64 = 20_240_601
   package init() {}
 }

@@ -95,8 +95,14 @@ package enum SyntheticFeatures {
       return ExampleWindow(tokens: pieces, activations: values, peak: peak, source: source,
                            document: rng.below(4000), window: rng.below(9000))
     }
-    let top = dead ? [] : (0 ..< options.topExamples).map { e in
-      window(peakValue: maxActivation * Float(1 - 0.045 * Double(e) * (0.8 + 0.4 * rng.unit())), number: e)
+    let top: [ExampleWindow] = dead ? [] : (0 ..< options.topExamples).map { e -> ExampleWindow in
+      var w = window(peakValue: maxActivation * Float(1 - 0.045 * Double(e) * (0.8 + 0.4 * rng.unit())), number: e)
+      if options.windowStarts {
+        // A capture window of its own (ids above the inline ones'), cut at an offset so pages test the arithmetic.
+        w.window = 10_000 + i * options.topExamples + e
+        w.start = e % 3
+      }
+      return w
     }
 
     // True quantiles of the non-zero activations (bounds from a log-normal shape) and equal-width intervals.

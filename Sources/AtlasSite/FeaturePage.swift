@@ -62,29 +62,11 @@ struct DescriptionView: MustacheParent {
   }
 }
 
-/// `features/fNNNNN.html`: everything known about one feature.
+/// `features/fNNNNN.html`: everything known about one feature. The header (title, cluster path,
+/// description, label evidence, statistics) and any steering are XHTML; the examples, histogram, top
+/// tokens, logit effects, neighbours and sources are drawn by `assets/feature.js` from the feature's
+/// `FeatureData` script (they were nine tenths of a page, and its example text is shared across features).
 enum FeaturePage {
-  /// `data/features/fNNNNN.json`: the feature's record for download, compact, with sorted keys (so
-  /// byte-identical across renders), without its example windows: the windows are three quarters of a
-  /// record (about 14 kB of 19 kB on the quick atlas) and the site should shrink, not grow; they are on the
-  /// page, and every window is in the atlas's features/ shards. The quantile and interval bands keep their
-  /// bounds and shares.
-  static func downloadFile(_ index: Int, naming: Naming) -> String { "data/features/" + naming.id(index) + ".json" }
-
-  static func download(_ r: FeatureRecord) throws -> Data {
-    var slim = r
-    slim.topExamples = []
-    slim.quantileSamples = r.quantileSamples.map {
-      SampleGroup(title: $0.title, lower: $0.lower, upper: $0.upper, share: $0.share, examples: [])
-    }
-    slim.intervalSamples = r.intervalSamples.map {
-      SampleGroup(title: $0.title, lower: $0.lower, upper: $0.upper, share: $0.share, examples: [])
-    }
-    do { return try CanonicalJSON.encodeCompact(slim) } catch {
-      throw SiteError.inconsistentArtifacts("feature \(r.index) cannot be written as JSON: \(error)")
-    }
-  }
-
   static func view(_ r: FeatureRecord, input: SiteInput, steering: SteeringIndex) -> FeatureView {
     let naming = input.naming
     let id = naming.id(r.index)
@@ -116,7 +98,7 @@ enum FeaturePage {
       MetricView(name: "Mean activation", value: Format.activation(r.meanActivation), hint: "over its firings"),
     ]
     // The source where the feature fires most out of proportion to the source's size, with the two shares
-    // that make it so (the same numbers as the "Where it fires" list below).
+    // that make it so (the same numbers as the "Where it fires" list).
     let over = input.sources.overRepresented(r.sourceShares)
     if let over {
       stats.append(MetricView(name: "Over-represented in", value: Markup.displayable(over.name),
@@ -139,84 +121,11 @@ enum FeaturePage {
                                   colour: level == 0 ? Palette.colour(cluster: c) : ""))
     }
 
-    let firings = r.histogram.counts.reduce(0, +)
-    let histogram = Charts.logHistogram(r.histogram, label: "Histogram of \(id)'s activations on a log scale", what: "firing",
-                                        valueFormat: { Format.number($0, significant: 2) })
-
-    let scale = maxAct > 0 ? maxAct : (r.topExamples.first?.activations.max() ?? 1)
-    // Each example is shown once, where it first appears (top activations, then the quantile bands, then
-    // the interval bands): a band that sampled examples already on the page ends with one line linking to
-    // them by their peaks instead of repeating their strips. On the default atlas a third of a page's
-    // examples were such repeats (the top bands sample the top examples), a fifth of its bytes; one line
-    // per band, not a captioned line per repeat, takes a tenth of what those lines took.
-    var seen: [WindowKey: Int] = [:]
-    for w in r.topExamples + (r.quantileSamples + r.intervalSamples).flatMap(\.examples) { seen[WindowKey(w), default: 0] += 1 }
-    var shown: [WindowKey: String] = [:]
-    func peakText(_ w: ExampleWindow) -> String {
-      let peak = w.peak >= 0 && w.peak < w.activations.count ? w.activations[w.peak] : 0
-      let peakToken = w.peak >= 0 && w.peak < w.tokens.count ? Markup.tokenText(w.tokens[w.peak]) : ""
-      return "peak \(Format.activation(peak)) on “\(peakToken)”"
-    }
-    func caption(_ w: ExampleWindow) -> String {
-      "\(w.source) · document \(Format.count(w.document)) · window \(Format.count(w.window)) · " + peakText(w)
-    }
-    func examples(_ windows: [ExampleWindow]) -> String {
-      var html = ""
-      var again: [String] = []
-      for w in windows {
-        let key = WindowKey(w)
-        if let anchor = shown[key] {
-          again.append("<a href=\"#\(anchor)\">" + Markup.text(peakText(w)) + "</a>")
-          continue
-        }
-        var anchor = ""
-        if (seen[key] ?? 0) > 1 {
-          anchor = "e\(shown.count)"
-          shown[key] = anchor
-        }
-        html += TokenStrip.figure(w, scale: scale, caption: caption(w), id: anchor)
-      }
-      if !again.isEmpty { html += "<p class=\"again\">Also in this band, shown above: " + again.joined(separator: " · ") + "</p>\n" }
-      return html
-    }
-    let top = examples(r.topExamples)
-    func group(_ g: SampleGroup) -> GroupView {
-      GroupView(title: Markup.displayable(g.title),
-                caption: "activations \(Format.activation(g.lower))–\(Format.activation(g.upper)) · \(Format.percent(g.share)) of firings",
-                examples: examples(g.examples))
-    }
-    let quantiles = r.quantileSamples.map(group)
-    let intervals = r.intervalSamples.map(group)
-
-    let largest = (r.promotedTokens + r.suppressedTokens).map { abs($0.value) }.max() ?? 1
-    func logit(_ t: TokenValue) -> LogitView {
-      let width = largest > 0 ? Int((abs(t.value) / largest * 20).rounded()) : 0
-      return LogitView(token: Markup.displayable(Markup.tokenText(t.token)),
-                       value: (t.value > 0 ? "+" : "") + Format.fixed(t.value, digits: 2), bar: "w\(max(0, min(20, width)))")
-    }
-
-    func neighbour(_ n: Neighbour) -> LinkView? {
-      guard n.feature >= 0, n.feature < input.summaries.count else { return nil }
-      let s = input.summaries[n.feature]
-      return LinkView(href: naming.featureFile(n.feature), text: naming.id(n.feature), detail: Format.fixed(n.similarity, digits: 2),
-                      note: Markup.displayable(s.label.text),
-                      swatch: Palette.swatchClass(cluster: input.map.assignment.first?[n.feature] ?? -1))
-    }
-    let decoder = r.decoderNeighbours.compactMap(neighbour)
-    let minimap = MapSVG.neighbourhood(feature: r.index,
-                                       neighbours: r.decoderNeighbours.map(\.feature).filter { $0 >= 0 && $0 < input.map.count },
-                                       input: input, label: r.displayName, root: root)
-
-    let sources = r.sourceShares.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { name, share in
-      SourceRowView(name: Markup.displayable(name), about: Markup.displayable(input.sources.about[name] ?? ""),
-                    firings: Format.percent(share), text: input.sources.textShare[name].map(Format.percent) ?? "n/a",
-                    over: name == over?.name)
-    }
-
     let steered = steering.runs(for: r.index, input: input, root: root)
     let described = r.description.map { DescriptionView.make($0, patternLabel: r.label.text) } ?? []
     return FeatureView(
-      chrome: ChromeView.make(input, title: "\(id) · \(r.displayName)", root: root, current: "feature", bodyClass: "page-feature"),
+      chrome: ChromeView.make(input, title: "\(id) · \(r.displayName)", root: root, current: "feature", bodyClass: "page-feature",
+                              scripts: [FeatureData.windowsFile, FeatureData.file(r.index, naming: naming), "assets/feature.js"]),
       id: id, label: label, description: described, patternLabel: Markup.displayable(r.label.text),
       labelBasis: Markup.displayable(r.label.basis),
       pattern: r.label.pattern.map { "“\(Markup.displayable(Markup.tokenText($0)))”" }.joined(separator: ", "),
@@ -226,16 +135,6 @@ enum FeaturePage {
       contradicted: r.label.contradicted,
       contradictionNote: Markup.displayable(r.label.note ?? "the held-out test does not support this label"),
       badges: badges, stats: stats, clusterPath: clusterPath,
-      histogramSVG: histogram,
-      histogramCaption: "log-scaled activations of its \(Format.count(firings)) firings; bar heights grow with the square root of the count (axis on the left); hover a bar for its range and count",
-      topTokens: r.topTokens.map { LinkView(href: "", text: Markup.displayable(Markup.tokenText($0.token)), detail: "×" + Format.count($0.count)) },
-      examplesNote: "Each token is shaded by this feature's activation on it, relative to its maximum (\(Format.activation(maxAct))); hover a token for its value. Pieces such as <0xE2> are tokens that end inside a multi-byte character; ↵ is a line break.",
-      topExamples: top,
-      quantileGroups: quantiles,
-      intervalGroups: intervals,
-      promoted: r.promotedTokens.map(logit), suppressed: r.suppressedTokens.map(logit),
-      decoderNeighbours: decoder, coactivationNeighbours: r.coactivationNeighbours.compactMap(neighbour),
-      minimapSVG: minimap, sources: sources,
       steering: steered, steeringMethod: steering.methodText(maxActivation: maxAct),
       prev: r.index > 0 ? [LinkView(href: naming.featureFile(r.index - 1), text: naming.id(r.index - 1),
                                     note: Markup.displayable(input.summaries[r.index - 1].label.text))] : [],

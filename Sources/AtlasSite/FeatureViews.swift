@@ -19,19 +19,6 @@ struct FeatureView: MustacheParent {
   var badges: [MetricView]
   var stats: [MetricView]
   var clusterPath: [LinkView]
-  var histogramSVG: String
-  var histogramCaption: String
-  var topTokens: [LinkView]
-  var examplesNote: String
-  var topExamples: String          // example figures, our own markup (TokenStrip.figure)
-  var quantileGroups: [GroupView]
-  var intervalGroups: [GroupView]
-  var promoted: [LogitView]
-  var suppressed: [LogitView]
-  var decoderNeighbours: [LinkView]
-  var coactivationNeighbours: [LinkView]
-  var minimapSVG: String
-  var sources: [SourceRowView]
   var steering: [SteeredFeatureView]
   var steeringMethod: String
   var prev: [LinkView]
@@ -58,25 +45,6 @@ struct FeatureView: MustacheParent {
     case "badges": badges
     case "stats": stats
     case "clusterPath": clusterPath
-    case "histogramSVG": histogramSVG
-    case "histogramCaption": histogramCaption
-    case "topTokens": topTokens
-    case "examplesNote": examplesNote
-    case "topExamples": topExamples
-    case "hasTopExamples": !topExamples.isEmpty
-    case "quantileGroups": quantileGroups
-    case "hasQuantiles": !quantileGroups.isEmpty
-    case "intervalGroups": intervalGroups
-    case "hasIntervals": !intervalGroups.isEmpty
-    case "promoted": promoted
-    case "suppressed": suppressed
-    case "hasLogits": !promoted.isEmpty || !suppressed.isEmpty
-    case "decoderNeighbours": decoderNeighbours
-    case "coactivationNeighbours": coactivationNeighbours
-    case "hasCoactivation": !coactivationNeighbours.isEmpty
-    case "minimapSVG": minimapSVG
-    case "sources": sources
-    case "hasSources": !sources.isEmpty
     case "steering": steering
     case "steeringMethod": steeringMethod
     case "prev": prev
@@ -101,40 +69,6 @@ struct SourceRowView: MustacheParent {
     case "firings": firings
     case "text": text
     case "over": over
-    default: nil
-    }
-  }
-}
-
-/// A band of activation values with its examples ("quantile 50–75%", "interval 2.1–4.2").
-struct GroupView: MustacheParent {
-  var title: String
-  var caption: String
-  var examples: String             // example figures, our own markup (TokenStrip.figure)
-  func child(named name: String) -> Any? {
-    switch name {
-    case "title": title
-    case "caption": caption
-    case "examples": examples
-    default: nil
-    }
-  }
-}
-
-/// A promoted or suppressed token with a bar (`w0` … `w20`, width in 5% steps of the largest effect).
-struct LogitView: MustacheParent {
-  /// Tokens up to this many characters (escaped) fit the logit column; longer ones get a `title`.
-  static let unclipped = 12
-
-  var token: String
-  var value: String
-  var bar: String
-  func child(named name: String) -> Any? {
-    switch name {
-    case "token": token
-    case "clipped": token.count > LogitView.unclipped    // may be cut by the column: the full token on hover
-    case "value": value
-    case "bar": bar
     default: nil
     }
   }

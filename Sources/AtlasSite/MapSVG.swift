@@ -70,12 +70,11 @@ enum MapSVG {
 
   // MARK: - Neighbourhood of one feature
 
-  /// A small map around `feature` showing its decoder neighbours (linked) over the map's points. The points
-  /// are not drawn inline: the window shows one of the shared point layers (`pointsFile`), scaled and
-  /// shifted so the map's coordinates land where the window puts them. Inline, a bounded sample of ~300
-  /// nearby points was an eighth of every feature page (5.5 kB on the default atlas); the layer shows every
-  /// point and is written once.
-  static func neighbourhood(feature: Int, neighbours: [Int], input: SiteInput, label: String, root: String) -> String {
+  /// Where a feature's neighbourhood window looks (drawn by `assets/feature.js`): the feature and its
+  /// decoder neighbours in a 300 × 200 window around them. The map's points are not drawn one by one: the
+  /// window shows one of the shared point layers (`pointsFile`), scaled and shifted so the map's
+  /// coordinates land where the window puts them; the layer shows every point and is written once.
+  static func neighbourhoodData(feature: Int, neighbours: [Int], input: SiteInput) -> FeatureData.Minimap {
     let map = input.map
     let (w, h) = (300.0, 200.0)
     var minU = Double(map.u[feature]) - 45, maxU = Double(map.u[feature]) + 45
@@ -84,7 +83,7 @@ enum MapSVG {
       minU = min(minU, Double(map.u[j])); maxU = max(maxU, Double(map.u[j]))
       minV = min(minV, Double(map.v[j])); maxV = max(maxV, Double(map.v[j]))
     }
-    // Pad by 12% and widen one side so the box has the SVG's aspect ratio.
+    // Pad by 12% and widen one side so the box has the window's aspect ratio.
     let padU = (maxU - minU) * 0.12, padV = (maxV - minV) * 0.12
     minU -= padU; maxU += padU; minV -= padV; maxV += padV
     let aspect = w / h
@@ -96,34 +95,16 @@ enum MapSVG {
       minU -= extra / 2; maxU += extra / 2
     }
     let s = w / (maxU - minU)
-    func px(_ i: Int) -> (Double, Double) { ((Double(map.u[i]) - minU) * s, (Double(map.v[i]) - minV) * s) }
-
-    var svg = SVG(width: w, height: h, className: "minimap",
-                  label: "Neighbourhood of \(input.naming.id(feature)) on the map, with its nearest features by decoder direction")
-    svg.rect(x: 0, y: 0, width: w, height: h, className: "map-bg")
-    // Context: every point of the map, coloured by coarse cluster, from the layer whose dots come out
-    // about `minimapDot` wide at this zoom. Placed at two decimals: at a zoom of 3, a tenth of a unit
-    // would shift the dots by a third of a pixel.
-    let layer = pointsLayer(scale: s)
-    svg.raw("<image href=\"\(Markup.escape(root + pointsFile(layer)))\" x=\"\(SVG.fine(-minU * s))\" y=\"\(SVG.fine(-minV * s))\" "
-      + "width=\"\(SVG.fine(MapGeometry.width * s))\" height=\"\(SVG.fine(MapGeometry.height * s))\" preserveAspectRatio=\"none\"/>")
-    // The edges as one path, a move to the feature and a line to each neighbour.
-    let (fx, fy) = px(feature)
-    var edges = ""
-    for j in neighbours {
-      let (x, y) = px(j)
-      edges += "M" + svg.n(fx) + " " + svg.n(fy) + "L" + svg.n(x) + " " + svg.n(y)
+    func px(_ i: Int) -> [String] {
+      [SVG.coordinate((Double(map.u[i]) - minU) * s), SVG.coordinate((Double(map.v[i]) - minV) * s)]
     }
-    if !edges.isEmpty { svg.path(edges, className: "edge") }
-    for j in neighbours {
-      let (x, y) = px(j)
-      svg.link(input.naming.featureFile(j)) { a in
-        a.circle(cx: x, cy: y, r: 5, className: "nb", fill: Palette.colour(cluster: map.assignment.first?[j] ?? -1),
-                 title: "\(input.naming.id(j)): \(input.summaries[j].label.text)")
-      }
-    }
-    svg.circle(cx: fx, cy: fy, r: 7, className: "self", title: "\(input.naming.id(feature)): \(label)")
-    return svg.finished()
+    // The image placed at two decimals: at a zoom of 3, a tenth of a unit would shift the dots by a third
+    // of a pixel.
+    return FeatureData.Minimap(
+      layer: pointsLayer(scale: s),
+      image: [SVG.fine(-minU * s), SVG.fine(-minV * s), SVG.fine(MapGeometry.width * s), SVG.fine(MapGeometry.height * s)],
+      me: px(feature),
+      points: neighbours.map { px($0) + [Palette.colour(cluster: map.assignment.first?[$0] ?? -1), input.naming.id($0)] })
   }
 
   // MARK: - Shared point layers

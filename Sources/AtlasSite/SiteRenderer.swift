@@ -122,6 +122,7 @@ public struct SiteRenderer: Sendable {
     for layer in MapSVG.pointWidths.indices { try writer.write(MapSVG.pointsSVG(input, layer: layer), to: MapSVG.pointsFile(layer)) }
     let shards = input.features.shards
     let done = Counter()
+    let windows = WindowTable()
     DispatchQueue.concurrentPerform(iterations: shards) { s in
       failures.run {
         let shard = try input.shard(s)
@@ -131,12 +132,14 @@ public struct SiteRenderer: Sendable {
           }
           let view = FeaturePage.view(record, input: input, steering: steering)
           try writer.write(try templates.render(view, page: "feature"), to: "features/" + input.naming.featureFile(record.index))
-          try writer.write(try FeaturePage.download(record), to: FeaturePage.downloadFile(record.index, naming: input.naming))
+          try writer.write(try FeatureData.script(record, input: input, windows: windows),
+                           to: FeatureData.file(record.index, naming: input.naming))
         }
         progress(SiteProgress(phase: "features", done: done.add(shard.records.count), total: input.map.count))
       }
     }
     try failures.check()
+    try writer.write(windows.script(about: input.sources.about), to: FeatureData.windowsFile)
     counts.pages += input.map.count
     clock.lap("features")
 

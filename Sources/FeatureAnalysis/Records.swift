@@ -88,6 +88,7 @@ extension FeatureAnalyzer {
     let lo = Int(plan.spanStart[id]), length = Int(plan.spanLength[id]), p = Int(plan.position[id])
     let offset = plan.spanOffset[id]
     return ExampleWindow(tokens: Array(texts[lo - 1 ..< lo - 1 + length]), activations: Array(plan.arena[offset ..< offset + length]),
-                         peak: p - lo, source: sourceNames[window.sources[p]], document: window.documents[p], window: w)
+                         peak: p - lo, source: sourceNames[window.sources[p]], document: window.documents[p], window: w,
+                         start: lo - 1)
   }
 }

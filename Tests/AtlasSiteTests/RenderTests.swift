@@ -57,10 +57,15 @@ struct RenderTests {
     var checked = 0
     for page in SiteFixture.pages(atlas) {
       let url = atlas.site.appendingPathComponent(page)
-      let xml = try XMLPage(Data(contentsOf: url), name: page)
-      for element in xml.elements() {
+      // Feature pages twice: as written and as their script draws them (neighbour links, the point layer); the
+      // drawn JSON button is a blob: URL of the page's own data.
+      var documents = [try XMLPage(Data(contentsOf: url), name: page)]
+      if page.hasPrefix("features/f"), let index = Int(page.dropFirst("features/f".count).prefix(3)), SiteFixture.isDrawnSample(index) {
+        documents.append(try XMLPage(Data(SiteFixture.drawn(atlas.site, page).utf8), name: page))
+      }
+      for element in documents.flatMap({ $0.elements() }) {
         for attribute in ["href", "src"] {
-          guard let target = XMLPage.attribute(element, attribute), !target.hasPrefix("#") else { continue }
+          guard let target = XMLPage.attribute(element, attribute), !target.hasPrefix("#"), !target.hasPrefix("blob:") else { continue }
           #expect(!target.contains("://") && !target.hasPrefix("//") && !target.hasPrefix("data:"), "\(page) links to \(target)")
           let file = String(target.split(separator: "#", maxSplits: 1).first ?? "")
           let resolved = url.deletingLastPathComponent().appendingPathComponent(file).standardizedFileURL.path
@@ -77,7 +82,8 @@ struct RenderTests {
   func featurePage() throws {
     let (atlas, _) = try SharedAtlas.normal.get()
     let record = try SiteFixture.record(42, in: atlas)
-    let html = try SiteFixture.text(atlas.site.appendingPathComponent("features/f042.html"))
+    // The page as its script draws it (examples, histogram, logit effects, neighbours are drawn from its data).
+    let html = try SiteFixture.drawn(atlas.site, "features/f042.html")
     let text = try XMLPage(Data(html.utf8), name: "f042").textContent()
     #expect(text.contains(record.label.text))
     #expect(text.contains("Balanced accuracy \(Format.fixed(record.label.evidence?.balancedAccuracy ?? 0, digits: 2))"))
@@ -92,9 +98,33 @@ struct RenderTests {
     // Every example token is shown, with its activation in a title when it fired.
     let window = try #require(record.topExamples.first)
     for (token, value) in zip(window.tokens, window.activations) where value > 0 {
-      #expect(html.contains("title=\"\(Format.activation(value))\">\(Markup.escape(Markup.tokenText(token)))</span>"))
+      #expect(html.contains("title=\"\(Format.activation(value))\">\(SiteFixture.xmlText(Markup.tokenText(token)))</span>"))
     }
     #expect(html.contains("<svg") && html.contains("class=\"chart hist\"") && html.contains("class=\"minimap\""))
+  }
+
+  @Test("The JSON button saves the feature's record with every example's tokens and activations (values as shown)")
+  func jsonDownload() throws {
+    let (atlas, _) = try SharedAtlas.normal.get()
+    let record = try SiteFixture.record(42, in: atlas)
+    _ = try SiteFixture.drawn(atlas.site, "features/f042.html")
+    let saved = try Data(contentsOf: atlas.site.deletingLastPathComponent().appendingPathComponent("drawn/features/f042.html.json"))
+    let decoded = try JSONDecoder().decode(FeatureRecord.self, from: saved)
+    #expect(decoded.index == 42 && decoded.label == record.label && decoded.description == record.description)
+    #expect(decoded.histogram == record.histogram && decoded.topTokens == record.topTokens && decoded.decoderNeighbours == record.decoderNeighbours)
+    #expect(decoded.promotedTokens == record.promotedTokens && decoded.sourceShares == record.sourceShares)
+    // Examples: the same windows, tokens, peaks and places; activations to the precision the page shows.
+    func shown(_ w: ExampleWindow) -> String {
+      "\(w.window) \(w.document) \(w.source) \(w.peak) \(w.tokens) \(w.activations.map { $0 > 0 ? Format.activation($0) : "0" })"
+    }
+    #expect(decoded.topExamples.map(shown) == record.topExamples.map(shown))
+    #expect(decoded.topExamples.map(\.start) == record.topExamples.map(\.start))
+    #expect(!record.topExamples.isEmpty && record.topExamples.allSatisfy { $0.start != nil })
+    for (a, b) in zip(decoded.quantileSamples + decoded.intervalSamples, record.quantileSamples + record.intervalSamples) {
+      #expect(a.title == b.title && a.share == b.share && a.lower == b.lower)
+      #expect(a.examples.map(shown).sorted() == b.examples.map(shown).sorted(), "\(a.title)")
+    }
+    #expect(decoded.quantileSamples.count == record.quantileSamples.count && decoded.intervalSamples.count == record.intervalSamples.count)
   }
 
   @Test("A neighbourhood window places the shared point layer so every drawn feature sits on its own dot, dots about 2.6 px wide")
@@ -105,9 +135,9 @@ struct RenderTests {
       try #require(XMLPage.attribute(node, name).flatMap(Double.init), "no number \(name)")
     }
     var checked = 0
-    for index in stride(from: 0, to: 300, by: 7) {
+    for index in stride(from: 0, to: 300, by: 6) {
       let page = "features/f\(String(format: "%03d", index)).html"
-      let xml = try XMLPage(Data(contentsOf: atlas.site.appendingPathComponent(page)), name: page)
+      let xml = try XMLPage(Data(SiteFixture.drawn(atlas.site, page).utf8), name: page)
       let elements = xml.elements()
       let svg = try #require(elements.first { XMLPage.name($0) == "svg" && XMLPage.attribute($0, "class") == "minimap" })
       let inside = XMLPage.descendants(svg)
@@ -153,9 +183,9 @@ struct RenderTests {
   func examplesShownOnce() throws {
     let (atlas, _) = try SharedAtlas.normal.get()
     var repeats = 0
-    for record in try SiteFixture.records(in: atlas) where !record.topExamples.isEmpty {
+    for record in try SiteFixture.records(in: atlas) where !record.topExamples.isEmpty && SiteFixture.isDrawnSample(record.index) {
       let page = "features/f\(String(format: "%03d", record.index)).html"
-      let xml = try XMLPage(Data(contentsOf: atlas.site.appendingPathComponent(page)), name: page)
+      let xml = try XMLPage(Data(SiteFixture.drawn(atlas.site, page).utf8), name: page)
       // Every figure on the page: its strip's text and caption, and the (value, token) of its titled tokens.
       var figures: [String: [(String, String)]] = [:]     // strip text + caption -> titled tokens
       var anchors: [String: String] = [:]                 // figure id -> caption

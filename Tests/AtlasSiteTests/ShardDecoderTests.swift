@@ -87,7 +87,7 @@ struct ShardDecoderTests {
   @Test("Skipping a window steps over quotes, brackets and backslashes inside its strings; a cut shard still throws")
   func skipIsStringAware() throws {
     let window = ExampleWindow(tokens: ["\"]}", "\\", "{[\"", "\\\"", "]]]"], activations: [1, 2, 3, 4, 5], peak: 0,
-                               source: "}\"{", document: 0, window: 0)
+                               source: "}\"{", document: 0, window: 0, start: 3)
     let record = FeatureRecord(
       index: 0, density: 0.5, meanActivation: 1, maxActivation: 2, flags: [],
       label: FeatureLabel(text: "after the window", pattern: ["x"], basis: "b", evidence: nil, contradicted: false, note: nil),
@@ -109,7 +109,8 @@ struct ShardDecoderTests {
   @Test("Reads escapes, surrogate pairs, non-finite numbers, nulls and pretty-printed JSON like JSONDecoder")
   func edgeCases() throws {
     let window = ExampleWindow(tokens: ["a\"b\\c/\u{8}\u{C}\n\r\t", "\u{1}\u{1F}", "😀 東京 ’", "</script>", "\u{2028}"],
-                               activations: [0, .nan, .infinity, -.infinity, 1e-30], peak: 2, source: "", document: -3, window: 0)
+                               activations: [0, .nan, .infinity, -.infinity, 1e-30], peak: 2, source: "", document: -3, window: 0,
+                               start: 7)
     let record = FeatureRecord(
       index: 0, density: 1e-300, meanActivation: 3.4028235e38, maxActivation: -0.0, flags: [.dead, .singleToken],
       label: FeatureLabel(text: "", pattern: [], basis: "b", evidence: nil, contradicted: true, note: nil),

@@ -37,6 +37,48 @@ enum SiteFixture {
   }
 
   static func text(_ url: URL) throws -> String { try String(contentsOf: url, encoding: .utf8) }
+
+  /// Text as XMLSerializer writes it in a text node: only `&`, `<` and `>` escaped.
+  static func xmlText(_ text: String) -> String {
+    text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+  }
+
+  /// A feature page as its script draws it (examples, histogram, tokens, logits, neighbours, sources), as
+  /// XML. Loading a page in Chromium takes about 0.1 s, so the first call for a site draws a sample of its
+  /// feature pages in one browser (`isDrawnSample`: every third and the first twelve) and later calls for
+  /// pages outside it draw them one by one.
+  static func drawn(_ site: URL, _ page: String) throws -> String {
+    let out = site.deletingLastPathComponent().appendingPathComponent("drawn")
+    try DrawnSites.shared.ensure(site: site, page: page, out: out)
+    return try text(out.appendingPathComponent(page))
+  }
+
+  /// Whether feature `index` is among the pages `drawn` draws at once.
+  static func isDrawnSample(_ index: Int) -> Bool { index % 3 == 0 || index < 12 }
+}
+
+/// Which feature pages of which sites are drawn (tests run in parallel: one drawing at a time).
+final class DrawnSites: @unchecked Sendable {
+  static let shared = DrawnSites()
+  private var drawn: [String: Set<String>] = [:]
+  private let lock = NSLock()
+
+  func ensure(site: URL, page: String, out: URL) throws {
+    lock.lock()
+    defer { lock.unlock() }
+    if drawn[site.path]?.contains(page) == true { return }
+    var pages = [page]
+    if drawn[site.path] == nil {
+      try? FileManager.default.removeItem(at: out)
+      let all = try FileManager.default.contentsOfDirectory(atPath: site.appendingPathComponent("features").path)
+        .filter { $0.hasSuffix(".html") }.sorted()
+      pages = all.enumerated().filter { SiteFixture.isDrawnSample($0.offset) }.map { "features/" + $0.element }
+      if !pages.contains(page) { pages.append(page) }
+    }
+    // The first page of a site's sample also saves what its JSON button gives (`features/fNNN.html.json`).
+    try BrowserCheck.draw(site: site, pages: pages, into: out, downloads: pages.filter { $0.hasSuffix("f042.html") })
+    drawn[site.path, default: []].formUnion(pages)
+  }
 }
 
 // MARK: - libxml2

@@ -67,13 +67,17 @@ struct StatisticsTests {
     let (_, records, _) = try analyse(Self.handCase(), latents: 3, sources: Self.sources, texts: Self.texts, configuration: c)
     let top = records[0].topExamples
     #expect(top.count == 2)
-    #expect(top[0] == ExampleWindow(tokens: [" a", " b", " c", " a"], activations: [1, 0, 3, 0], peak: 2, source: "alpha", document: 5, window: 0))
-    #expect(top[1] == ExampleWindow(tokens: [" b", " b", " a", " c"], activations: [0.5, 0, 0, 0], peak: 0, source: "beta", document: 6, window: 1))
+    #expect(top[0] == ExampleWindow(tokens: [" a", " b", " c", " a"], activations: [1, 0, 3, 0], peak: 2, source: "alpha", document: 5, window: 0,
+                                    start: 0))
+    #expect(top[1] == ExampleWindow(tokens: [" b", " b", " a", " c"], activations: [0.5, 0, 0, 0], peak: 0, source: "beta", document: 6, window: 1,
+                                    start: 0))
     for record in records { for example in record.topExamples { #expect(!example.tokens.contains("<|endoftext|>")) } }
     // A radius of 1 shows the peak and one token each side, clipped at position 1.
     c.contextRadius = 1
     let narrow = try analyse(Self.handCase(), latents: 3, sources: Self.sources, texts: Self.texts, configuration: c).records
-    #expect(narrow[0].topExamples[0] == ExampleWindow(tokens: [" b", " c", " a"], activations: [0, 3, 0], peak: 1, source: "alpha", document: 5, window: 0))
+    // `start` says where the cut begins in its window (after the sink), so pages can share the window's text.
+    #expect(narrow[0].topExamples[0] == ExampleWindow(tokens: [" b", " c", " a"], activations: [0, 3, 0], peak: 1, source: "alpha", document: 5, window: 0,
+                                                      start: 1))
     #expect(narrow[0].topExamples[1].tokens == [" b", " b"])
   }
 

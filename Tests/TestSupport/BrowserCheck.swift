@@ -41,6 +41,17 @@ public enum BrowserCheck {
     return report
   }
 
+  /// Loads each page in headless Chromium, lets its scripts draw it, and writes the document as XML
+  /// (`XMLSerializer`) to the same relative path under `into`: what the tests of script-drawn content read.
+  /// Throws if a page logs an error, requests the network or calls a dialog.
+  /// For the pages in `downloads`, what the JSON button saves goes to `<page>.json` beside it.
+  public static func draw(site: URL, pages: [String], into: URL, downloads: [String] = []) throws {
+    let report = try run(site: site, plan: ["dump": ["pages": pages, "out": into.path, "json": downloads]], screenshots: "drawn-\(getpid())")
+    guard report.problems.isEmpty else {
+      throw BrowserUnavailable(reason: "drawing the pages failed:\n" + report.problems.joined(separator: "\n"))
+    }
+  }
+
   /// `$FEATURE_ATLAS_PYTHON`, else `.venv/bin/python3` under the package, else `python3` on the PATH —
   /// whichever can `import playwright`.
   public static func findPython() throws -> String {

@@ -14,6 +14,9 @@ The plan (JSON) names what to check:
    "pages": ["features/f042.html", ...],       # more pages to load (no errors, screenshots)
    "literal": {"features/f000.html": ["<script>alert(1)</script>", ...]}}  # hostile: text that must appear
   "layout": {...}   # reader checks of issue 16 (see check_layout)
+  {"dump": {"pages": ["features/f000.html", ...], "out": DIR,   # only: load each page, let its scripts draw it,
+            "json": ["features/f042.html"]}}   # write the document as XML (XMLSerializer) to DIR/<page>, and
+                                               # what its JSON button saves to DIR/<page>.json
 
 Prints one JSON object (timings, counts, problems) on stdout. Exits 1 if any check failed, 2 if the
 environment is unusable (no Playwright, no Chromium), so CI cannot pass silently.
@@ -253,6 +256,39 @@ def main():
             for needle in plan.get("literal", {}).get(where, []):
                 if needle not in text:
                     problems.append(f"{where}: text {needle!r} is not displayed literally")
+
+        # MARK: dump: pages as their scripts leave them (what the tests of drawn content read)
+        dump = plan.get("dump")
+        if dump:
+            # One round trip a page: the DOM audit, the trapped calls, the text and the document as XML. The
+            # scripts run before DOMContentLoaded (they end the body), so the page is drawn by then.
+            grab = "() => ({bad: (" + DOM_AUDIT.strip() + ")(), trap: window.__atlasTrap || [], " \
+                   "text: document.body.textContent, xml: new XMLSerializer().serializeToString(document)})"
+            t0 = time.monotonic()
+            for path in dump["pages"]:
+                page.goto(url(path), wait_until="domcontentloaded")
+                got = page.evaluate(grab)
+                for kind in ("console", "errors", "requests", "dialogs"):
+                    problems.extend(f"{path}: {kind}: {entry}" for entry in log[kind])
+                    log[kind].clear()
+                problems.extend(f"{path}: script called {call}" for call in got["trap"])
+                problems.extend(f"{path}: {issue}" for issue in got["bad"])
+                problems.extend(f"{path}: text {needle!r} is not displayed literally"
+                                for needle in plan.get("literal", {}).get(path, []) if needle not in got["text"])
+                target = os.path.join(dump["out"], path)
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                with open(target, "w", encoding="utf-8") as f:
+                    f.write(got["xml"])
+                if path in dump.get("json", []):
+                    # What the page's JSON button saves, next to the drawn page (<page>.json).
+                    with page.expect_download() as download:
+                        page.click("#json")
+                    download.value.save_as(target + ".json")
+            report["timings"]["dump"] = time.monotonic() - t0
+            browser.close()
+            report["problems"] = problems
+            print(json.dumps(report, indent=1))
+            sys.exit(1 if problems else 0)
 
         # MARK: index: load time, every point drawn
         t0 = time.monotonic()
