@@ -61,13 +61,32 @@
   }
   var rightToLeft = /[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]|[\uD802\uD803\uD83A\uD83B][\uDC00-\uDFFF]/;
 
+  // A capture window's pieces from its entry [first, text, lengths] of data/windows.js: one length character
+  // per piece (U+0021 + its length; U+0020 where no example covers it). Decoded once, when first shown.
+  var decoded = {};
+  function windowPieces(id) {
+    if (decoded[id]) return decoded[id];
+    var w = windows[id], out = { first: 0, pieces: [] };
+    if (w) {
+      out.first = w[0];
+      for (var i = 0, at = 0; i < w[2].length; i++) {
+        var c = w[2].charCodeAt(i);
+        if (c === 0x20) { out.pieces.push(null); continue; }
+        out.pieces.push(w[1].substr(at, c - 0x21));
+        at += c - 0x21;
+      }
+    }
+    decoded[id] = out;
+    return out;
+  }
+
   // The pieces of an example: its own, or the part of its capture window it shows (null where unknown).
   function pieces(ex) {
     if (ex.t) return ex.t;
-    var w = windows[ex.w], out = [];
+    var w = windowPieces(ex.w), out = [];
     for (var k = 0; k < ex.n; k++) {
-      var at = ex.s + k - (w ? w[0] : 0) + 1;
-      out.push(w && at >= 1 && at < w.length ? w[at] : null);
+      var at = ex.s + k - w.first;
+      out.push(at >= 0 && at < w.pieces.length ? w.pieces[at] : null);
     }
     return out;
   }

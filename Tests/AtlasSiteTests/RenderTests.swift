@@ -111,7 +111,8 @@ struct RenderTests {
     let saved = try Data(contentsOf: atlas.site.deletingLastPathComponent().appendingPathComponent("drawn/features/f042.html.json"))
     let decoded = try JSONDecoder().decode(FeatureRecord.self, from: saved)
     #expect(decoded.index == 42 && decoded.label == record.label && decoded.description == record.description)
-    #expect(decoded.histogram == record.histogram && decoded.topTokens == record.topTokens && decoded.decoderNeighbours == record.decoderNeighbours)
+    #expect(decoded.histogram == record.histogram && decoded.topTokens == record.topTokens)
+    #expect(decoded.decoderNeighbours == record.decoderNeighbours)
     #expect(decoded.promotedTokens == record.promotedTokens && decoded.sourceShares == record.sourceShares)
     // Examples: the same windows, tokens, peaks and places; activations to the precision the page shows.
     func shown(_ w: ExampleWindow) -> String {

@@ -17,6 +17,22 @@ struct WindowTableTests {
     return try #require(try JSONSerialization.jsonObject(with: Data(body.utf8), options: [.fragmentsAllowed]) as? [String: [Any]])
   }
 
+  /// A window's pieces from its entry [first, text, lengths]: one length character a piece, U+0021 + its
+  /// UTF-16 length, U+0020 for a piece no example covers.
+  private func pieces(_ entry: [Any]?) throws -> (first: Int, pieces: [String?]) {
+    let entry = try #require(entry)
+    let first = try #require(entry[0] as? Int), text = try #require(entry[1] as? String), lengths = try #require(entry[2] as? String)
+    var out: [String?] = [], units = Array(text.utf16)[...]
+    for c in lengths.unicodeScalars {
+      if c.value == 0x20 { out.append(nil); continue }
+      let n = Int(c.value) - 0x21
+      out.append(String(decoding: units.prefix(n), as: UTF16.self))
+      units = units.dropFirst(n)
+    }
+    #expect(units.isEmpty)
+    return (first, out)
+  }
+
   @Test("Examples cut from one window at different offsets share one copy of its text; an uncovered piece is null")
   func overlappingCuts() throws {
     let table = WindowTable()
@@ -24,15 +40,17 @@ struct WindowTableTests {
     try table.add(window: 7, start: 3, pieces: [" cat", " sat", " on"])        // a second feature's cut
     try table.add(window: 7, start: 8, pieces: [" mat"])                       // pieces 6 and 7 never shown
     try table.add(window: 2, start: 0, pieces: ["a\nb", "</script>", "\u{202E}x"])
+    try table.add(window: 9, start: 0, pieces: ["😀", "", String(repeating: "\\", count: 60)])   // lengths 2, 0 and 60 ("\\")
     let script = table.script(about: ["wiki": "encyclopedia </script> text"])
     let decoded = try windows(script)
-    #expect(decoded.keys.sorted() == ["2", "7"])
-    let seven = try #require(decoded["7"])
-    #expect(seven.first as? Int == 2)
-    #expect(seven.dropFirst().map { $0 as? String } == [" the", " cat", " sat", " on", nil, nil, " mat"])
+    #expect(decoded.keys.sorted() == ["2", "7", "9"])
+    #expect(try pieces(decoded["9"]).pieces == ["😀", "", String(repeating: "\\", count: 60)])
+    let seven = try pieces(decoded["7"])
+    #expect(seven.first == 2)
+    #expect(seven.pieces == [" the", " cat", " sat", " on", nil, nil, " mat"])
     // Pieces keep their line breaks (the page shows them as ↵, the JSON keeps them); what cannot appear in
     // a page is made visible, and nothing can end the script.
-    #expect(try #require(decoded["2"]).dropFirst().map { $0 as? String } == ["a\nb", "</script>", "‹RLO›x"])
+    #expect(try pieces(decoded["2"]).pieces == ["a\nb", "</script>", "‹RLO›x"])
     let text = String(decoding: script, as: UTF8.self)
     #expect(!text.contains("<") && !text.contains(">") && text.contains("window.atlasSources = {\"wiki\":"))
   }
