@@ -44,7 +44,7 @@ let package = Package(
     .target(name: "Tokenization"),
     .target(
       name: "Corpus",
-      dependencies: ["Tokenization", "TensorMath", "AtlasArtifacts", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+      dependencies: ["Tokenization", "TensorMath", "AtlasArtifacts", "Lexicon", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
     .target(name: "Llama", dependencies: ["TensorMath", "GGUF", "Tokenization"], swiftSettings: kernels),
     .target(name: "SparseAutoencoders", dependencies: ["TensorMath", "AtlasArtifacts"], swiftSettings: kernels),
     .target(name: "MapLayout", dependencies: ["TensorMath"], swiftSettings: kernels),

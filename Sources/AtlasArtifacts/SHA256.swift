@@ -107,7 +107,8 @@ public struct SHA256: Sendable {
 }
 
 extension UInt32 {
-  @inline(__always) fileprivate func rotr(_ n: UInt32) -> UInt32 { (self >> n) | (self << (32 - n)) }
+  /// Masking shifts: `>>` and `<<` check for shift counts of 32 and more on every call.
+  @inline(__always) fileprivate func rotr(_ n: UInt32) -> UInt32 { (self &>> n) | (self &<< (32 &- n)) }
 }
 
 extension String {

@@ -1,4 +1,5 @@
 import Foundation
+import Lexicon
 import ZIPFoundation
 
 /// WordNet 3.0's glosses and example sentences as documents: each synset becomes one line
@@ -22,19 +23,23 @@ package enum WordNetGlosses {
   /// The documents of one `data.<pos>` file's text, in file order within each lexicographer file.
   package static func documents(dataFile text: String, part: String) -> [CorpusDocument] {
     var byFile: [Int: [String]] = [:]
-    for line in text.split(separator: "\n") where !line.hasPrefix("  ") {
-      guard let bar = line.range(of: " | ") else { continue }
-      let fields = line[..<bar.lowerBound].split(separator: " ")
+    // Plain Swift string scanning: Foundation's `range(of:)` and `trimmingCharacters(in:)` on substrings
+    // went through NSString and made this two thirds of a no-op `feature-atlas build` (the capture stage's
+    // check reads the corpus).
+    for bytes in text.utf8.split(separator: UInt8(ascii: "\n")) {
+      let line = Substring(bytes)
+      guard !line.hasPrefix("  "), let bar = WordNetText.bar(line) else { continue }
+      let fields = line[..<bar.lowerBound].utf8.split(separator: UInt8(ascii: " ")).map { Substring($0) }
       guard fields.count >= 6, let lexFile = Int(fields[1]), let count = Int(fields[3], radix: 16), fields.count >= 4 + 2 * count
       else { continue }
       var words: [String] = []
       for w in 0 ..< count {
         var word = fields[4 + 2 * w]
         if let open = word.firstIndex(of: "("), word.last == ")" { word = word[..<open] }
-        let spelled = word.replacingOccurrences(of: "_", with: " ")
+        let spelled = WordNetText.spaced(word)
         if !words.contains(spelled) { words.append(spelled) }
       }
-      let gloss = line[bar.upperBound...].trimmingCharacters(in: .whitespaces)
+      let gloss = WordNetText.trimmed(line[bar.upperBound...])
       byFile[lexFile, default: []].append(words.joined(separator: ", ") + ": " + gloss)
     }
     var out: [CorpusDocument] = []

@@ -64,7 +64,7 @@ public final class Lexicon: Sendable {
   /// Base forms of `word` that WordNet lists under `pos`: the word itself, then its exception-list bases,
   /// then what the suffix rules give ("diseases" -> "disease", "kept" -> "keep", "glided" -> "glide").
   public func baseForms(of word: String, pos: PartOfSpeech) -> [String] {
-    let w = word.lowercased().replacingOccurrences(of: "_", with: " ")
+    let w = WordNetText.spaced(word.lowercased())
     guard let lemmas = index[pos] else { return [] }
     var out: [String] = []
     func add(_ form: String) { if lemmas[form] != nil, !out.contains(form) { out.append(form) } }

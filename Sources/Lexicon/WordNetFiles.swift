@@ -89,15 +89,18 @@ enum WordNetParser {
                     _ body: (_ fields: [Substring], _ gloss: Substring, _ line: Int) throws(LexiconError) -> Void) throws(LexiconError) {
     let text = String(decoding: bytes, as: UTF8.self)
     var number = 0
-    for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+    // Split on bytes, not Characters: grapheme breaking and Foundation's `range(of:)` on substrings were
+    // most of the time of loading WordNet (a few seconds of every features stage).
+    for bytes in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
       number += 1
+      let line = Substring(bytes)
       if line.isEmpty || line.hasPrefix("  ") { continue }
       var head = line[...], gloss: Substring = ""
-      if let bar = line.range(of: " | ") {
+      if let bar = WordNetText.bar(line) {
         head = line[..<bar.lowerBound]
         gloss = line[bar.upperBound...]
       }
-      let fields = head.split(separator: " ", omittingEmptySubsequences: true)
+      let fields = head.utf8.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: true).map { Substring($0) }
       try body(fields, gloss, number)
     }
   }
@@ -136,7 +139,7 @@ enum WordNetParser {
         i += 4
       }
       out[offset] = Synset(id: SynsetID(pos: pos, offset: offset), words: words, hypernyms: hypernyms, similar: similar,
-                           isSatellite: f[2] == "s", derived: derived, gloss: String(gloss.trimmingCharacters(in: .whitespaces)),
+                           isSatellite: f[2] == "s", derived: derived, gloss: WordNetText.trimmed(gloss),
                            capitalised: capitalised, lexicographerFile: Int(f[1]) ?? -1)
     }
     return out
@@ -169,6 +172,38 @@ enum WordNetParser {
   static func lemma(_ field: Substring) -> String {
     var s = field
     if let open = s.firstIndex(of: "("), s.last == ")" { s = s[..<open] }
-    return s.replacingOccurrences(of: "_", with: " ").lowercased()
+    return WordNetText.spaced(s).lowercased()
+  }
+}
+
+/// Small text helpers for WordNet's files, in plain Swift (Foundation's string search and trimming on
+/// substrings go through NSString and were the bulk of loading WordNet).
+package enum WordNetText {
+  /// The first " | " of a data line (between a synset's fields and its gloss).
+  package static func bar(_ line: Substring) -> Range<Substring.Index>? {
+    let u = line.utf8
+    var i = u.startIndex
+    while i != u.endIndex {
+      if u[i] == UInt8(ascii: "|"), i != u.startIndex, u[u.index(before: i)] == UInt8(ascii: " ") {
+        let after = u.index(after: i)
+        if after != u.endIndex, u[after] == UInt8(ascii: " ") { return u.index(before: i) ..< u.index(after: after) }
+      }
+      i = u.index(after: i)
+    }
+    return nil
+  }
+
+  /// `text` without the spaces and tabs at its ends (what `trimmingCharacters(in: .whitespaces)` removes:
+  /// tab and the space separators, U+0020, U+00A0, U+1680, U+2000…U+200A, U+202F, U+205F, U+3000).
+  package static func trimmed(_ text: Substring) -> String {
+    func blank(_ s: Unicode.Scalar) -> Bool { s == "\t" || s.properties.generalCategory == .spaceSeparator }
+    let scalars = text.unicodeScalars
+    guard let first = scalars.firstIndex(where: { !blank($0) }), let last = scalars.lastIndex(where: { !blank($0) }) else { return "" }
+    return String(scalars[first ... last])
+  }
+
+  /// Underscores (WordNet's spaces inside a lemma) as spaces.
+  package static func spaced<S: StringProtocol>(_ text: S) -> String {
+    text.utf8.contains(UInt8(ascii: "_")) ? String(text.map { $0 == "_" ? " " : $0 }) : String(text)
   }
 }
