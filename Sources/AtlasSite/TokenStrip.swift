@@ -1,10 +1,11 @@
 import AtlasArtifacts
 
 /// An example window as a strip of tokens, each shaded by its activation relative to the feature's
-/// maximum. Built in code rather than in a template because a feature page holds dozens of windows and
-/// thousands of tokens (a Mustache section or partial costs several microseconds each, and a 16k-feature
-/// atlas has half a million windows); every piece is escaped here, and the figures are placed with
-/// `{{{ }}}` like the SVG charts.
+/// maximum, for the pages that write their examples as XHTML (topic pages, the diff site; feature pages
+/// draw theirs in the browser with the same classes, see `FeatureData`). Built in code rather than in a
+/// template because a page holds dozens of windows and thousands of tokens (a Mustache section or partial
+/// costs several microseconds each); every piece is escaped here, and the figures are placed with `{{{ }}}`
+/// like the SVG charts.
 package enum TokenStrip {
   /// Number of shading levels (CSS classes `a1` … `a8`).
   package static let levels = 8
