@@ -146,12 +146,11 @@ enum FeatureData {
       return names.count - 1
     }
     func example(_ w: ExampleWindow, id: String?) throws -> Example {
-      let levels = TokenStrip.levels
       let safe = scale > 0 && scale.isFinite ? scale : 1
       var fired: [Int] = [], level = "", values: [String] = []
       for (k, value) in w.activations.enumerated() where k < w.tokens.count && value > 0 && value.isFinite {
         fired.append(k)
-        level += String(max(1, min(levels, Int((Float(levels) * value / safe).rounded(.up)))))
+        level += String(TokenStrip.level(value, scale: safe))
         values.append(Format.activation(value))
       }
       let peak = w.peak >= 0 && w.peak < w.activations.count ? w.activations[w.peak] : 0

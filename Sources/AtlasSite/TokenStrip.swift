@@ -33,8 +33,7 @@ package enum TokenStrip {
       let text = Markup.text(Markup.tokenText(piece))
       let peak = k == window.peak
       if value > 0 && value.isFinite {
-        let level = max(1, min(levels, Int((Float(levels) * value / scale).rounded(.up))))
-        out += "<span class=\"a\(level)\(peak ? " pk" : "")\" title=\"\(Format.activation(value))\">\(text)</span>"
+        out += "<span class=\"a\(level(value, scale: scale))\(peak ? " pk" : "")\" title=\"\(Format.activation(value))\">\(text)</span>"
       } else if peak {
         out += "<span class=\"pk\">\(text)</span>"
       } else if rightToLeft(piece) {
@@ -44,6 +43,11 @@ package enum TokenStrip {
       }
     }
     return out
+  }
+
+  /// The shading level of a token that fired: ⌈levels · value / scale⌉ within 1…`levels` (`scale` > 0).
+  static func level(_ value: Float, scale: Float) -> Int {
+    max(1, min(levels, Int((Float(levels) * value / scale).rounded(.up))))
   }
 
   /// Whether a piece holds a letter of a right-to-left script (Hebrew, Arabic, Syriac, Thaana, NKo,
